@@ -98,7 +98,13 @@ pub struct Error {
 impl Error {
     /// A new error with a code and message, without location.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), argument: None, file: None, position: None }
+        Error {
+            code,
+            message: message.into(),
+            argument: None,
+            file: None,
+            position: None,
+        }
     }
 
     /// Sets the argument path this error concerns.
