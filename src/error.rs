@@ -35,6 +35,8 @@ pub enum ErrorCode {
     BuildStepAfterRuntimeStep,
     /// Rendering needs file contents: call `resolve(host)` first.
     NeedsResolve,
+    /// A rendered instruction would be longer than the 65,535 bytes a Dockerfile line may hold.
+    LineTooLong,
     /// A spec given to `fromSpec` is malformed.
     InvalidSpec,
     /// A spec has a `version` this package does not know.
@@ -59,6 +61,7 @@ impl ErrorCode {
             ErrorCode::ForbiddenInstruction => "FORBIDDEN_INSTRUCTION",
             ErrorCode::BuildStepAfterRuntimeStep => "BUILD_STEP_AFTER_RUNTIME_STEP",
             ErrorCode::NeedsResolve => "NEEDS_RESOLVE",
+            ErrorCode::LineTooLong => "LINE_TOO_LONG",
             ErrorCode::InvalidSpec => "INVALID_SPEC",
             ErrorCode::UnsupportedSpecVersion => "UNSUPPORTED_SPEC_VERSION",
         }

@@ -1,5 +1,40 @@
-//! `apothic-image`: the core of `@apothic/image`.
+//! `apothic-image`: the core of `@apothic/image`. Compose container images with an immutable
+//! builder ([`Image`]), render Dockerfiles that real engines build ([`Image::dockerfile`]), and
+//! hash specs reproducibly ([`Image::definition_hash`]). Pure Rust: no wasm types here.
+//!
+//! ```
+//! use apothic_image::{DebianSlimOptions, Image, PipOptions};
+//!
+//! let base = Image::debian_slim(&DebianSlimOptions { python_version: Some("3.12".into()) })?;
+//! let image = base
+//!     .apt_install(&["git"])?
+//!     .pip_install(&["pandas", "numpy>=2"], &PipOptions::default())?
+//!     .env(&[("GREETING", "it's $HOME")])?;
+//! assert_eq!(
+//!     image.dockerfile()?,
+//!     "FROM python:3.12-slim-trixie\n\
+//!      RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*\n\
+//!      RUN python -m pip install --no-cache-dir 'numpy>=2' pandas\n\
+//!      ENV GREETING='it'\"'\"'s $HOME'\n"
+//! );
+//! assert!(image.definition_hash().starts_with("sha256:"));
+//! // The receiver never changes: `base` still has no steps.
+//! assert!(base.is_empty());
+//! # Ok::<(), apothic_image::Error>(())
+//! ```
 
+mod canonical;
+pub mod dockerfile;
 pub mod error;
+pub mod hash;
+mod image;
+pub mod paths;
+pub mod quote;
+pub mod reference;
+pub mod render;
+pub mod spec;
 
+pub use canonical::{DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION};
 pub use error::{Error, ErrorCode, Position, Result};
+pub use image::{DebianSlimOptions, DockerfileOptions, Image, RegistryOptions, UvPipOptions};
+pub use spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};

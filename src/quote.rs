@@ -40,6 +40,13 @@ pub fn shell_quote(s: &str) -> Cow<'_, str> {
     if !s.is_empty() && s.bytes().all(is_safe_byte) {
         return Cow::Borrowed(s);
     }
+    Cow::Owned(single_quote(s))
+}
+
+/// Always wraps `s` in single quotes (each `'` written as `'"'"'`), for places where even a
+/// "safe" word needs quoting, such as an `ENV` name starting with `--` that BuildKit would
+/// otherwise read as a flag.
+pub fn single_quote(s: &str) -> String {
     let quotes = s.bytes().filter(|&b| b == b'\'').count();
     let mut out = String::with_capacity(s.len() + 2 + 4 * quotes);
     out.push('\'');
@@ -50,7 +57,7 @@ pub fn shell_quote(s: &str) -> Cow<'_, str> {
         out.push_str(part);
     }
     out.push('\'');
-    Cow::Owned(out)
+    out
 }
 
 /// Joins words into one line, each quoted with [`shell_quote`], separated by single spaces

@@ -1,0 +1,567 @@
+//! Validation and canonical form of the spec's parts. Builder methods and `Image::from_spec`
+//! both go through here, so a spec from the network is checked exactly like a builder call, and
+//! every accepted step is stored in one canonical form (sorted sets, absolute paths).
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::spec::{Base, PipOptions, Step};
+use crate::{dockerfile, paths, quote, reference};
+
+/// The uv release `uvPipInstall*` copies in when no `uvVersion` is given.
+pub const DEFAULT_UV_VERSION: &str = "0.13.9";
+
+/// The Python version `debianSlim` uses when none is given.
+pub const DEFAULT_PYTHON_VERSION: &str = "3.11";
+
+/// The image a `FROM`-less Dockerfile (a fragment) starts from by default.
+pub const DEFAULT_DOCKERFILE_BASE: &str = "python:3.11-slim";
+
+/// What a step's canonical form depends on: the state left by the steps before it.
+pub(crate) struct Context<'a> {
+    /// The working directory relative paths resolve against.
+    pub workdir: &'a str,
+}
+
+/// Checks a base and returns its canonical form (a registry base gets its normalised ref).
+pub(crate) fn base(base: Base) -> Result<Base> {
+    match base {
+        Base::DebianSlim { python_version } => Ok(Base::DebianSlim {
+            python_version: python_version_arg(&python_version)?,
+        }),
+        Base::FromRegistry {
+            reference,
+            normalized,
+            prebuilt,
+        } => {
+            let parsed = reference::parse_image_ref(&reference).map_err(|e| e.at("ref"))?;
+            let expected = parsed.to_string();
+            if !normalized.is_empty() && normalized != expected {
+                return Err(Error::new(
+                    ErrorCode::InvalidSpec,
+                    format!("`normalized` is {normalized:?} but `ref` normalises to {expected:?}; fix or drop it"),
+                )
+                .at("normalized"));
+            }
+            Ok(Base::FromRegistry {
+                reference,
+                normalized: expected,
+                prebuilt,
+            })
+        }
+        Base::FromDockerfile {
+            path,
+            context_dir,
+            base,
+        } => {
+            local_path(&path).map_err(|e| e.at("path"))?;
+            local_path(&context_dir).map_err(|e| e.at("contextDir"))?;
+            reference::parse_image_ref(&base).map_err(|e| e.at("base"))?;
+            Ok(Base::FromDockerfile {
+                path,
+                context_dir,
+                base,
+            })
+        }
+    }
+}
+
+/// Checks a step and returns its canonical form.
+pub(crate) fn step(step: Step, ctx: &Context<'_>) -> Result<Step> {
+    Ok(match step {
+        Step::PipInstall { packages, options } => Step::PipInstall {
+            packages: pip_packages(packages)?,
+            options: pip_options(options)?,
+        },
+        Step::UvPipInstall {
+            packages,
+            options,
+            uv_version,
+        } => Step::UvPipInstall {
+            packages: pip_packages(packages)?,
+            options: pip_options(options)?,
+            uv_version: uv_version_arg(uv_version)?,
+        },
+        Step::PipInstallFromRequirements { path, options } => Step::PipInstallFromRequirements {
+            path: local_path_arg(path, "path")?,
+            options: pip_options(options)?,
+        },
+        Step::UvPipInstallFromRequirements {
+            path,
+            options,
+            uv_version,
+        } => Step::UvPipInstallFromRequirements {
+            path: local_path_arg(path, "path")?,
+            options: pip_options(options)?,
+            uv_version: uv_version_arg(uv_version)?,
+        },
+        Step::PipInstallFromPyproject {
+            path,
+            optional_dependencies,
+            options,
+        } => Step::PipInstallFromPyproject {
+            path: local_path_arg(path, "path")?,
+            optional_dependencies: extras(optional_dependencies)?,
+            options: pip_options(options)?,
+        },
+        Step::UvPipInstallFromPyproject {
+            path,
+            optional_dependencies,
+            options,
+            uv_version,
+        } => Step::UvPipInstallFromPyproject {
+            path: local_path_arg(path, "path")?,
+            optional_dependencies: extras(optional_dependencies)?,
+            options: pip_options(options)?,
+            uv_version: uv_version_arg(uv_version)?,
+        },
+        Step::Env { values } => Step::Env {
+            values: env_values(values)?,
+        },
+        Step::EnvFile { path } => Step::EnvFile {
+            path: local_path_arg(path, "path")?,
+        },
+        Step::RunCommands { commands } => Step::RunCommands {
+            commands: run_commands(commands)?,
+        },
+        Step::CommandShell { shell } => Step::CommandShell {
+            shell: shell_argv(shell)?,
+        },
+        Step::Workdir { path } => {
+            image_path(&path).map_err(|e| e.at("path"))?;
+            Step::Workdir {
+                path: paths::resolve(ctx.workdir, &path),
+            }
+        }
+        Step::AptInstall { packages } => Step::AptInstall {
+            packages: apt_packages(packages)?,
+        },
+        Step::WithDockerfile { contents } => {
+            dockerfile::check_fragment(&contents).map_err(|e| e.at("contents"))?;
+            Step::WithDockerfile { contents }
+        }
+        Step::AddLocalFile { local, remote } => {
+            let (local, remote) = local_and_remote(local, remote, ctx)?;
+            Step::AddLocalFile { local, remote }
+        }
+        Step::CopyLocalFile { local, remote } => {
+            let (local, remote) = local_and_remote(local, remote, ctx)?;
+            Step::CopyLocalFile { local, remote }
+        }
+        Step::AddLocalDir {
+            local,
+            remote,
+            ignore,
+        } => {
+            let (local, remote) = local_and_remote(local, remote, ctx)?;
+            Step::AddLocalDir {
+                local,
+                remote,
+                ignore: ignore_patterns(ignore)?,
+            }
+        }
+        Step::CopyLocalDir {
+            local,
+            remote,
+            ignore,
+        } => {
+            let (local, remote) = local_and_remote(local, remote, ctx)?;
+            Step::CopyLocalDir {
+                local,
+                remote,
+                ignore: ignore_patterns(ignore)?,
+            }
+        }
+        Step::AddLocalPythonSource { modules } => Step::AddLocalPythonSource {
+            modules: module_names(modules)?,
+        },
+        Step::CopyLocalPythonSource { modules } => Step::CopyLocalPythonSource {
+            modules: module_names(modules)?,
+        },
+    })
+}
+
+/// Accepts `X.Y` or `X.Y.Z` with `X.Y` between 3.11 and 3.15 (no leading zeros).
+pub(crate) fn python_version_arg(version: &str) -> Result<String> {
+    let parts: Vec<&str> = version.split('.').collect();
+    let numeric = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 4
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && (p == "0" || !p.starts_with('0'))
+    };
+    let minor_ok = |p: &str| matches!(p, "11" | "12" | "13" | "14" | "15");
+    let ok = match parts.as_slice() {
+        ["3", minor] => minor_ok(minor),
+        ["3", minor, patch] => minor_ok(minor) && numeric(patch),
+        _ => false,
+    };
+    if ok {
+        Ok(version.to_string())
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidPythonVersion,
+            format!(
+                "Python version {version:?} is not supported: use \"3.11\" to \"3.15\" as X.Y (e.g. \"3.12\") or X.Y.Z (e.g. \"3.12.7\")"
+            ),
+        )
+        .at("pythonVersion"))
+    }
+}
+
+/// Rejects a value holding a character that no Dockerfile line can carry.
+fn no_line_breaks(value: &str, code: ErrorCode, what: &str) -> Result<()> {
+    match value.chars().find(|c| matches!(c, '\n' | '\r' | '\0')) {
+        None => Ok(()),
+        Some(c) => Err(Error::new(
+            code,
+            format!("{what} contains {c:?}, which a Dockerfile line cannot hold; remove it"),
+        )),
+    }
+}
+
+/// Rejects empty values and values with control characters (names, paths, URLs).
+fn plain_text(value: &str, code: ErrorCode, what: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::new(code, format!("{what} is empty; give a value")));
+    }
+    match value.chars().find(|c| c.is_control()) {
+        None => Ok(()),
+        Some(c) => Err(Error::new(
+            code,
+            format!("{what} {value:?} contains the control character {c:?}; remove it"),
+        )),
+    }
+}
+
+/// Runs `check` on every item, with the item's index in the error's argument path.
+fn each<T>(items: &[T], field: &str, check: impl Fn(&T) -> Result<()>) -> Result<()> {
+    for (i, item) in items.iter().enumerate() {
+        check(item).map_err(|e| e.within(&format!("{field}[{i}]")))?;
+    }
+    Ok(())
+}
+
+/// Rejects an empty list in a spec step (the builder adds no step for an empty list, so only a
+/// hand-made spec can hold one, and it would render an instruction that fails to build).
+fn non_empty<T>(items: &[T], field: &str) -> Result<()> {
+    if items.is_empty() {
+        Err(Error::new(
+            ErrorCode::InvalidSpec,
+            format!("`{field}` is empty; drop the step or give at least one item"),
+        )
+        .at(field))
+    } else {
+        Ok(())
+    }
+}
+
+/// Removes later duplicates, keeping the first occurrence's position.
+fn dedup_keep_order(items: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items
+        .into_iter()
+        .filter(|item| seen.insert(item.clone()))
+        .collect()
+}
+
+/// Sorts and de-duplicates (for sets whose order does not change the image).
+fn sorted_set(mut items: Vec<String>) -> Vec<String> {
+    items.sort_unstable();
+    items.dedup();
+    items
+}
+
+fn pip_packages(packages: Vec<String>) -> Result<Vec<String>> {
+    non_empty(&packages, "packages")?;
+    each(&packages, "packages", |p| {
+        plain_text(p, ErrorCode::InvalidPackage, "package")?;
+        if p.trim().is_empty() {
+            return Err(Error::new(
+                ErrorCode::InvalidPackage,
+                "package is blank; give a requirement such as \"numpy>=2\"",
+            ));
+        }
+        if p.starts_with('-') {
+            return Err(Error::new(
+                ErrorCode::InvalidPackage,
+                format!("package {p:?} starts with '-': pass installer flags in options (indexUrl, extraIndexUrl, findLinks, pre, extraOptions), not as packages"),
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(sorted_set(packages))
+}
+
+fn apt_packages(packages: Vec<String>) -> Result<Vec<String>> {
+    non_empty(&packages, "packages")?;
+    each(&packages, "packages", |p| {
+        plain_text(p, ErrorCode::InvalidPackage, "package")?;
+        if p.starts_with('-') || p.chars().any(char::is_whitespace) {
+            return Err(Error::new(
+                ErrorCode::InvalidPackage,
+                format!("{p:?} is not a Debian package name: give one name per item, such as \"git\" or \"curl=8.5.0-2\", without flags or spaces"),
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(dedup_keep_order(packages))
+}
+
+fn pip_options(options: PipOptions) -> Result<PipOptions> {
+    let url = |value: &Option<String>, field: &str| -> Result<()> {
+        if let Some(v) = value {
+            plain_text(v, ErrorCode::InvalidOption, field)
+                .map_err(|e| e.at(format!("options.{field}")))?;
+            if v.chars().any(char::is_whitespace) {
+                return Err(Error::new(
+                    ErrorCode::InvalidOption,
+                    format!("{field} {v:?} contains whitespace; give one URL or path"),
+                )
+                .at(format!("options.{field}")));
+            }
+        }
+        Ok(())
+    };
+    url(&options.index_url, "indexUrl")?;
+    url(&options.extra_index_url, "extraIndexUrl")?;
+    url(&options.find_links, "findLinks")?;
+    if let Some(extra) = &options.extra_options {
+        no_line_breaks(extra, ErrorCode::InvalidOption, "extraOptions")
+            .map_err(|e| e.at("options.extraOptions"))?;
+        quote::shell_split(extra).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidOption,
+                format!(
+                    "extraOptions cannot be split into words: {e}; close the quote or escape it"
+                ),
+            )
+            .at("options.extraOptions")
+        })?;
+    }
+    Ok(options)
+}
+
+fn uv_version_arg(version: String) -> Result<String> {
+    let ok = version.len() <= 128
+        && version.starts_with(|c: char| c.is_ascii_digit())
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(version)
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidOption,
+            format!("uvVersion {version:?} is not a uv release: give a pinned version such as \"{DEFAULT_UV_VERSION}\" (never \"latest\")"),
+        )
+        .at("uvVersion"))
+    }
+}
+
+fn extras(groups: Vec<String>) -> Result<Vec<String>> {
+    each(&groups, "optionalDependencies", |g| {
+        let ok = !g.is_empty()
+            && g.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::InvalidOption,
+                format!("{g:?} is not an optional-dependency group name: use letters, digits, '.', '-' and '_'"),
+            ))
+        }
+    })?;
+    Ok(sorted_set(groups))
+}
+
+fn env_values(values: BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
+    if values.is_empty() {
+        return Err(Error::new(
+            ErrorCode::InvalidSpec,
+            "`values` is empty; drop the step or give at least one variable",
+        )
+        .at("values"));
+    }
+    for (key, value) in &values {
+        let bad_key = key.is_empty()
+            || key
+                .chars()
+                .any(|c| c == '=' || c.is_whitespace() || c.is_control());
+        if bad_key {
+            return Err(Error::new(
+                ErrorCode::InvalidEnvKey,
+                format!("environment variable name {key:?} is not allowed: names must be non-empty, without '=', whitespace or control characters"),
+            )
+            .at(format!("values.{key}")));
+        }
+        no_line_breaks(
+            value,
+            ErrorCode::InvalidEnvValue,
+            &format!("the value of {key}"),
+        )
+        .map_err(|e| e.at(format!("values.{key}")))?;
+    }
+    Ok(values)
+}
+
+fn run_commands(commands: Vec<String>) -> Result<Vec<String>> {
+    non_empty(&commands, "commands")?;
+    each(&commands, "commands", |c| {
+        if c.trim().is_empty() {
+            return Err(Error::new(
+                ErrorCode::InvalidCommand,
+                "command is empty; give a shell command such as \"echo hello\"",
+            ));
+        }
+        if c.contains('\0') {
+            return Err(Error::new(
+                ErrorCode::InvalidCommand,
+                "command contains a NUL character, which no shell can receive; remove it",
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(commands)
+}
+
+fn shell_argv(shell: Option<Vec<String>>) -> Result<Option<Vec<String>>> {
+    let Some(argv) = shell else { return Ok(None) };
+    if argv.first().is_none_or(|program| program.is_empty()) {
+        return Err(Error::new(
+            ErrorCode::InvalidShell,
+            "shell is empty; give a shell such as \"/bin/bash\", or null for the default",
+        )
+        .at("shell"));
+    }
+    each(&argv, "shell", |word| {
+        no_line_breaks(word, ErrorCode::InvalidShell, "shell word")
+    })?;
+    Ok(Some(argv))
+}
+
+/// Splits a `commandShell` line like a shell would and makes sure it ends with a `-c` flag.
+pub(crate) fn shell_line(line: &str) -> Result<Vec<String>> {
+    let mut argv = quote::shell_split(line).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidShell,
+            format!("shell {line:?} cannot be split into words: {e}"),
+        )
+        .at("shell")
+    })?;
+    let ends_with_c = argv.last().is_some_and(|w| {
+        w.len() > 1 && w.starts_with('-') && !w.starts_with("--") && w.ends_with('c')
+    });
+    if argv.len() > 1 && ends_with_c || argv.is_empty() {
+        return shell_argv(Some(argv)).map(Option::unwrap_or_default);
+    }
+    argv.push("-c".to_string());
+    shell_argv(Some(argv)).map(Option::unwrap_or_default)
+}
+
+fn local_path(path: &str) -> Result<()> {
+    plain_text(path, ErrorCode::InvalidPath, "local path")
+}
+
+fn local_path_arg(path: String, field: &str) -> Result<String> {
+    local_path(&path).map_err(|e| e.at(field))?;
+    Ok(path)
+}
+
+fn image_path(path: &str) -> Result<()> {
+    plain_text(path, ErrorCode::InvalidPath, "path in the image")
+}
+
+fn local_and_remote(local: String, remote: String, ctx: &Context<'_>) -> Result<(String, String)> {
+    local_path(&local).map_err(|e| e.at("local"))?;
+    image_path(&remote).map_err(|e| e.at("remote"))?;
+    let remote = paths::remote_path(ctx.workdir, &local, Some(&remote)).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidPath,
+            format!("remote {remote:?} ends with '/' but {local:?} has no name to append; give the full remote path"),
+        )
+        .at("remote")
+    })?;
+    Ok((local, remote))
+}
+
+/// The remote path for a missing or directory-style remote, with the builder's error.
+pub(crate) fn default_remote(local: &str, remote: Option<&str>, workdir: &str) -> Result<String> {
+    if let Some(remote) = remote {
+        return Ok(remote.to_string());
+    }
+    local_path(local).map_err(|e| e.at("local"))?;
+    paths::remote_path(workdir, local, None).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidPath,
+            format!("{local:?} has no name to use in the image; give a remote path"),
+        )
+        .at("remote")
+    })
+}
+
+fn ignore_patterns(patterns: Vec<String>) -> Result<Vec<String>> {
+    each(&patterns, "ignore", |p| {
+        no_line_breaks(p, ErrorCode::InvalidPath, "ignore pattern")
+    })?;
+    Ok(patterns)
+}
+
+fn module_names(modules: Vec<String>) -> Result<Vec<String>> {
+    non_empty(&modules, "modules")?;
+    each(&modules, "modules", |m| {
+        let identifier = |s: &str| {
+            let mut chars = s.chars();
+            chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                && chars.all(|c| c.is_alphanumeric() || c == '_')
+        };
+        if m.split('.').all(identifier) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::InvalidModuleName,
+                format!("{m:?} is not a Python module name: use dotted identifiers such as \"app\" or \"app.models\""),
+            ))
+        }
+    })?;
+    Ok(dedup_keep_order(modules))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_versions() {
+        for ok in ["3.11", "3.15", "3.12.7", "3.13.0"] {
+            assert!(python_version_arg(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "3.10", "3.16", "3", "3.12.", "3.012", "3.12.07", "2.7", " 3.12", "3.12.1.1", "",
+        ] {
+            let err = python_version_arg(bad).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidPythonVersion, "{bad}");
+            assert!(err.message.contains("X.Y"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn shell_lines_get_a_dash_c() {
+        assert_eq!(shell_line("/bin/bash").unwrap(), ["/bin/bash", "-c"]);
+        assert_eq!(
+            shell_line("/bin/bash -euo pipefail -c").unwrap(),
+            ["/bin/bash", "-euo", "pipefail", "-c"]
+        );
+        assert_eq!(shell_line("bash -ec").unwrap(), ["bash", "-ec"]);
+        assert_eq!(
+            shell_line("/bin/bash -e").unwrap(),
+            ["/bin/bash", "-e", "-c"]
+        );
+        assert_eq!(shell_line("").unwrap_err().code, ErrorCode::InvalidShell);
+        assert_eq!(
+            shell_line("'/bin/ba").unwrap_err().code,
+            ErrorCode::InvalidShell
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! The definition hash: SHA-256 of the RFC 8785 (JCS) canonical JSON of a spec.
+
+use sha2::{Digest, Sha256};
+
+use crate::spec::ImageSpec;
+
+/// The RFC 8785 canonical JSON text of a spec (the exact bytes the definition hash covers).
+pub fn canonical_json(spec: &ImageSpec) -> String {
+    serde_json_canonicalizer::to_string(spec).unwrap_or_default()
+}
+
+/// `sha256:` + 64 lowercase hex digits of the canonical JSON of the spec.
+pub fn definition_hash(spec: &ImageSpec) -> String {
+    sha256_hex(canonical_json(spec).as_bytes())
+}
+
+/// `sha256:` + lowercase hex of the SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in digest {
+        out.push(HEX[usize::from(byte >> 4)] as char);
+        out.push(HEX[usize::from(byte & 0xf)] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_empty_input() {
+        assert_eq!(
+            sha256_hex(b""),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}

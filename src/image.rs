@@ -1,0 +1,490 @@
+//! The immutable `Image` builder. Every method returns a new `Image` and leaves the receiver
+//! untouched, also when it fails. Images share their history (a persistent list of steps), so
+//! cloning is O(1) and adding a step never copies the steps before it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::{
+    self, Context, DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION,
+};
+use crate::error::{Error, ErrorCode, Result};
+use crate::paths::DEFAULT_WORKDIR;
+use crate::spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
+use crate::{hash, render};
+
+/// Options of `Image::debian_slim`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DebianSlimOptions {
+    /// `X.Y` or `X.Y.Z` (3.11 to 3.15); defaults to 3.11.
+    pub python_version: Option<String>,
+}
+
+/// Options of `Image::from_registry`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryOptions {
+    /// The image is already a ready execution image (Python and runtime inside).
+    #[serde(default)]
+    pub prebuilt: bool,
+}
+
+/// Options of `Image::from_dockerfile`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DockerfileOptions {
+    /// Build context folder; defaults to the Dockerfile's folder.
+    pub context_dir: Option<String>,
+    /// Image put before a Dockerfile without `FROM`; defaults to `python:3.11-slim`.
+    pub base: Option<String>,
+}
+
+/// Options of the `uvPipInstall*` methods: pip's options plus the uv release.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UvPipOptions {
+    /// The installer options shared with pip.
+    #[serde(flatten)]
+    pub pip: PipOptions,
+    /// Pinned uv release (defaults to the crate's pinned version; never `latest`).
+    pub uv_version: Option<String>,
+}
+
+/// One step in an image's shared history.
+#[derive(Debug)]
+struct StepNode {
+    step: Step,
+    prev: Option<Arc<StepNode>>,
+}
+
+/// An image definition: a base and the steps applied on top. Cheap to clone; never changes.
+#[derive(Debug, Clone)]
+pub struct Image {
+    base: Arc<Base>,
+    last: Option<Arc<StepNode>>,
+    len: usize,
+    workdir: Arc<str>,
+    /// Index of the first `addLocal*` step, after which no build step may come.
+    first_runtime_step: Option<usize>,
+}
+
+impl Image {
+    fn from_base(base: Base) -> Result<Image> {
+        Ok(Image {
+            base: Arc::new(canonical::base(base)?),
+            last: None,
+            len: 0,
+            workdir: Arc::from(DEFAULT_WORKDIR),
+            first_runtime_step: None,
+        })
+    }
+
+    /// `Image.debianSlim`: `FROM python:{X.Y}-slim-trixie`.
+    pub fn debian_slim(options: &DebianSlimOptions) -> Result<Image> {
+        let python_version = options
+            .python_version
+            .as_deref()
+            .unwrap_or(DEFAULT_PYTHON_VERSION);
+        Image::from_base(Base::DebianSlim {
+            python_version: python_version.to_string(),
+        })
+    }
+
+    /// `Image.fromRegistry`: any image reference `docker pull` accepts.
+    pub fn from_registry(reference: &str, options: &RegistryOptions) -> Result<Image> {
+        Image::from_base(Base::FromRegistry {
+            reference: reference.to_string(),
+            normalized: String::new(),
+            prebuilt: options.prebuilt,
+        })
+    }
+
+    /// `Image.fromDockerfile`: a Dockerfile read through the host at resolve time.
+    pub fn from_dockerfile(path: &str, options: &DockerfileOptions) -> Result<Image> {
+        let context_dir = match &options.context_dir {
+            Some(dir) => dir.clone(),
+            None => dockerfile_folder(path),
+        };
+        Image::from_base(Base::FromDockerfile {
+            path: path.to_string(),
+            context_dir,
+            base: options
+                .base
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DOCKERFILE_BASE.to_string()),
+        })
+    }
+
+    /// Rebuilds an image from a spec, validating it fully (a spec from the network is untrusted).
+    /// `Image::from_spec(&image.to_spec())` gives back an image with an identical spec.
+    pub fn from_spec(spec: &ImageSpec) -> Result<Image> {
+        if spec.version != SPEC_VERSION {
+            return Err(Error::new(
+                ErrorCode::UnsupportedSpecVersion,
+                format!(
+                    "spec version {} is not supported: this package reads version {SPEC_VERSION}",
+                    spec.version
+                ),
+            )
+            .at("version"));
+        }
+        let mut image = Image::from_base(spec.base.clone()).map_err(|e| e.within("base"))?;
+        for (i, step) in spec.steps.iter().enumerate() {
+            image = image
+                .push(step.clone())
+                .map_err(|e| e.within(&format!("steps[{i}]")))?;
+        }
+        Ok(image)
+    }
+
+    /// Parses a spec from JSON text and validates it (see [`Image::from_spec`]).
+    pub fn from_spec_json(json: &str) -> Result<Image> {
+        let spec: ImageSpec = serde_json::from_str(json).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidSpec,
+                format!("spec is not a valid image spec: {e}"),
+            )
+            .at_position(e.line(), e.column())
+        })?;
+        Image::from_spec(&spec)
+    }
+
+    /// Appends a step after checking it against the image so far.
+    fn push(&self, step: Step) -> Result<Image> {
+        if let (Some(index), false) = (self.first_runtime_step, step.is_runtime()) {
+            return Err(Error::new(
+                ErrorCode::BuildStepAfterRuntimeStep,
+                format!(
+                    "{} is a build step but comes after step {index} ({}), whose files are only attached when a container starts; move the addLocal* steps last, or use copyLocal* to bake the files into the image",
+                    step.op_name(),
+                    self.step_at(index).map_or("addLocal*", Step::op_name),
+                ),
+            ));
+        }
+        let step = canonical::step(
+            step,
+            &Context {
+                workdir: &self.workdir,
+            },
+        )?;
+        let workdir = match &step {
+            Step::Workdir { path } => Arc::from(path.as_str()),
+            _ => self.workdir.clone(),
+        };
+        let first_runtime_step = self
+            .first_runtime_step
+            .or(step.is_runtime().then_some(self.len));
+        Ok(Image {
+            base: self.base.clone(),
+            last: Some(Arc::new(StepNode {
+                step,
+                prev: self.last.clone(),
+            })),
+            len: self.len + 1,
+            workdir,
+            first_runtime_step,
+        })
+    }
+
+    fn step_at(&self, index: usize) -> Option<&Step> {
+        let mut node = self.last.as_deref();
+        for _ in index + 1..self.len {
+            node = node?.prev.as_deref();
+        }
+        node.map(|n| &n.step)
+    }
+
+    /// `pipInstall`: installs packages with pip; de-duplicated and sorted. An empty list adds no step.
+    pub fn pip_install<S: AsRef<str>>(
+        &self,
+        packages: &[S],
+        options: &PipOptions,
+    ) -> Result<Image> {
+        self.push_unless_empty(packages, |packages| Step::PipInstall {
+            packages,
+            options: options.clone(),
+        })
+    }
+
+    /// `uvPipInstall`: installs packages with a pinned uv; de-duplicated and sorted.
+    pub fn uv_pip_install<S: AsRef<str>>(
+        &self,
+        packages: &[S],
+        options: &UvPipOptions,
+    ) -> Result<Image> {
+        self.push_unless_empty(packages, |packages| Step::UvPipInstall {
+            packages,
+            options: options.pip.clone(),
+            uv_version: uv_version(options),
+        })
+    }
+
+    /// `pipInstallFromRequirements`: installs a requirements file (read at resolve time).
+    pub fn pip_install_from_requirements(&self, path: &str, options: &PipOptions) -> Result<Image> {
+        self.push(Step::PipInstallFromRequirements {
+            path: path.to_string(),
+            options: options.clone(),
+        })
+    }
+
+    /// `uvPipInstallFromRequirements`: the same with uv.
+    pub fn uv_pip_install_from_requirements(
+        &self,
+        path: &str,
+        options: &UvPipOptions,
+    ) -> Result<Image> {
+        self.push(Step::UvPipInstallFromRequirements {
+            path: path.to_string(),
+            options: options.pip.clone(),
+            uv_version: uv_version(options),
+        })
+    }
+
+    /// `pipInstallFromPyproject`: `[project].dependencies` plus the named optional groups.
+    pub fn pip_install_from_pyproject<S: AsRef<str>>(
+        &self,
+        path: &str,
+        optional_dependencies: &[S],
+        options: &PipOptions,
+    ) -> Result<Image> {
+        self.push(Step::PipInstallFromPyproject {
+            path: path.to_string(),
+            optional_dependencies: strings(optional_dependencies),
+            options: options.clone(),
+        })
+    }
+
+    /// `uvPipInstallFromPyproject`: the same with uv.
+    pub fn uv_pip_install_from_pyproject<S: AsRef<str>>(
+        &self,
+        path: &str,
+        optional_dependencies: &[S],
+        options: &UvPipOptions,
+    ) -> Result<Image> {
+        self.push(Step::UvPipInstallFromPyproject {
+            path: path.to_string(),
+            optional_dependencies: strings(optional_dependencies),
+            options: options.pip.clone(),
+            uv_version: uv_version(options),
+        })
+    }
+
+    /// `env`: sets environment variables (values already stringified). An empty map adds no step.
+    pub fn env<K: AsRef<str>, V: AsRef<str>>(&self, values: &[(K, V)]) -> Result<Image> {
+        if values.is_empty() {
+            return Ok(self.clone());
+        }
+        let values: BTreeMap<String, String> = values
+            .iter()
+            .map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string()))
+            .collect();
+        self.push(Step::Env { values })
+    }
+
+    /// `envFile`: variables from a dotenv file (read at resolve time).
+    pub fn env_file(&self, path: &str) -> Result<Image> {
+        self.push(Step::EnvFile {
+            path: path.to_string(),
+        })
+    }
+
+    /// `runCommands`: one `RUN` per command, verbatim. An empty list adds no step.
+    pub fn run_commands<S: AsRef<str>>(&self, commands: &[S]) -> Result<Image> {
+        self.push_unless_empty(commands, |commands| Step::RunCommands { commands })
+    }
+
+    /// `commandShell`: the shell later `RUN` commands use (`None` restores `/bin/sh -c`).
+    /// A shell line is split like a shell would; `-c` is added unless its last flag ends in `c`.
+    pub fn command_shell(&self, shell: Option<&str>) -> Result<Image> {
+        let shell = shell.map(canonical::shell_line).transpose()?;
+        self.push(Step::CommandShell { shell })
+    }
+
+    /// `workdir`: sets `WORKDIR`; relative paths resolve against the current workdir.
+    pub fn workdir(&self, path: &str) -> Result<Image> {
+        self.push(Step::Workdir {
+            path: path.to_string(),
+        })
+    }
+
+    /// `aptInstall`: Debian packages in one non-interactive `RUN`; de-duplicated, order kept.
+    pub fn apt_install<S: AsRef<str>>(&self, packages: &[S]) -> Result<Image> {
+        self.push_unless_empty(packages, |packages| Step::AptInstall { packages })
+    }
+
+    /// `withDockerfile`: raw Dockerfile instructions, parsed and checked now.
+    pub fn with_dockerfile(&self, contents: &str) -> Result<Image> {
+        self.push(Step::WithDockerfile {
+            contents: contents.to_string(),
+        })
+    }
+
+    /// `addLocalFile`: a file attached when a container starts (not in the image).
+    pub fn add_local_file(&self, local: &str, remote: Option<&str>) -> Result<Image> {
+        let remote = canonical::default_remote(local, remote, &self.workdir)?;
+        self.push(Step::AddLocalFile {
+            local: local.to_string(),
+            remote,
+        })
+    }
+
+    /// `addLocalDir`: a folder attached when a container starts, minus `ignore` patterns.
+    pub fn add_local_dir<S: AsRef<str>>(
+        &self,
+        local: &str,
+        remote: Option<&str>,
+        ignore: &[S],
+    ) -> Result<Image> {
+        let remote = canonical::default_remote(local, remote, &self.workdir)?;
+        self.push(Step::AddLocalDir {
+            local: local.to_string(),
+            remote,
+            ignore: strings(ignore),
+        })
+    }
+
+    /// `copyLocalFile`: a file baked into the image with `COPY`.
+    pub fn copy_local_file(&self, local: &str, remote: Option<&str>) -> Result<Image> {
+        let remote = canonical::default_remote(local, remote, &self.workdir)?;
+        self.push(Step::CopyLocalFile {
+            local: local.to_string(),
+            remote,
+        })
+    }
+
+    /// `copyLocalDir`: a folder baked into the image with `COPY`, minus `ignore` patterns.
+    pub fn copy_local_dir<S: AsRef<str>>(
+        &self,
+        local: &str,
+        remote: Option<&str>,
+        ignore: &[S],
+    ) -> Result<Image> {
+        let remote = canonical::default_remote(local, remote, &self.workdir)?;
+        self.push(Step::CopyLocalDir {
+            local: local.to_string(),
+            remote,
+            ignore: strings(ignore),
+        })
+    }
+
+    /// `addLocalPythonSource`: Python modules attached under `/root/` when a container starts.
+    pub fn add_local_python_source<S: AsRef<str>>(&self, modules: &[S]) -> Result<Image> {
+        self.push_unless_empty(modules, |modules| Step::AddLocalPythonSource { modules })
+    }
+
+    /// `copyLocalPythonSource`: Python modules baked in under `/root/`.
+    pub fn copy_local_python_source<S: AsRef<str>>(&self, modules: &[S]) -> Result<Image> {
+        self.push_unless_empty(modules, |modules| Step::CopyLocalPythonSource { modules })
+    }
+
+    fn push_unless_empty<S: AsRef<str>>(
+        &self,
+        items: &[S],
+        make: impl FnOnce(Vec<String>) -> Step,
+    ) -> Result<Image> {
+        if items.is_empty() {
+            Ok(self.clone())
+        } else {
+            self.push(make(strings(items)))
+        }
+    }
+
+    /// The number of steps.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the image has no steps beyond its base.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The working directory later relative paths resolve against.
+    pub fn current_workdir(&self) -> &str {
+        &self.workdir
+    }
+
+    /// The spec: base and steps in order, in canonical form.
+    pub fn to_spec(&self) -> ImageSpec {
+        let mut steps = Vec::with_capacity(self.len);
+        let mut node = self.last.as_deref();
+        while let Some(n) = node {
+            steps.push(n.step.clone());
+            node = n.prev.as_deref();
+        }
+        steps.reverse();
+        ImageSpec {
+            version: SPEC_VERSION,
+            base: (*self.base).clone(),
+            steps,
+        }
+    }
+
+    /// Renders the Dockerfile; steps that need file contents give a `NEEDS_RESOLVE` error.
+    pub fn dockerfile(&self) -> Result<String> {
+        render::render(&self.to_spec())
+    }
+
+    /// `sha256:` + hex of the RFC 8785 canonical JSON of the spec. No I/O.
+    pub fn definition_hash(&self) -> String {
+        hash::definition_hash(&self.to_spec())
+    }
+}
+
+fn strings<S: AsRef<str>>(items: &[S]) -> Vec<String> {
+    items.iter().map(|s| s.as_ref().to_string()).collect()
+}
+
+fn uv_version(options: &UvPipOptions) -> String {
+    options
+        .uv_version
+        .clone()
+        .unwrap_or_else(|| DEFAULT_UV_VERSION.to_string())
+}
+
+/// The folder of a Dockerfile path, as the default build context (`"Dockerfile"` → `"."`).
+fn dockerfile_folder(path: &str) -> String {
+    match path.trim_end_matches('/').rsplit_once('/') {
+        Some(("", _)) => "/".to_string(),
+        Some((dir, _)) => dir.to_string(),
+        None => ".".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths;
+
+    #[test]
+    fn dockerfile_folder_defaults() {
+        assert_eq!(dockerfile_folder("Dockerfile"), ".");
+        assert_eq!(dockerfile_folder("docker/app.Dockerfile"), "docker");
+        assert_eq!(dockerfile_folder("/Dockerfile"), "/");
+    }
+
+    #[test]
+    fn failed_call_leaves_receiver_untouched() {
+        let image = Image::debian_slim(&DebianSlimOptions::default())
+            .unwrap()
+            .pip_install(&["a"], &PipOptions::default())
+            .unwrap();
+        let before = image.to_spec();
+        assert!(image
+            .pip_install(&["-e ."], &PipOptions::default())
+            .is_err());
+        assert_eq!(image.to_spec(), before);
+    }
+
+    #[test]
+    fn workdir_is_tracked() {
+        let image = Image::debian_slim(&DebianSlimOptions::default()).unwrap();
+        assert_eq!(image.current_workdir(), DEFAULT_WORKDIR);
+        let image = image.workdir("app").unwrap().workdir("../srv").unwrap();
+        assert_eq!(image.current_workdir(), "/root/srv");
+        assert_eq!(paths::resolve(image.current_workdir(), "x"), "/root/srv/x");
+    }
+}

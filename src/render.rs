@@ -1,0 +1,245 @@
+//! The Dockerfile renderer. Every rule of DESIGN §2 lives here: one instruction per line, values
+//! shell-quoted, JSON forms from a real serializer, no `# syntax=` line and no heredocs, and the
+//! same spec always gives the same bytes, ending with a newline.
+
+use std::fmt::Write as _;
+
+use crate::dockerfile;
+use crate::error::{Error, ErrorCode, Result};
+use crate::quote::{shell_join, shell_quote, shell_split, single_quote};
+use crate::spec::{Base, ImageSpec, PipOptions, Step};
+
+/// The shell `RUN` uses until a `commandShell` step changes it.
+pub const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
+
+/// The image uv is copied from; the tag is the step's pinned `uvVersion`.
+pub const UV_IMAGE: &str = "ghcr.io/astral-sh/uv";
+
+/// The longest line BuildKit's parser reads (its line scanner's buffer), newline excluded.
+pub const MAX_LINE_BYTES: usize = 65_535;
+
+/// Renders the Dockerfile of a spec. Steps whose contents come from files give `NEEDS_RESOLVE`;
+/// an instruction longer than [`MAX_LINE_BYTES`] gives `LINE_TOO_LONG`.
+pub fn render(spec: &ImageSpec) -> Result<String> {
+    let mut renderer = Renderer {
+        out: String::with_capacity(64 + spec.steps.len() * 96),
+        shell: None,
+    };
+    renderer.base(&spec.base)?;
+    for (index, step) in spec.steps.iter().enumerate() {
+        let start = renderer.out.len();
+        renderer
+            .step(step)
+            .map_err(|e| e.within(&format!("steps[{index}]")))?;
+        check_line_lengths(&renderer.out[start..], step)
+            .map_err(|e| e.within(&format!("steps[{index}]")))?;
+    }
+    Ok(renderer.out)
+}
+
+fn check_line_lengths(rendered: &str, step: &Step) -> Result<()> {
+    match rendered.lines().map(str::len).max() {
+        Some(longest) if longest > MAX_LINE_BYTES => Err(Error::new(
+            ErrorCode::LineTooLong,
+            format!(
+                "{} renders an instruction of {longest} bytes, but a Dockerfile line holds at most {MAX_LINE_BYTES}; split it into smaller steps or put the data in a file",
+                step.op_name()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+struct Renderer {
+    out: String,
+    /// The active `SHELL` argv, `None` while it is the default.
+    shell: Option<Vec<String>>,
+}
+
+impl Renderer {
+    fn line(&mut self, instruction: &str) {
+        self.out.push_str(instruction);
+        self.out.push('\n');
+    }
+
+    fn base(&mut self, base: &Base) -> Result<()> {
+        match base {
+            Base::DebianSlim { python_version } => {
+                let _ = writeln!(self.out, "FROM python:{python_version}-slim-trixie");
+            }
+            Base::FromRegistry { reference, .. } => {
+                let _ = writeln!(self.out, "FROM {reference}");
+            }
+            Base::FromDockerfile { path, .. } => {
+                return Err(needs_resolve(&format!("fromDockerfile({path:?})")).at("base"));
+            }
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, step: &Step) -> Result<()> {
+        match step {
+            Step::PipInstall { packages, options } => self.pip(packages, options),
+            Step::UvPipInstall {
+                packages,
+                options,
+                uv_version,
+            } => self.uv_pip(packages, options, uv_version),
+            Step::Env { values } => self.env(values),
+            Step::RunCommands { commands } => {
+                for command in commands {
+                    self.run(command);
+                }
+            }
+            Step::CommandShell { shell } => {
+                self.shell = shell.clone();
+                let argv = self.shell_argv();
+                let _ = writeln!(self.out, "SHELL {}", json_array(&argv));
+            }
+            Step::Workdir { path } => {
+                let _ = writeln!(self.out, "WORKDIR {}", shell_quote(path));
+            }
+            Step::AptInstall { packages } => {
+                let _ = writeln!(
+                    self.out,
+                    "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
+                    shell_join(packages)
+                );
+            }
+            Step::WithDockerfile { contents } => self.fragment(contents)?,
+            runtime if runtime.is_runtime() => {}
+            needs_files => {
+                return Err(needs_resolve(needs_files.op_name()));
+            }
+        }
+        Ok(())
+    }
+
+    /// One `ENV` with every pair, split over several `ENV` lines only where one line would
+    /// exceed [`MAX_LINE_BYTES`]. A name starting with `-` is always quoted: BuildKit reads a
+    /// leading `--` word as a flag before it looks at quotes.
+    fn env(&mut self, values: &std::collections::BTreeMap<String, String>) {
+        let mut line = String::from("ENV");
+        for (key, value) in values {
+            let key = if key.starts_with('-') {
+                single_quote(key).into()
+            } else {
+                shell_quote(key)
+            };
+            let pair = format!("{key}={}", shell_quote(value));
+            if line.len() > 3 && line.len() + 1 + pair.len() > MAX_LINE_BYTES {
+                self.line(&line);
+                line.truncate(3);
+            }
+            line.push(' ');
+            line.push_str(&pair);
+        }
+        self.line(&line);
+    }
+
+    fn shell_argv(&self) -> Vec<String> {
+        match &self.shell {
+            Some(argv) => argv.clone(),
+            None => DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// A command goes in shell form when BuildKit passes the line to the shell unchanged;
+    /// otherwise in exec form with the active shell, so it reaches the shell whole.
+    fn run(&mut self, command: &str) {
+        if shell_form_is_exact(command) {
+            let _ = writeln!(self.out, "RUN {command}");
+        } else {
+            let mut argv = self.shell_argv();
+            argv.push(command.to_string());
+            let _ = writeln!(self.out, "RUN {}", json_array(&argv));
+        }
+    }
+
+    fn pip(&mut self, packages: &[String], options: &PipOptions) {
+        let mut words = vec!["python", "-m", "pip", "install", "--no-cache-dir"];
+        push_options(&mut words, options, "--pre");
+        let extra = extra_words(options);
+        words.extend(extra.iter().map(String::as_str));
+        words.extend(packages.iter().map(String::as_str));
+        let _ = writeln!(self.out, "RUN {}", shell_join(words));
+    }
+
+    fn uv_pip(&mut self, packages: &[String], options: &PipOptions, uv_version: &str) {
+        let _ = writeln!(
+            self.out,
+            "COPY --from={UV_IMAGE}:{uv_version} /uv /usr/local/bin/uv"
+        );
+        let mut words = vec!["uv", "pip", "install", "--system", "--no-cache"];
+        push_options(&mut words, options, "--prerelease=allow");
+        let extra = extra_words(options);
+        words.extend(extra.iter().map(String::as_str));
+        words.extend(packages.iter().map(String::as_str));
+        let _ = writeln!(self.out, "RUN {}", shell_join(words));
+    }
+
+    /// Writes each instruction of a checked `withDockerfile` fragment on its own line, and
+    /// follows its `SHELL` instructions so later exec-form commands use the same shell.
+    fn fragment(&mut self, contents: &str) -> Result<()> {
+        let parsed = dockerfile::check_fragment(contents).map_err(|e| e.at("contents"))?;
+        for instruction in &parsed.instructions {
+            self.line(&instruction.logical_line);
+            if let ("SHELL", dockerfile::Args::Json(argv)) =
+                (instruction.keyword.as_str(), &instruction.args)
+            {
+                self.shell = Some(argv.clone());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Index, pre-release and link options, in a fixed order.
+fn push_options<'a>(words: &mut Vec<&'a str>, options: &'a PipOptions, pre_flag: &'a str) {
+    for (flag, value) in [
+        ("--index-url", &options.index_url),
+        ("--extra-index-url", &options.extra_index_url),
+        ("--find-links", &options.find_links),
+    ] {
+        if let Some(value) = value {
+            words.push(flag);
+            words.push(value);
+        }
+    }
+    if options.pre {
+        words.push(pre_flag);
+    }
+}
+
+/// `extraOptions` split into words (validated when the step was added).
+fn extra_words(options: &PipOptions) -> Vec<String> {
+    options
+        .extra_options
+        .as_deref()
+        .map(|extra| shell_split(extra).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// True when `RUN {command}` hands exactly `command` to the shell: no line break, no leading or
+/// trailing whitespace (the parser trims it), no leading `--` (a flag) or `[` (JSON form), no
+/// trailing backslash (a line continuation) and no `<<` (a heredoc on newer engines).
+fn shell_form_is_exact(command: &str) -> bool {
+    !command.contains(['\n', '\r'])
+        && !command.starts_with(char::is_whitespace)
+        && !command.ends_with(char::is_whitespace)
+        && !command.starts_with("--")
+        && !command.starts_with('[')
+        && !command.ends_with('\\')
+        && !command.contains("<<")
+}
+
+fn json_array(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_default()
+}
+
+fn needs_resolve(what: &str) -> Error {
+    Error::new(
+        ErrorCode::NeedsResolve,
+        format!("{what} needs file contents to render: call resolve(host) and use its dockerfile"),
+    )
+}

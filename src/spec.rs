@@ -1,0 +1,274 @@
+//! `ImageSpec`: the plain, versioned JSON form of an image (`toSpec()` / `fromSpec()`).
+//!
+//! Field and op names are the TypeScript names of the API. Every list and map is stored in its
+//! canonical form (see `crate::steps`), so two images that mean the same thing have equal specs
+//! and equal definition hashes. Optional strings are omitted when unset; booleans and lists are
+//! always present.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The spec format version this crate writes and reads.
+pub const SPEC_VERSION: u32 = 1;
+
+/// A whole image: where it starts and the ordered steps applied on top.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImageSpec {
+    /// Always [`SPEC_VERSION`].
+    pub version: u32,
+    /// The constructor the image starts from.
+    pub base: Base,
+    /// Builder calls in order.
+    pub steps: Vec<Step>,
+}
+
+/// The constructor an image starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "op",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Base {
+    /// `Image.debianSlim({ pythonVersion })`: `FROM python:{X.Y}-slim-trixie`.
+    DebianSlim {
+        /// `X.Y` or `X.Y.Z`, 3.11 to 3.15.
+        python_version: String,
+    },
+    /// `Image.fromRegistry(ref, { prebuilt })`.
+    FromRegistry {
+        /// The reference as the user wrote it.
+        #[serde(rename = "ref")]
+        reference: String,
+        /// Its normalised form (`python:3.12` → `docker.io/library/python:3.12`).
+        normalized: String,
+        /// The image is already a ready execution image (Python and runtime inside).
+        prebuilt: bool,
+    },
+    /// `Image.fromDockerfile(path, { contextDir, base })`.
+    FromDockerfile {
+        /// Path of the Dockerfile, read through the host.
+        path: String,
+        /// The build context folder (defaults to the Dockerfile's folder).
+        context_dir: String,
+        /// Image put before a Dockerfile that has no `FROM`.
+        base: String,
+    },
+}
+
+/// Options of the pip and uv install steps (Modal's names).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PipOptions {
+    /// `--index-url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_url: Option<String>,
+    /// `--extra-index-url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_index_url: Option<String>,
+    /// `--find-links`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub find_links: Option<String>,
+    /// Allow pre-releases (`--pre`; uv: `--prerelease allow`).
+    #[serde(default)]
+    pub pre: bool,
+    /// More installer flags, split into words like a shell would (quotes honoured, no expansion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_options: Option<String>,
+}
+
+/// One builder call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "op",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Step {
+    /// `pipInstall(packages, options)`; packages de-duplicated and sorted.
+    PipInstall {
+        /// Requirement strings.
+        packages: Vec<String>,
+        /// Installer options.
+        options: PipOptions,
+    },
+    /// `uvPipInstall(packages, options)`; packages de-duplicated and sorted.
+    UvPipInstall {
+        /// Requirement strings.
+        packages: Vec<String>,
+        /// Installer options.
+        options: PipOptions,
+        /// The pinned uv release copied in from its image.
+        uv_version: String,
+    },
+    /// `pipInstallFromRequirements(path, options)`.
+    PipInstallFromRequirements {
+        /// requirements.txt path, read through the host.
+        path: String,
+        /// Installer options.
+        options: PipOptions,
+    },
+    /// `uvPipInstallFromRequirements(path, options)`.
+    UvPipInstallFromRequirements {
+        /// requirements.txt path, read through the host.
+        path: String,
+        /// Installer options.
+        options: PipOptions,
+        /// The pinned uv release.
+        uv_version: String,
+    },
+    /// `pipInstallFromPyproject(path, { optionalDependencies })`.
+    PipInstallFromPyproject {
+        /// pyproject.toml path, read through the host.
+        path: String,
+        /// `[project.optional-dependencies]` groups to add, de-duplicated and sorted.
+        optional_dependencies: Vec<String>,
+        /// Installer options.
+        options: PipOptions,
+    },
+    /// `uvPipInstallFromPyproject(path, { optionalDependencies })`.
+    UvPipInstallFromPyproject {
+        /// pyproject.toml path, read through the host.
+        path: String,
+        /// Optional-dependency groups, de-duplicated and sorted.
+        optional_dependencies: Vec<String>,
+        /// Installer options.
+        options: PipOptions,
+        /// The pinned uv release.
+        uv_version: String,
+    },
+    /// `env(values)`; keys sorted.
+    Env {
+        /// Variable name → value.
+        values: BTreeMap<String, String>,
+    },
+    /// `envFile(path)`.
+    EnvFile {
+        /// dotenv file path, read through the host.
+        path: String,
+    },
+    /// `runCommands(commands)`: one `RUN` per command, verbatim.
+    RunCommands {
+        /// Shell commands.
+        commands: Vec<String>,
+    },
+    /// `commandShell(shell)`: the shell as argv (`["/bin/bash", "-c"]`), `null` for the default.
+    CommandShell {
+        /// Shell argv, or `None` to restore `["/bin/sh", "-c"]`.
+        shell: Option<Vec<String>>,
+    },
+    /// `workdir(path)`; stored as a normalised absolute path.
+    Workdir {
+        /// Absolute path.
+        path: String,
+    },
+    /// `aptInstall(packages)`; de-duplicated, user order kept.
+    AptInstall {
+        /// Debian package names (optionally `=version`, `:arch`, `/release`).
+        packages: Vec<String>,
+    },
+    /// `withDockerfile(contents)`: raw instructions, checked on the spot.
+    WithDockerfile {
+        /// Dockerfile instructions.
+        contents: String,
+    },
+    /// `addLocalFile(local, remote)`: attached when a container starts.
+    AddLocalFile {
+        /// Local path, read through the host.
+        local: String,
+        /// Absolute path in the container.
+        remote: String,
+    },
+    /// `addLocalDir(local, remote, { ignore })`: attached when a container starts.
+    AddLocalDir {
+        /// Local folder, read through the host.
+        local: String,
+        /// Absolute path in the container.
+        remote: String,
+        /// dockerignore-style patterns.
+        ignore: Vec<String>,
+    },
+    /// `copyLocalFile(local, remote)`: baked in with `COPY`.
+    CopyLocalFile {
+        /// Local path, read through the host.
+        local: String,
+        /// Absolute path in the image.
+        remote: String,
+    },
+    /// `copyLocalDir(local, remote, { ignore })`: baked in with `COPY`.
+    CopyLocalDir {
+        /// Local folder, read through the host.
+        local: String,
+        /// Absolute path in the image.
+        remote: String,
+        /// dockerignore-style patterns.
+        ignore: Vec<String>,
+    },
+    /// `addLocalPythonSource(modules)`: attached at start under `/root/`.
+    AddLocalPythonSource {
+        /// Dotted module names, de-duplicated, user order kept.
+        modules: Vec<String>,
+    },
+    /// `copyLocalPythonSource(modules)`: baked in under `/root/`.
+    CopyLocalPythonSource {
+        /// Dotted module names, de-duplicated, user order kept.
+        modules: Vec<String>,
+    },
+}
+
+impl Step {
+    /// The TypeScript method name of this step (`"pipInstall"`), used in messages.
+    pub fn op_name(&self) -> &'static str {
+        match self {
+            Step::PipInstall { .. } => "pipInstall",
+            Step::UvPipInstall { .. } => "uvPipInstall",
+            Step::PipInstallFromRequirements { .. } => "pipInstallFromRequirements",
+            Step::UvPipInstallFromRequirements { .. } => "uvPipInstallFromRequirements",
+            Step::PipInstallFromPyproject { .. } => "pipInstallFromPyproject",
+            Step::UvPipInstallFromPyproject { .. } => "uvPipInstallFromPyproject",
+            Step::Env { .. } => "env",
+            Step::EnvFile { .. } => "envFile",
+            Step::RunCommands { .. } => "runCommands",
+            Step::CommandShell { .. } => "commandShell",
+            Step::Workdir { .. } => "workdir",
+            Step::AptInstall { .. } => "aptInstall",
+            Step::WithDockerfile { .. } => "withDockerfile",
+            Step::AddLocalFile { .. } => "addLocalFile",
+            Step::AddLocalDir { .. } => "addLocalDir",
+            Step::CopyLocalFile { .. } => "copyLocalFile",
+            Step::CopyLocalDir { .. } => "copyLocalDir",
+            Step::AddLocalPythonSource { .. } => "addLocalPythonSource",
+            Step::CopyLocalPythonSource { .. } => "copyLocalPythonSource",
+        }
+    }
+
+    /// True for the `addLocal*` steps, whose files are attached when a container starts and are
+    /// not part of the built image.
+    pub fn is_runtime(&self) -> bool {
+        matches!(
+            self,
+            Step::AddLocalFile { .. }
+                | Step::AddLocalDir { .. }
+                | Step::AddLocalPythonSource { .. }
+        )
+    }
+
+    /// True for steps whose rendering needs file contents read through a host (`resolve`).
+    pub fn needs_resolve(&self) -> bool {
+        matches!(
+            self,
+            Step::PipInstallFromRequirements { .. }
+                | Step::UvPipInstallFromRequirements { .. }
+                | Step::PipInstallFromPyproject { .. }
+                | Step::UvPipInstallFromPyproject { .. }
+                | Step::EnvFile { .. }
+                | Step::CopyLocalFile { .. }
+                | Step::CopyLocalDir { .. }
+                | Step::CopyLocalPythonSource { .. }
+        )
+    }
+}
