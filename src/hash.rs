@@ -1,12 +1,19 @@
 //! The definition hash: SHA-256 of the RFC 8785 (JCS) canonical JSON of a spec.
 
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::jcs;
 use crate::spec::ImageSpec;
 
 /// The RFC 8785 canonical JSON text of a spec (the exact bytes the definition hash covers).
 pub fn canonical_json(spec: &ImageSpec) -> String {
-    serde_json_canonicalizer::to_string(spec).unwrap_or_default()
+    canonical_json_of(spec)
+}
+
+/// The RFC 8785 canonical JSON text of any part of a spec (a base, a step).
+pub fn canonical_json_of<T: Serialize>(value: &T) -> String {
+    jcs::to_string(value).unwrap_or_default()
 }
 
 /// `sha256:` + 64 lowercase hex digits of the canonical JSON of the spec.

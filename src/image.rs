@@ -53,32 +53,50 @@ pub struct UvPipOptions {
     pub uv_version: Option<String>,
 }
 
+/// A base or step with what never changes about it, computed once when it is added: its
+/// canonical JSON (part of the definition hash) and its rendered instructions (or the error that
+/// rendering it gives, such as `NEEDS_RESOLVE`).
+#[derive(Debug)]
+struct Rendered<T> {
+    value: T,
+    canonical: String,
+    instructions: Result<String>,
+}
+
 /// One step in an image's shared history.
 #[derive(Debug)]
 struct StepNode {
-    step: Step,
+    step: Rendered<Step>,
     prev: Option<Arc<StepNode>>,
 }
 
 /// An image definition: a base and the steps applied on top. Cheap to clone; never changes.
 #[derive(Debug, Clone)]
 pub struct Image {
-    base: Arc<Base>,
+    base: Arc<Rendered<Base>>,
     last: Option<Arc<StepNode>>,
     len: usize,
     workdir: Arc<str>,
     /// Index of the first `addLocal*` step, after which no build step may come.
     first_runtime_step: Option<usize>,
+    /// The active shell after the last step, for rendering the next one.
+    render_state: render::RenderState,
 }
 
 impl Image {
     fn from_base(base: Base) -> Result<Image> {
+        let base = canonical::base(base)?;
         Ok(Image {
-            base: Arc::new(canonical::base(base)?),
+            base: Arc::new(Rendered {
+                canonical: hash::canonical_json_of(&base),
+                instructions: render::render_base(&base),
+                value: base,
+            }),
             last: None,
             len: 0,
             workdir: Arc::from(DEFAULT_WORKDIR),
             first_runtime_step: None,
+            render_state: render::RenderState::default(),
         })
     }
 
@@ -177,6 +195,12 @@ impl Image {
         let first_runtime_step = self
             .first_runtime_step
             .or(step.is_runtime().then_some(self.len));
+        let mut render_state = self.render_state.clone();
+        let step = Rendered {
+            canonical: hash::canonical_json_of(&step),
+            instructions: render::render_step(&step, self.len, &mut render_state),
+            value: step,
+        };
         Ok(Image {
             base: self.base.clone(),
             last: Some(Arc::new(StepNode {
@@ -186,6 +210,7 @@ impl Image {
             len: self.len + 1,
             workdir,
             first_runtime_step,
+            render_state,
         })
     }
 
@@ -194,7 +219,19 @@ impl Image {
         for _ in index + 1..self.len {
             node = node?.prev.as_deref();
         }
-        node.map(|n| &n.step)
+        node.map(|n| &n.step.value)
+    }
+
+    /// The steps, first to last.
+    fn steps(&self) -> Vec<&Rendered<Step>> {
+        let mut steps = Vec::with_capacity(self.len);
+        let mut node = self.last.as_deref();
+        while let Some(n) = node {
+            steps.push(&n.step);
+            node = n.prev.as_deref();
+        }
+        steps.reverse();
+        steps
     }
 
     /// `pipInstall`: installs packages with pip; de-duplicated and sorted. An empty list adds no step.
@@ -409,28 +446,54 @@ impl Image {
 
     /// The spec: base and steps in order, in canonical form.
     pub fn to_spec(&self) -> ImageSpec {
-        let mut steps = Vec::with_capacity(self.len);
-        let mut node = self.last.as_deref();
-        while let Some(n) = node {
-            steps.push(n.step.clone());
-            node = n.prev.as_deref();
-        }
-        steps.reverse();
         ImageSpec {
             version: SPEC_VERSION,
-            base: (*self.base).clone(),
-            steps,
+            base: self.base.value.clone(),
+            steps: self.steps().into_iter().map(|s| s.value.clone()).collect(),
         }
     }
 
     /// Renders the Dockerfile; steps that need file contents give a `NEEDS_RESOLVE` error.
+    /// Equal to `render::render(&self.to_spec())`, from instructions rendered when each step
+    /// was added.
     pub fn dockerfile(&self) -> Result<String> {
-        render::render(&self.to_spec())
+        let steps = self.steps();
+        let base = self.base.instructions.as_ref().map_err(Clone::clone)?;
+        let mut out = String::with_capacity(base.len() + steps.len() * 96);
+        out.push_str(base);
+        for step in steps {
+            out.push_str(step.instructions.as_ref().map_err(Clone::clone)?);
+        }
+        Ok(out)
+    }
+
+    /// The RFC 8785 canonical JSON of the spec: the bytes [`Image::definition_hash`] covers.
+    /// Equal to `hash::canonical_json(&self.to_spec())`, assembled from parts computed when
+    /// each step was added (`{"base":…,"steps":[…],"version":1}` is already in JCS key order).
+    pub fn canonical_json(&self) -> String {
+        let steps = self.steps();
+        let size = 40
+            + self.base.canonical.len()
+            + steps.iter().map(|s| s.canonical.len() + 1).sum::<usize>();
+        let mut out = String::with_capacity(size);
+        out.push_str("{\"base\":");
+        out.push_str(&self.base.canonical);
+        out.push_str(",\"steps\":[");
+        for (i, step) in steps.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&step.canonical);
+        }
+        out.push_str("],\"version\":");
+        out.push_str(&SPEC_VERSION.to_string());
+        out.push('}');
+        out
     }
 
     /// `sha256:` + hex of the RFC 8785 canonical JSON of the spec. No I/O.
     pub fn definition_hash(&self) -> String {
-        hash::definition_hash(&self.to_spec())
+        hash::sha256_hex(self.canonical_json().as_bytes())
     }
 }
 

@@ -28,6 +28,7 @@ pub mod dockerfile;
 pub mod error;
 pub mod hash;
 mod image;
+mod jcs;
 pub mod paths;
 pub mod quote;
 pub mod reference;

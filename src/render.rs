@@ -21,19 +21,43 @@ pub const MAX_LINE_BYTES: usize = 65_535;
 /// Renders the Dockerfile of a spec. Steps whose contents come from files give `NEEDS_RESOLVE`;
 /// an instruction longer than [`MAX_LINE_BYTES`] gives `LINE_TOO_LONG`.
 pub fn render(spec: &ImageSpec) -> Result<String> {
+    let mut out = render_base(&spec.base)?;
+    let mut state = RenderState::default();
+    for (index, step) in spec.steps.iter().enumerate() {
+        out.push_str(&render_step(step, index, &mut state)?);
+    }
+    Ok(out)
+}
+
+/// What rendering carries from one step to the next: the active `SHELL`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderState {
+    /// The active `SHELL` argv, `None` while it is the default.
+    shell: Option<Vec<String>>,
+}
+
+/// The `FROM` line of a base.
+pub fn render_base(base: &Base) -> Result<String> {
     let mut renderer = Renderer {
-        out: String::with_capacity(64 + spec.steps.len() * 96),
+        out: String::with_capacity(64),
         shell: None,
     };
-    renderer.base(&spec.base)?;
-    for (index, step) in spec.steps.iter().enumerate() {
-        let start = renderer.out.len();
-        renderer
-            .step(step)
-            .map_err(|e| e.within(&format!("steps[{index}]")))?;
-        check_line_lengths(&renderer.out[start..], step)
-            .map_err(|e| e.within(&format!("steps[{index}]")))?;
-    }
+    renderer.base(base)?;
+    Ok(renderer.out)
+}
+
+/// The instructions of step number `index`, given the state the steps before it left; updates
+/// the state. Errors name the step (`steps[index]`).
+pub fn render_step(step: &Step, index: usize, state: &mut RenderState) -> Result<String> {
+    let mut renderer = Renderer {
+        out: String::with_capacity(96),
+        shell: state.shell.take(),
+    };
+    let result = renderer
+        .step(step)
+        .and_then(|()| check_line_lengths(&renderer.out, step));
+    state.shell = renderer.shell;
+    result.map_err(|e| e.within(&format!("steps[{index}]")))?;
     Ok(renderer.out)
 }
 

@@ -6,195 +6,20 @@
 //! The random batch uses a fresh seed each run (printed); `PARSE_BACK_SEED=<n>` replays one and
 //! `PARSE_BACK_CASES=<n>` changes its size. The Python venv comes from `make setup`.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 
-use apothic_image::{Base, Image, ImageSpec, PipOptions, Step, SPEC_VERSION};
-use proptest::prelude::*;
-use proptest::strategy::ValueTree;
+#[path = "support/spec_strategies.rs"]
+mod spec_strategies;
+
+use apothic_image::Image;
+use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::json;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// Text users put in values that a naive renderer would break on.
-const HOSTILE: &[&str] = &[
-    "$HOME",
-    "${PATH}",
-    "${X:-y}",
-    "'",
-    "\"",
-    "\\",
-    "\\'",
-    "'\\",
-    "a\\",
-    "\\$HOME",
-    "`id`",
-    "$(id)",
-    "#",
-    " ",
-    "\t",
-    "--",
-    "-x",
-    "=",
-    "&&",
-    ";",
-    "|",
-    "*",
-    "?",
-    "[",
-    "]",
-    "{",
-    "}",
-    "한국어",
-    "🚀",
-    "é",
-    "\u{a0}",
-    "\u{85}",
-    "\u{2028}",
-    "<<EOF",
-    "\u{1b}[31m",
-];
-
-fn hostile_text(max_parts: usize) -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        prop_oneof![
-            prop::sample::select(HOSTILE).prop_map(str::to_string),
-            "[a-zA-Z0-9_./:=@%+,-]{1,8}",
-            "\\PC{1,4}",
-        ],
-        0..max_parts,
-    )
-    .prop_map(|parts| parts.concat())
-}
-
-/// Values without the three characters no Dockerfile line can carry.
-fn line_text(max_parts: usize) -> impl Strategy<Value = String> {
-    hostile_text(max_parts).prop_map(|s| s.replace(['\n', '\r', '\0'], ""))
-}
-
-fn nonblank(s: String) -> Option<String> {
-    (!s.trim().is_empty()).then_some(s)
-}
-
-fn package() -> impl Strategy<Value = String> {
-    line_text(4).prop_filter_map("a package", |s| {
-        let s = s.replace(|c: char| c.is_control(), "");
-        nonblank(s).filter(|s| !s.starts_with('-'))
-    })
-}
-
-fn url() -> impl Strategy<Value = Option<String>> {
-    prop::option::of("https://[a-z]{1,8}\\.example/[a-zA-Z0-9$'\"~_-]{0,12}")
-}
-
-fn pip_options() -> impl Strategy<Value = PipOptions> {
-    (
-        url(),
-        url(),
-        url(),
-        any::<bool>(),
-        prop::option::of(prop::collection::vec(line_text(3), 0..3)),
-    )
-        .prop_map(
-            |(index_url, extra_index_url, find_links, pre, extra)| PipOptions {
-                index_url,
-                extra_index_url,
-                find_links,
-                pre,
-                extra_options: extra.map(apothic_image::quote::shell_join),
-            },
-        )
-}
-
-fn step() -> impl Strategy<Value = Step> {
-    prop_oneof![
-        (prop::collection::vec(package(), 1..4), pip_options())
-            .prop_map(|(packages, options)| Step::PipInstall { packages, options }),
-        (
-            prop::collection::vec(package(), 1..4),
-            pip_options(),
-            "0\\.[0-9]{1,2}\\.[0-9]{1,2}"
-        )
-            .prop_map(|(packages, options, uv_version)| Step::UvPipInstall {
-                packages,
-                options,
-                uv_version
-            }),
-        prop::collection::btree_map(
-            line_text(3).prop_filter_map("a key", |k| {
-                let k: String = k
-                    .chars()
-                    .filter(|c| !(c.is_whitespace() || c.is_control() || *c == '='))
-                    .collect();
-                (!k.is_empty()).then_some(k)
-            }),
-            line_text(5),
-            1..4,
-        )
-        .prop_map(|values: BTreeMap<String, String>| Step::Env { values }),
-        prop::collection::vec(
-            (
-                hostile_text(6),
-                prop::sample::select(&["", "\n", "\r\n", "\n\n"][..]),
-                hostile_text(3)
-            )
-                .prop_filter_map("a command", |(a, sep, b)| nonblank(
-                    format!("{a}{sep}{b}").replace('\0', "")
-                )),
-            1..4,
-        )
-        .prop_map(|commands| Step::RunCommands { commands }),
-        prop::option::of(
-            prop::collection::vec(line_text(2), 1..3).prop_map(|mut argv| {
-                argv.insert(0, "/bin/bash".to_string());
-                argv
-            })
-        )
-        .prop_map(|shell| Step::CommandShell { shell }),
-        line_text(4)
-            .prop_filter_map("a path", |p| nonblank(
-                p.replace(|c: char| c.is_control(), "")
-            ))
-            .prop_map(|path| Step::Workdir { path }),
-        prop::collection::vec("[a-z0-9][a-z0-9+.-]{0,10}(=[0-9][a-z0-9.+~:-]{0,6})?", 1..5)
-            .prop_map(|packages| Step::AptInstall { packages }),
-        Just(Step::WithDockerfile {
-            contents: "SHELL [\"/bin/bash\", \"-eu\", \"-c\"]\nRUN echo \\\n  split".into()
-        }),
-    ]
-}
-
-fn spec() -> impl Strategy<Value = ImageSpec> {
-    let base = prop_oneof![
-        prop::sample::select(&["3.11", "3.12", "3.13.2", "3.15"][..]).prop_map(|v| {
-            Base::DebianSlim {
-                python_version: v.to_string(),
-            }
-        }),
-        prop::sample::select(
-            &[
-                "python:3.12",
-                "ubuntu",
-                "ghcr.io/org/app:v1",
-                "localhost:5000/a/b"
-            ][..]
-        )
-        .prop_map(|r| Base::FromRegistry {
-            reference: r.to_string(),
-            normalized: String::new(),
-            prebuilt: false
-        }),
-    ];
-    (base, prop::collection::vec(step(), 0..12)).prop_map(|(base, steps)| ImageSpec {
-        version: SPEC_VERSION,
-        base,
-        steps,
-    })
-}
 
 fn python() -> PathBuf {
     match std::env::var_os("APOTHIC_PYTHON") {
@@ -241,7 +66,7 @@ fn rendered_dockerfiles_parse_back_to_their_specs() {
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
     );
-    let strategy = spec();
+    let strategy = spec_strategies::spec();
     let (mut rendered, mut rejected) = (0, 0);
     while rendered < count {
         let raw = strategy

@@ -35,12 +35,23 @@ fn read_json(path: &Path) -> Value {
 /// The files a vector pins, as (file name, expected contents).
 fn outputs(image: &Image) -> Vec<(&'static str, String)> {
     let spec = image.to_spec();
+    let oracle = serde_json_canonicalizer::to_string(&spec).expect("JCS oracle");
+    assert_eq!(
+        image.canonical_json(),
+        oracle,
+        "canonical JSON differs from the JCS crate"
+    );
+    assert_eq!(hash::canonical_json(&spec), oracle);
+    assert_eq!(
+        image.dockerfile().ok(),
+        apothic_image::render::render(&spec).ok()
+    );
     let mut files = vec![
         (
             "spec.json",
             serde_json::to_string_pretty(&spec).expect("spec serialises") + "\n",
         ),
-        ("canonical.json", hash::canonical_json(&spec)),
+        ("canonical.json", image.canonical_json()),
         ("hash", image.definition_hash() + "\n"),
     ];
     match image.dockerfile() {
