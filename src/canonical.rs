@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{CharName, Error, ErrorCode, Quoted, Result};
 use crate::spec::{Base, PipOptions, Step};
 use crate::{dockerfile, paths, quote, reference};
 
@@ -39,7 +39,7 @@ pub(crate) fn base(base: Base) -> Result<Base> {
             if !normalized.is_empty() && normalized != expected {
                 return Err(Error::new(
                     ErrorCode::InvalidSpec,
-                    format!("`normalized` is {normalized:?} but `ref` normalises to {expected:?}; fix or drop it"),
+                    format!("`normalized` is {normalized} but `ref` normalises to {expected}; fix or drop it", normalized = Quoted(&normalized), expected = Quoted(&expected)),
                 )
                 .at("normalized"));
             }
@@ -202,7 +202,7 @@ pub(crate) fn python_version_arg(version: &str) -> Result<String> {
         Err(Error::new(
             ErrorCode::InvalidPythonVersion,
             format!(
-                "Python version {version:?} is not supported: use \"3.11\" to \"3.15\" as X.Y (e.g. \"3.12\") or X.Y.Z (e.g. \"3.12.7\")"
+                "Python version {version} is not supported: use \"3.11\" to \"3.15\" as X.Y (e.g. \"3.12\") or X.Y.Z (e.g. \"3.12.7\")", version = Quoted(version)
             ),
         )
         .at("pythonVersion"))
@@ -215,7 +215,10 @@ fn no_line_breaks(value: &str, code: ErrorCode, what: &str) -> Result<()> {
         None => Ok(()),
         Some(c) => Err(Error::new(
             code,
-            format!("{what} contains {c:?}, which a Dockerfile line cannot hold; remove it"),
+            format!(
+                "{what} contains {c}, which a Dockerfile line cannot hold; remove it",
+                c = CharName(c)
+            ),
         )),
     }
 }
@@ -229,7 +232,11 @@ fn plain_text(value: &str, code: ErrorCode, what: &str) -> Result<()> {
         None => Ok(()),
         Some(c) => Err(Error::new(
             code,
-            format!("{what} {value:?} contains the control character {c:?}; remove it"),
+            format!(
+                "{what} {value} contains the control character {c}; remove it",
+                value = Quoted(value),
+                c = CharName(c)
+            ),
         )),
     }
 }
@@ -285,7 +292,7 @@ fn pip_packages(packages: Vec<String>) -> Result<Vec<String>> {
         if p.starts_with('-') {
             return Err(Error::new(
                 ErrorCode::InvalidPackage,
-                format!("package {p:?} starts with '-': pass installer flags in options (indexUrl, extraIndexUrl, findLinks, pre, extraOptions), not as packages"),
+                format!("package {p} starts with '-': pass installer flags in options (indexUrl, extraIndexUrl, findLinks, pre, extraOptions), not as packages", p = Quoted(p)),
             ));
         }
         Ok(())
@@ -300,7 +307,7 @@ fn apt_packages(packages: Vec<String>) -> Result<Vec<String>> {
         if p.starts_with('-') || p.chars().any(char::is_whitespace) {
             return Err(Error::new(
                 ErrorCode::InvalidPackage,
-                format!("{p:?} is not a Debian package name: give one name per item, such as \"git\" or \"curl=8.5.0-2\", without flags or spaces"),
+                format!("{p} is not a Debian package name: give one name per item, such as \"git\" or \"curl=8.5.0-2\", without flags or spaces", p = Quoted(p)),
             ));
         }
         Ok(())
@@ -316,7 +323,10 @@ fn pip_options(options: PipOptions) -> Result<PipOptions> {
             if v.chars().any(char::is_whitespace) {
                 return Err(Error::new(
                     ErrorCode::InvalidOption,
-                    format!("{field} {v:?} contains whitespace; give one URL or path"),
+                    format!(
+                        "{field} {v} contains whitespace; give one URL or path",
+                        v = Quoted(v)
+                    ),
                 )
                 .at(format!("options.{field}")));
             }
@@ -353,7 +363,7 @@ fn uv_version_arg(version: String) -> Result<String> {
     } else {
         Err(Error::new(
             ErrorCode::InvalidOption,
-            format!("uvVersion {version:?} is not a uv release: give a pinned version such as \"{DEFAULT_UV_VERSION}\" (never \"latest\")"),
+            format!("uvVersion {version} is not a uv release: give a pinned version such as \"{DEFAULT_UV_VERSION}\" (never \"latest\")", version = Quoted(&version)),
         )
         .at("uvVersion"))
     }
@@ -369,7 +379,7 @@ fn extras(groups: Vec<String>) -> Result<Vec<String>> {
         } else {
             Err(Error::new(
                 ErrorCode::InvalidOption,
-                format!("{g:?} is not an optional-dependency group name: use letters, digits, '.', '-' and '_'"),
+                format!("{g} is not an optional-dependency group name: use letters, digits, '.', '-' and '_'", g = Quoted(g)),
             ))
         }
     })?;
@@ -392,7 +402,7 @@ fn env_values(values: BTreeMap<String, String>) -> Result<BTreeMap<String, Strin
         if bad_key {
             return Err(Error::new(
                 ErrorCode::InvalidEnvKey,
-                format!("environment variable name {key:?} is not allowed: names must be non-empty, without '=', whitespace or control characters"),
+                format!("environment variable name {key} is not allowed: names must be non-empty, without '=', whitespace or control characters", key = Quoted(key)),
             )
             .at(format!("values.{key}")));
         }
@@ -446,7 +456,10 @@ pub(crate) fn shell_line(line: &str) -> Result<Vec<String>> {
     let mut argv = quote::shell_split(line).map_err(|e| {
         Error::new(
             ErrorCode::InvalidShell,
-            format!("shell {line:?} cannot be split into words: {e}"),
+            format!(
+                "shell {line} cannot be split into words: {e}",
+                line = Quoted(line)
+            ),
         )
         .at("shell")
     })?;
@@ -479,7 +492,7 @@ fn local_and_remote(local: String, remote: String, ctx: &Context<'_>) -> Result<
     let remote = paths::remote_path(ctx.workdir, &local, Some(&remote)).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidPath,
-            format!("remote {remote:?} ends with '/' but {local:?} has no name to append; give the full remote path"),
+            format!("remote {remote} ends with '/' but {local} has no name to append; give the full remote path", remote = Quoted(&remote), local = Quoted(&local)),
         )
         .at("remote")
     })?;
@@ -495,7 +508,10 @@ pub(crate) fn default_remote(local: &str, remote: Option<&str>, workdir: &str) -
     paths::remote_path(workdir, local, None).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidPath,
-            format!("{local:?} has no name to use in the image; give a remote path"),
+            format!(
+                "{local} has no name to use in the image; give a remote path",
+                local = Quoted(local)
+            ),
         )
         .at("remote")
     })
@@ -521,7 +537,7 @@ fn module_names(modules: Vec<String>) -> Result<Vec<String>> {
         } else {
             Err(Error::new(
                 ErrorCode::InvalidModuleName,
-                format!("{m:?} is not a Python module name: use dotted identifiers such as \"app\" or \"app.models\""),
+                format!("{m} is not a Python module name: use dotted identifiers such as \"app\" or \"app.models\"", m = Quoted(m)),
             ))
         }
     })?;

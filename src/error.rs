@@ -7,6 +7,9 @@ use std::fmt;
 /// public API: the JavaScript `ApothicError.code` carries it, and it never changes meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    /// A JavaScript argument has the wrong type or shape (a number where a string list goes,
+    /// an unknown option name).
+    InvalidArgument,
     /// `debianSlim` got a Python version outside 3.11–3.15 or not in `X.Y` / `X.Y.Z` form.
     InvalidPythonVersion,
     /// An image reference does not follow the distribution/reference grammar.
@@ -44,9 +47,32 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the order of the README's table.
+    pub const ALL: [ErrorCode; 18] = [
+        ErrorCode::InvalidArgument,
+        ErrorCode::InvalidPythonVersion,
+        ErrorCode::InvalidImageRef,
+        ErrorCode::InvalidPackage,
+        ErrorCode::InvalidOption,
+        ErrorCode::InvalidEnvKey,
+        ErrorCode::InvalidEnvValue,
+        ErrorCode::InvalidCommand,
+        ErrorCode::InvalidShell,
+        ErrorCode::InvalidPath,
+        ErrorCode::InvalidModuleName,
+        ErrorCode::DockerfileSyntax,
+        ErrorCode::ForbiddenInstruction,
+        ErrorCode::BuildStepAfterRuntimeStep,
+        ErrorCode::NeedsResolve,
+        ErrorCode::LineTooLong,
+        ErrorCode::InvalidSpec,
+        ErrorCode::UnsupportedSpecVersion,
+    ];
+
     /// The stable string form, e.g. `"INVALID_IMAGE_REF"`.
     pub fn as_str(self) -> &'static str {
         match self {
+            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
             ErrorCode::InvalidPythonVersion => "INVALID_PYTHON_VERSION",
             ErrorCode::InvalidImageRef => "INVALID_IMAGE_REF",
             ErrorCode::InvalidPackage => "INVALID_PACKAGE",
@@ -157,5 +183,75 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Displays a text the user gave as a JSON string literal (`"it's \"x\""`, control characters
+/// escaped), for error messages. Cheaper in the wasm build than `{:?}`, which pulls in Unicode
+/// printability tables.
+pub(crate) struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&serde_json::to_string(self.0).unwrap_or_default())
+    }
+}
+
+/// Displays a character as `U+000A`, for messages about characters that cannot be shown.
+pub(crate) struct CharName(pub char);
+
+impl fmt::Display for CharName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "U+{:04X}", u32::from(self.0))
+    }
+}
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The TypeScript `ErrorCode` union (src/wasm/errors.rs) and the README table list exactly
+    /// the codes of the enum.
+    #[test]
+    fn every_code_is_in_the_typescript_union_and_the_readme() {
+        let ts = include_str!("wasm/errors.rs");
+        let readme = include_str!("../README.md");
+        let mut codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        for code in &codes {
+            assert!(
+                ts.contains(&format!("| \"{code}\"")),
+                "{code} missing from the TypeScript union"
+            );
+            assert!(
+                readme.contains(&format!("| `{code}` |")),
+                "{code} missing from the README table"
+            );
+        }
+        assert_eq!(
+            ts.matches("  | \"").count(),
+            codes.len(),
+            "the TypeScript union has extra codes"
+        );
+        assert_eq!(
+            codes.len(),
+            ErrorCode::ALL.len(),
+            "ErrorCode::ALL lists a code twice"
+        );
+    }
+
+    /// `ALL` holds every variant: `as_str` is an exhaustive match, so a new variant gets a
+    /// string there, and this test fails until it is in `ALL` too.
+    #[test]
+    fn all_is_complete() {
+        let listed: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        let source = include_str!("error.rs");
+        let in_match = source.matches(" => \"").count();
+        assert_eq!(
+            listed.len(),
+            in_match,
+            "a code is missing from ErrorCode::ALL"
+        );
+    }
+}

@@ -15,30 +15,36 @@ use crate::paths::DEFAULT_WORKDIR;
 use crate::spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
 use crate::{hash, render};
 
-/// Options of `Image::debian_slim`.
+/// Options of `Image.debianSlim()`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DebianSlimOptions {
     /// `X.Y` or `X.Y.Z` (3.11 to 3.15); defaults to 3.11.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub python_version: Option<String>,
 }
 
-/// Options of `Image::from_registry`.
+/// Options of `Image.fromRegistry()`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegistryOptions {
     /// The image is already a ready execution image (Python and runtime inside).
     #[serde(default)]
     pub prebuilt: bool,
 }
 
-/// Options of `Image::from_dockerfile`.
+/// Options of `Image.fromDockerfile()`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DockerfileOptions {
     /// Build context folder; defaults to the Dockerfile's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_dir: Option<String>,
     /// Image put before a Dockerfile without `FROM`; defaults to `python:3.11-slim`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
 }
 

@@ -34,8 +34,12 @@ pub mod quote;
 pub mod reference;
 pub mod render;
 pub mod spec;
+mod spec_decode;
 
 pub use canonical::{DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION};
 pub use error::{Error, ErrorCode, Position, Result};
 pub use image::{DebianSlimOptions, DockerfileOptions, Image, RegistryOptions, UvPipOptions};
 pub use spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
+
+#[cfg(feature = "wasm")]
+mod wasm;

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::dockerfile;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::quote::{shell_join, shell_quote, shell_split, single_quote};
 use crate::spec::{Base, ImageSpec, PipOptions, Step};
 
@@ -95,7 +95,7 @@ impl Renderer {
                 let _ = writeln!(self.out, "FROM {reference}");
             }
             Base::FromDockerfile { path, .. } => {
-                return Err(needs_resolve(&format!("fromDockerfile({path:?})")).at("base"));
+                return Err(needs_resolve(&format!("fromDockerfile({})", Quoted(path))).at("base"));
             }
         }
         Ok(())

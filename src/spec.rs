@@ -14,9 +14,14 @@ pub const SPEC_VERSION: u32 = 1;
 
 /// A whole image: where it starts and the ordered steps applied on top.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(hashmap_as_object, missing_as_null)
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImageSpec {
-    /// Always [`SPEC_VERSION`].
+    /// The spec format version: always `1`.
     pub version: u32,
     /// The constructor the image starts from.
     pub base: Base,
@@ -26,6 +31,7 @@ pub struct ImageSpec {
 
 /// The constructor an image starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(
     tag = "op",
     rename_all = "camelCase",
@@ -61,6 +67,7 @@ pub enum Base {
 
 /// Options of the pip and uv install steps (Modal's names).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PipOptions {
     /// `--index-url`.
@@ -82,7 +89,13 @@ pub struct PipOptions {
 
 /// One builder call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(hashmap_as_object, missing_as_null)
+)]
 #[serde(
+    try_from = "crate::spec_decode::RawStep",
     tag = "op",
     rename_all = "camelCase",
     rename_all_fields = "camelCase",

@@ -42,6 +42,49 @@ pub(crate) fn parse_json_array(rest: &str) -> JsonArray {
     scanner.array().unwrap_or(JsonArray::Invalid)
 }
 
+/// The significant digits of 2^1024 - 2^970, the smallest decimal that rounds to infinity as a
+/// float64 (it is halfway between `f64::MAX` and 2^1024, and ties round to even, i.e. up).
+const F64_OVERFLOW_DIGITS: &str = "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
+/// Whether a JSON number (already checked against JSON's grammar) rounds to infinity as a
+/// float64, without parsing it as a float: the value is `0.DIGITS × 10^exponent`, which
+/// overflows when the exponent passes 309, or equals it with digits at or above the threshold.
+fn overflows_f64(number: &[u8]) -> bool {
+    let (mantissa, exponent) = match number.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(at) => (&number[..at], &number[at + 1..]),
+        None => (number, &b""[..]),
+    };
+    let mantissa = mantissa.strip_prefix(b"-").unwrap_or(mantissa);
+    let (int_part, frac_part) = match mantissa.iter().position(|&b| b == b'.') {
+        Some(at) => (&mantissa[..at], &mantissa[at + 1..]),
+        None => (mantissa, &b""[..]),
+    };
+    let digits: Vec<u8> = int_part.iter().chain(frac_part).copied().collect();
+    let Some(first) = digits.iter().position(|&d| d != b'0') else {
+        return false;
+    };
+    let significant = &digits[first..];
+    let significant = &significant[..significant
+        .iter()
+        .rposition(|&d| d != b'0')
+        .map_or(0, |i| i + 1)];
+    let (negative, exp_digits) = match exponent.first() {
+        Some(b'-') => (true, &exponent[1..]),
+        Some(b'+') => (false, &exponent[1..]),
+        _ => (false, exponent),
+    };
+    let exp = exp_digits.iter().fold(0i64, |acc, &d| {
+        (acc * 10 + i64::from(d - b'0')).min(1 << 40)
+    });
+    let exp = if negative { -exp } else { exp };
+    let decimal_exponent = int_part.len() as i64 - first as i64 + exp;
+    match decimal_exponent.cmp(&309) {
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => significant >= F64_OVERFLOW_DIGITS.as_bytes(),
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Container {
     Array,
@@ -212,8 +255,7 @@ impl Scanner<'_> {
             }
             self.digits();
         }
-        let text = std::str::from_utf8(&self.bytes[start..self.pos]).ok()?;
-        Some(text.parse::<f64>().map_or(true, |f| f.is_infinite()))
+        Some(overflows_f64(&self.bytes[start..self.pos]))
     }
 
     fn digits(&mut self) {
@@ -304,6 +346,37 @@ impl Scanner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn overflow_check_matches_float_parsing(number in "-?(0|[1-9][0-9]{0,320})(\\.[0-9]{1,30})?([eE][+-]?[0-9]{1,4})?") {
+            let parsed = number.parse::<f64>().expect("JSON numbers parse");
+            prop_assert_eq!(overflows_f64(number.as_bytes()), parsed.is_infinite(), "{}", number);
+        }
+    }
+
+    #[test]
+    fn overflow_threshold_is_exact() {
+        let threshold = F64_OVERFLOW_DIGITS;
+        let below = format!("{}1", &threshold[..threshold.len() - 1]);
+        let above = format!("{}3", &threshold[..threshold.len() - 1]);
+        for n in [
+            threshold.to_string(),
+            format!("{threshold}.0"),
+            "1.8e308".into(),
+            "1e309".into(),
+            below,
+            above,
+            "1.7976931348623157e308".into(),
+            "0.0000e999999".into(),
+            "-1e400".into(),
+            "1e-400".into(),
+        ] {
+            let expected = n.parse::<f64>().unwrap().is_infinite();
+            assert_eq!(overflows_f64(n.as_bytes()), expected, "{n}");
+        }
+    }
 
     fn strings(v: &[&str]) -> JsonArray {
         JsonArray::Strings(v.iter().map(|s| s.to_string()).collect())

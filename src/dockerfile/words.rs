@@ -337,7 +337,8 @@ pub(crate) fn parse_name_val(rest: &str, key: &str, escape: char) -> Result<Pars
     for word in &words {
         let Some((name, value)) = word.split_once('=') else {
             return Err(format!(
-                "Syntax error - can't find = in {word:?}. Must be of the form: name=value"
+                "Syntax error - can't find = in {}. Must be of the form: name=value",
+                crate::error::Quoted(word)
             ));
         };
         values.push(name.to_string());

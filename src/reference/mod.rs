@@ -325,7 +325,7 @@ fn quote_input(input: &str) -> String {
     let mut chars = input.chars();
     let head: String = chars.by_ref().take(80).collect();
     let more = if chars.next().is_some() { "…" } else { "" };
-    format!("\"{}{more}\"", head.escape_debug())
+    format!("{}{more}", crate::error::Quoted(&head))
 }
 
 #[cfg(test)]
@@ -445,7 +445,7 @@ mod tests {
         assert!(err.message.contains("whitespace"), "{}", err.message);
         assert!(parse_image_ref("").unwrap_err().message.contains("empty"));
         let err = parse_image_ref(&"\n".repeat(500)).unwrap_err();
-        assert!(err.message.contains("\\n…\""), "{}", err.message);
+        assert!(err.message.contains("\\n\"…"), "{}", err.message);
     }
 
     fn reference_like() -> impl Strategy<Value = String> {

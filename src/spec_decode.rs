@@ -1,0 +1,161 @@
+//! Decoding a `Step` from its JSON form through one flat struct. serde's derived decoder for an
+//! internally tagged enum of 19 variants buffers every step and generates a visitor per variant;
+//! in the wasm build it was the largest function (about 50 KB). Decoding into [`RawStep`] (every
+//! field of every op, all optional, unknown names rejected) and then checking which fields the
+//! op takes is equivalent for valid input and gives the same kinds of errors for invalid input.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::spec::{PipOptions, Step};
+
+/// Every field any step has, as it appears in JSON.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct RawStep {
+    op: String,
+    packages: Option<Vec<String>>,
+    options: Option<PipOptions>,
+    uv_version: Option<String>,
+    path: Option<String>,
+    optional_dependencies: Option<Vec<String>>,
+    values: Option<BTreeMap<String, String>>,
+    commands: Option<Vec<String>>,
+    /// `Some(None)` is an explicit `null` (the default shell); `None` is a missing field.
+    #[serde(default, deserialize_with = "present")]
+    shell: Option<Option<Vec<String>>>,
+    contents: Option<String>,
+    local: Option<String>,
+    remote: Option<String>,
+    ignore: Option<Vec<String>>,
+    modules: Option<Vec<String>>,
+}
+
+/// Marks a field as present even when its value is `null`.
+fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<Vec<String>>>, D::Error> {
+    Option::<Vec<String>>::deserialize(d).map(Some)
+}
+
+/// Why a step's JSON does not describe a step.
+#[derive(Debug)]
+pub(crate) struct StepDecodeError(String);
+
+impl fmt::Display for StepDecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Takes the fields of one op out of a [`RawStep`], failing on a missing one and, at the end, on
+/// any field the op does not have.
+struct Fields {
+    raw: RawStep,
+}
+
+impl Fields {
+    fn take<T>(&self, name: &str, field: Option<T>) -> Result<T, StepDecodeError> {
+        field.ok_or_else(|| {
+            StepDecodeError(format!("missing field `{name}` for op `{}`", self.raw.op))
+        })
+    }
+
+    fn finish(self, step: Step) -> Result<Step, StepDecodeError> {
+        let r = &self.raw;
+        let leftover = [
+            ("packages", r.packages.is_some()),
+            ("options", r.options.is_some()),
+            ("uvVersion", r.uv_version.is_some()),
+            ("path", r.path.is_some()),
+            ("optionalDependencies", r.optional_dependencies.is_some()),
+            ("values", r.values.is_some()),
+            ("commands", r.commands.is_some()),
+            ("shell", r.shell.is_some()),
+            ("contents", r.contents.is_some()),
+            ("local", r.local.is_some()),
+            ("remote", r.remote.is_some()),
+            ("ignore", r.ignore.is_some()),
+            ("modules", r.modules.is_some()),
+        ]
+        .into_iter()
+        .find(|(_, present)| *present);
+        match leftover {
+            Some((name, _)) => Err(StepDecodeError(format!(
+                "unknown field `{name}` for op `{}`",
+                step.op_name()
+            ))),
+            None => Ok(step),
+        }
+    }
+}
+
+impl TryFrom<RawStep> for Step {
+    type Error = StepDecodeError;
+
+    fn try_from(raw: RawStep) -> Result<Step, StepDecodeError> {
+        let mut f = Fields { raw };
+        macro_rules! take {
+            ($field:ident, $name:literal) => {{
+                let value = f.raw.$field.take();
+                f.take($name, value)?
+            }};
+        }
+        let step = match f.raw.op.as_str() {
+            "pipInstall" => Step::PipInstall { packages: take!(packages, "packages"), options: take!(options, "options") },
+            "uvPipInstall" => Step::UvPipInstall {
+                packages: take!(packages, "packages"),
+                options: take!(options, "options"),
+                uv_version: take!(uv_version, "uvVersion"),
+            },
+            "pipInstallFromRequirements" => {
+                Step::PipInstallFromRequirements { path: take!(path, "path"), options: take!(options, "options") }
+            }
+            "uvPipInstallFromRequirements" => Step::UvPipInstallFromRequirements {
+                path: take!(path, "path"),
+                options: take!(options, "options"),
+                uv_version: take!(uv_version, "uvVersion"),
+            },
+            "pipInstallFromPyproject" => Step::PipInstallFromPyproject {
+                path: take!(path, "path"),
+                optional_dependencies: take!(optional_dependencies, "optionalDependencies"),
+                options: take!(options, "options"),
+            },
+            "uvPipInstallFromPyproject" => Step::UvPipInstallFromPyproject {
+                path: take!(path, "path"),
+                optional_dependencies: take!(optional_dependencies, "optionalDependencies"),
+                options: take!(options, "options"),
+                uv_version: take!(uv_version, "uvVersion"),
+            },
+            "env" => Step::Env { values: take!(values, "values") },
+            "envFile" => Step::EnvFile { path: take!(path, "path") },
+            "runCommands" => Step::RunCommands { commands: take!(commands, "commands") },
+            "commandShell" => Step::CommandShell { shell: take!(shell, "shell") },
+            "workdir" => Step::Workdir { path: take!(path, "path") },
+            "aptInstall" => Step::AptInstall { packages: take!(packages, "packages") },
+            "withDockerfile" => Step::WithDockerfile { contents: take!(contents, "contents") },
+            "addLocalFile" => Step::AddLocalFile { local: take!(local, "local"), remote: take!(remote, "remote") },
+            "addLocalDir" => Step::AddLocalDir {
+                local: take!(local, "local"),
+                remote: take!(remote, "remote"),
+                ignore: take!(ignore, "ignore"),
+            },
+            "copyLocalFile" => Step::CopyLocalFile { local: take!(local, "local"), remote: take!(remote, "remote") },
+            "copyLocalDir" => Step::CopyLocalDir {
+                local: take!(local, "local"),
+                remote: take!(remote, "remote"),
+                ignore: take!(ignore, "ignore"),
+            },
+            "addLocalPythonSource" => Step::AddLocalPythonSource { modules: take!(modules, "modules") },
+            "copyLocalPythonSource" => Step::CopyLocalPythonSource { modules: take!(modules, "modules") },
+            other => {
+                return Err(StepDecodeError(format!(
+                    "unknown op `{other}`: a step's op is a builder method name such as \"pipInstall\" or \"runCommands\""
+                )))
+            }
+        };
+        f.finish(step)
+    }
+}

@@ -1,0 +1,435 @@
+//! The JavaScript `Image` class: a thin wrapper over the core `Image` that converts arguments
+//! and errors. Every method returns a new `Image`; the receiver never changes.
+
+use tsify::Ts;
+use wasm_bindgen::prelude::*;
+
+use super::errors::{invalid_argument, to_js};
+use super::types::{
+    EnvValue, EnvValues, LocalDirOptions, PyprojectOptions, StringList, UvPipOptions,
+};
+use crate::error::{Error, ErrorCode, Result};
+use crate::spec::{ImageSpec, PipOptions};
+use crate::{hash, DebianSlimOptions, DockerfileOptions, Image as CoreImage, RegistryOptions};
+
+/// An immutable container image definition. Build one with `Image.debianSlim()`,
+/// `Image.fromRegistry(ref)`, `Image.fromDockerfile(path)` or `Image.fromSpec(spec)`, then chain
+/// builder methods; each returns a new `Image` and leaves the receiver as it was. Failures throw
+/// an `ApothicError` with a stable `code`.
+#[wasm_bindgen(js_name = Image)]
+pub struct JsImage {
+    inner: CoreImage,
+}
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+/// Converts a `Ts<T>` argument, naming the argument when its shape is wrong.
+fn arg<T>(value: Ts<T>, name: &str) -> Result<T>
+where
+    T: tsify::Tsify + serde::de::DeserializeOwned,
+    T::JsType: Clone,
+{
+    value.to_rust().map_err(|e| invalid_argument(name, e))
+}
+
+/// Converts an optional `Ts<T>` argument; `undefined` and `null` give the default.
+fn opt<T>(value: Option<Ts<T>>, name: &str) -> Result<T>
+where
+    T: tsify::Tsify + serde::de::DeserializeOwned + Default,
+    T::JsType: Clone,
+{
+    value.map_or_else(|| Ok(T::default()), |v| arg(v, name))
+}
+
+/// A string argument; anything else (a number, `undefined`) is `INVALID_ARGUMENT` rather than
+/// being coerced to text.
+fn text(value: &JsValue, name: &str) -> Result<String> {
+    value
+        .as_string()
+        .ok_or_else(|| invalid_argument(name, "expected a string"))
+}
+
+/// An optional string argument: `undefined` and `null` are `None`.
+fn optional_text(value: &JsValue, name: &str) -> Result<Option<String>> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        text(value, name).map(Some)
+    }
+}
+
+fn list(value: Ts<StringList>, name: &str) -> Result<Vec<String>> {
+    arg(value, name).map(StringList::into_vec)
+}
+
+fn wrap(result: Result<CoreImage>) -> JsResult<JsImage> {
+    result.map(|inner| JsImage { inner }).map_err(to_js)
+}
+
+fn pip_only(uv_version: &Option<String>) -> Result<()> {
+    match uv_version {
+        None => Ok(()),
+        Some(_) => Err(Error::new(
+            ErrorCode::InvalidOption,
+            "uvVersion applies to the uvPipInstall* methods only; drop it or use uvPipInstallFromPyproject",
+        )
+        .at("options.uvVersion")),
+    }
+}
+
+#[wasm_bindgen(js_class = Image)]
+impl JsImage {
+    /// `FROM python:{X.Y}-slim-trixie`; `pythonVersion` is 3.11 to 3.15 as `X.Y` or `X.Y.Z`
+    /// (default 3.11).
+    #[wasm_bindgen(js_name = debianSlim)]
+    pub fn debian_slim(options: Option<Ts<DebianSlimOptions>>) -> JsResult<JsImage> {
+        wrap((|| CoreImage::debian_slim(&opt(options, "options")?))())
+    }
+
+    /// Any image reference `docker pull` accepts (`python:3.12`, `ghcr.io/org/app@sha256:…`);
+    /// `prebuilt: true` says it already is a ready execution image.
+    #[wasm_bindgen(js_name = fromRegistry)]
+    pub fn from_registry(
+        #[wasm_bindgen(js_name = "ref", unchecked_param_type = "string")] reference: JsValue,
+        options: Option<Ts<RegistryOptions>>,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            CoreImage::from_registry(&text(&reference, "ref")?, &opt(options, "options")?)
+        })())
+    }
+
+    /// A Dockerfile read through the host at resolve time; `contextDir` defaults to its folder,
+    /// `base` (used when it has no `FROM`) to `python:3.11-slim`.
+    #[wasm_bindgen(js_name = fromDockerfile)]
+    pub fn from_dockerfile(
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+        options: Option<Ts<DockerfileOptions>>,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            CoreImage::from_dockerfile(&text(&path, "path")?, &opt(options, "options")?)
+        })())
+    }
+
+    /// Rebuilds an image from a spec (as `toSpec()` returns), validating it fully.
+    #[wasm_bindgen(js_name = fromSpec)]
+    pub fn from_spec(spec: Ts<ImageSpec>) -> JsResult<JsImage> {
+        wrap(spec_arg(spec).and_then(|s| CoreImage::from_spec(&s)))
+    }
+
+    /// Installs packages with pip (de-duplicated and sorted; flags go in `options`).
+    #[wasm_bindgen(js_name = pipInstall)]
+    pub fn pip_install(
+        &self,
+        packages: Ts<StringList>,
+        options: Option<Ts<PipOptions>>,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            self.inner
+                .pip_install(&list(packages, "packages")?, &opt(options, "options")?)
+        })())
+    }
+
+    /// Installs packages with a pinned uv copied in from its image.
+    #[wasm_bindgen(js_name = uvPipInstall)]
+    pub fn uv_pip_install(
+        &self,
+        packages: Ts<StringList>,
+        options: Option<Ts<UvPipOptions>>,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            let options = opt::<UvPipOptions>(options, "options")?.into_core();
+            self.inner
+                .uv_pip_install(&list(packages, "packages")?, &options)
+        })())
+    }
+
+    /// Installs a requirements file (read through the host at resolve time).
+    #[wasm_bindgen(js_name = pipInstallFromRequirements)]
+    pub fn pip_install_from_requirements(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+        options: Option<Ts<PipOptions>>,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            self.inner
+                .pip_install_from_requirements(&text(&path, "path")?, &opt(options, "options")?)
+        })())
+    }
+
+    /// Installs a requirements file with uv.
+    #[wasm_bindgen(js_name = uvPipInstallFromRequirements)]
+    pub fn uv_pip_install_from_requirements(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+        options: Option<Ts<UvPipOptions>>,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            let options = opt::<UvPipOptions>(options, "options")?.into_core();
+            self.inner
+                .uv_pip_install_from_requirements(&text(&path, "path")?, &options)
+        })())
+    }
+
+    /// Installs `[project].dependencies` of a pyproject.toml plus the named optional groups.
+    #[wasm_bindgen(js_name = pipInstallFromPyproject)]
+    pub fn pip_install_from_pyproject(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+        options: Option<Ts<PyprojectOptions>>,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            let options = opt::<PyprojectOptions>(options, "options")?;
+            pip_only(&options.uv_version)?;
+            let (groups, uv) = options.into_core();
+            self.inner
+                .pip_install_from_pyproject(&text(&path, "path")?, &groups, &uv.pip)
+        })())
+    }
+
+    /// Installs a pyproject.toml's dependencies with uv.
+    #[wasm_bindgen(js_name = uvPipInstallFromPyproject)]
+    pub fn uv_pip_install_from_pyproject(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+        options: Option<Ts<PyprojectOptions>>,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            let (groups, uv) = opt::<PyprojectOptions>(options, "options")?.into_core();
+            self.inner
+                .uv_pip_install_from_pyproject(&text(&path, "path")?, &groups, &uv)
+        })())
+    }
+
+    /// Sets environment variables; numbers and booleans are stringified like `String(x)`.
+    pub fn env(&self, values: Ts<EnvValues>) -> JsResult<JsImage> {
+        wrap((|| {
+            let values = arg(values, "values")?;
+            let mut pairs = Vec::with_capacity(values.0.len());
+            for (key, value) in values.0 {
+                let text = env_text(&key, value)?;
+                pairs.push((key, text));
+            }
+            self.inner.env(&pairs)
+        })())
+    }
+
+    /// Variables from a dotenv file (read through the host at resolve time).
+    #[wasm_bindgen(js_name = envFile)]
+    pub fn env_file(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+    ) -> JsResult<JsImage> {
+        wrap((|| self.inner.env_file(&text(&path, "path")?))())
+    }
+
+    /// One `RUN` per command, verbatim (exec form where the shell form would change it).
+    #[wasm_bindgen(js_name = runCommands)]
+    pub fn run_commands(&self, commands: Ts<StringList>) -> JsResult<JsImage> {
+        wrap((|| self.inner.run_commands(&list(commands, "commands")?))())
+    }
+
+    /// The shell later `RUN` commands use (`"/bin/bash"`, `"/bin/bash -euo pipefail -c"`), or
+    /// `null` for `/bin/sh -c`.
+    #[wasm_bindgen(js_name = commandShell)]
+    pub fn command_shell(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | null")] shell: JsValue,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            self.inner
+                .command_shell(optional_text(&shell, "shell")?.as_deref())
+        })())
+    }
+
+    /// Sets `WORKDIR`; relative paths resolve against the current workdir (`/root` at first).
+    pub fn workdir(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+    ) -> JsResult<JsImage> {
+        wrap((|| self.inner.workdir(&text(&path, "path")?))())
+    }
+
+    /// Debian packages in one non-interactive `RUN`; de-duplicated, order kept.
+    #[wasm_bindgen(js_name = aptInstall)]
+    pub fn apt_install(&self, packages: Ts<StringList>) -> JsResult<JsImage> {
+        wrap((|| self.inner.apt_install(&list(packages, "packages")?))())
+    }
+
+    /// Raw Dockerfile instructions, parsed and checked now (errors carry line and column).
+    #[wasm_bindgen(js_name = withDockerfile)]
+    pub fn with_dockerfile(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] contents: JsValue,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            self.inner.with_dockerfile(&text(&contents, "contents")?)
+        })())
+    }
+
+    /// A file attached when a container starts (not in the image, not in its hash).
+    #[wasm_bindgen(js_name = addLocalFile)]
+    pub fn add_local_file(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] local: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] remote: JsValue,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            let remote = optional_text(&remote, "remote")?;
+            self.inner
+                .add_local_file(&text(&local, "local")?, remote.as_deref())
+        })())
+    }
+
+    /// A folder attached when a container starts, minus `ignore` patterns.
+    #[wasm_bindgen(js_name = addLocalDir)]
+    pub fn add_local_dir(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] local: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] remote: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LocalDirOptions")] options: Option<
+            Ts<LocalDirOptions>,
+        >,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            let (local, remote, ignore) = local_dir_args(&local, &remote, options)?;
+            self.inner.add_local_dir(&local, remote.as_deref(), &ignore)
+        })())
+    }
+
+    /// A file baked into the image with `COPY`.
+    #[wasm_bindgen(js_name = copyLocalFile)]
+    pub fn copy_local_file(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] local: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] remote: JsValue,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            let remote = optional_text(&remote, "remote")?;
+            self.inner
+                .copy_local_file(&text(&local, "local")?, remote.as_deref())
+        })())
+    }
+
+    /// A folder baked into the image with `COPY`, minus `ignore` patterns.
+    #[wasm_bindgen(js_name = copyLocalDir)]
+    pub fn copy_local_dir(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] local: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] remote: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LocalDirOptions")] options: Option<
+            Ts<LocalDirOptions>,
+        >,
+    ) -> JsResult<JsImage> {
+        wrap((|| {
+            let (local, remote, ignore) = local_dir_args(&local, &remote, options)?;
+            self.inner
+                .copy_local_dir(&local, remote.as_deref(), &ignore)
+        })())
+    }
+
+    /// Python modules attached under `/root/` when a container starts.
+    #[wasm_bindgen(js_name = addLocalPythonSource)]
+    pub fn add_local_python_source(&self, modules: Ts<StringList>) -> JsResult<JsImage> {
+        wrap((|| {
+            self.inner
+                .add_local_python_source(&list(modules, "modules")?)
+        })())
+    }
+
+    /// Python modules baked in under `/root/`.
+    #[wasm_bindgen(js_name = copyLocalPythonSource)]
+    pub fn copy_local_python_source(&self, modules: Ts<StringList>) -> JsResult<JsImage> {
+        wrap((|| {
+            self.inner
+                .copy_local_python_source(&list(modules, "modules")?)
+        })())
+    }
+
+    /// The spec: a plain JSON value (`version`, `base`, `steps`) in canonical form.
+    #[wasm_bindgen(js_name = toSpec)]
+    pub fn to_spec(&self) -> JsResult<Ts<ImageSpec>> {
+        Ts::from_rust(&self.inner.to_spec()).map_err(|e| {
+            to_js(Error::new(
+                ErrorCode::InvalidSpec,
+                format!("spec could not be converted: {e}"),
+            ))
+        })
+    }
+
+    /// The Dockerfile; steps that need file contents throw `NEEDS_RESOLVE`.
+    pub fn dockerfile(&self) -> JsResult<String> {
+        self.inner.dockerfile().map_err(to_js)
+    }
+
+    /// `sha256:` + hex of the RFC 8785 canonical JSON of the spec (see HASHING.md). No I/O.
+    #[wasm_bindgen(js_name = definitionHash)]
+    pub fn definition_hash(&self) -> String {
+        self.inner.definition_hash()
+    }
+
+    /// The RFC 8785 canonical JSON of the spec: the exact bytes `definitionHash()` covers.
+    #[wasm_bindgen(js_name = canonicalJson)]
+    pub fn canonical_json(&self) -> String {
+        self.inner.canonical_json()
+    }
+
+    /// The number of steps after the base.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.inner.len()
+    }
+}
+
+fn spec_arg(spec: Ts<ImageSpec>) -> Result<ImageSpec> {
+    spec.to_rust().map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidSpec,
+            format!("spec is not a valid image spec: {e}"),
+        )
+    })
+}
+
+fn env_text(key: &str, value: EnvValue) -> Result<String> {
+    match value {
+        EnvValue::Text(text) => Ok(text),
+        EnvValue::Bool(b) => Ok(b.to_string()),
+        EnvValue::Number(n) if n.is_finite() => Ok(js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .map(String::from)
+            .unwrap_or_default()),
+        EnvValue::Number(n) => Err(Error::new(
+            ErrorCode::InvalidEnvValue,
+            format!("the value of {key} is {n}; give a string or a finite number"),
+        )
+        .at(format!("values.{key}"))),
+    }
+}
+
+fn local_dir_args(
+    local: &JsValue,
+    remote: &JsValue,
+    options: Option<Ts<LocalDirOptions>>,
+) -> Result<(String, Option<String>, Vec<String>)> {
+    let ignore = opt::<LocalDirOptions>(options, "options")?
+        .ignore
+        .map(StringList::into_vec)
+        .unwrap_or_default();
+    Ok((
+        text(local, "local")?,
+        optional_text(remote, "remote")?,
+        ignore,
+    ))
+}
+
+/// The canonical JSON of any spec value, for tools that hash specs without building images.
+#[wasm_bindgen(js_name = canonicalJsonOf)]
+pub fn canonical_json_of(spec: Ts<ImageSpec>) -> JsResult<String> {
+    spec.to_rust()
+        .map(|s| hash::canonical_json(&s))
+        .map_err(|e| {
+            to_js(Error::new(
+                ErrorCode::InvalidSpec,
+                format!("spec is not a valid image spec: {e}"),
+            ))
+        })
+}

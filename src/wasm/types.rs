@@ -1,0 +1,144 @@
+//! Argument types that exist only at the JavaScript boundary: TypeScript's `string | string[]`,
+//! env values that may be numbers or booleans, and option bags that merge pip's options with a
+//! method's own. Each converts into the core's types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use tsify::Tsify;
+
+use crate::spec::PipOptions;
+
+/// A list argument: an array of strings, or a single string.
+#[derive(Debug, Deserialize, Tsify)]
+#[serde(untagged)]
+pub enum StringList {
+    /// One item.
+    One(String),
+    /// Several items.
+    Many(Vec<String>),
+}
+
+impl StringList {
+    /// The items as a vector.
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            StringList::One(item) => vec![item],
+            StringList::Many(items) => items,
+        }
+    }
+}
+
+/// An `env` value: strings are used as is; numbers and booleans are stringified as
+/// JavaScript's `String(value)` does.
+#[derive(Debug, Deserialize, Tsify)]
+#[serde(untagged)]
+pub enum EnvValue {
+    /// Used as is.
+    Text(String),
+    /// `String(value)`; must be finite.
+    Number(f64),
+    /// `"true"` or `"false"`.
+    Bool(bool),
+}
+
+/// `env(values)`: variable name → value.
+#[derive(Debug, Deserialize, Tsify)]
+#[tsify(hashmap_as_object)]
+pub struct EnvValues(pub BTreeMap<String, EnvValue>);
+
+/// Options of `uvPipInstall` and `uvPipInstallFromRequirements`: pip's options plus the uv
+/// release.
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UvPipOptions {
+    /// `--index-url`.
+    #[tsify(optional)]
+    pub index_url: Option<String>,
+    /// `--extra-index-url`.
+    #[tsify(optional)]
+    pub extra_index_url: Option<String>,
+    /// `--find-links`.
+    #[tsify(optional)]
+    pub find_links: Option<String>,
+    /// Allow pre-releases (`--prerelease=allow`).
+    #[tsify(optional)]
+    pub pre: Option<bool>,
+    /// More installer flags, split into words like a shell would.
+    #[tsify(optional)]
+    pub extra_options: Option<String>,
+    /// Pinned uv release (default: the package's pinned version; never `latest`).
+    #[tsify(optional)]
+    pub uv_version: Option<String>,
+}
+
+impl UvPipOptions {
+    /// The core's uv options.
+    pub fn into_core(self) -> crate::UvPipOptions {
+        crate::UvPipOptions {
+            pip: PipOptions {
+                index_url: self.index_url,
+                extra_index_url: self.extra_index_url,
+                find_links: self.find_links,
+                pre: self.pre.unwrap_or(false),
+                extra_options: self.extra_options,
+            },
+            uv_version: self.uv_version,
+        }
+    }
+}
+
+/// Options of `pipInstallFromPyproject` and `uvPipInstallFromPyproject`.
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PyprojectOptions {
+    /// `[project.optional-dependencies]` groups to install too.
+    #[tsify(optional)]
+    pub optional_dependencies: Option<StringList>,
+    /// `--index-url`.
+    #[tsify(optional)]
+    pub index_url: Option<String>,
+    /// `--extra-index-url`.
+    #[tsify(optional)]
+    pub extra_index_url: Option<String>,
+    /// `--find-links`.
+    #[tsify(optional)]
+    pub find_links: Option<String>,
+    /// Allow pre-releases.
+    #[tsify(optional)]
+    pub pre: Option<bool>,
+    /// More installer flags, split into words like a shell would.
+    #[tsify(optional)]
+    pub extra_options: Option<String>,
+    /// Pinned uv release (`uvPipInstallFromPyproject` only).
+    #[tsify(optional)]
+    pub uv_version: Option<String>,
+}
+
+impl PyprojectOptions {
+    /// The optional-dependency groups and the core's uv options (pip uses `.pip`).
+    pub fn into_core(self) -> (Vec<String>, crate::UvPipOptions) {
+        let groups = self
+            .optional_dependencies
+            .map(StringList::into_vec)
+            .unwrap_or_default();
+        let uv = UvPipOptions {
+            index_url: self.index_url,
+            extra_index_url: self.extra_index_url,
+            find_links: self.find_links,
+            pre: self.pre,
+            extra_options: self.extra_options,
+            uv_version: self.uv_version,
+        };
+        (groups, uv.into_core())
+    }
+}
+
+/// Options of `addLocalDir` and `copyLocalDir`.
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LocalDirOptions {
+    /// dockerignore-style patterns of files to leave out.
+    #[tsify(optional)]
+    pub ignore: Option<StringList>,
+}
