@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
-.PHONY: setup demo test lint test-rust test-parse-back test-hashing bench
+.PHONY: setup demo test lint test-rust test-wasm test-parse-back test-hashing bench
 
 export CARGO_TERM_COLOR ?= never
 export APOTHIC_PYTHON := $(CURDIR)/.venv/bin/python
@@ -12,15 +12,24 @@ demo:
 	cargo run --quiet --example demo
 
 ## test: formatting, lints, unit + conformance + golden + property tests, BuildKit parse-back
-test: setup lint test-rust test-parse-back test-hashing
+test: setup lint test-rust test-wasm test-parse-back test-hashing
+
+WASM_TEST = CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	cargo test --target wasm32-unknown-unknown --features wasm --test wasm
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --quiet -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --features wasm --lib --test wasm --quiet -- -D warnings
 
 test-rust:
 	cargo test --all-targets --quiet
 	cargo test --doc --quiet
+
+## test-wasm: the JavaScript API inside wasm, in Node and in headless Chromium (wasm-bindgen-test)
+test-wasm:
+	$(WASM_TEST)
+	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 $(WASM_TEST)
 
 test-parse-back:
 	$(APOTHIC_PYTHON) tests/buildkit/parse_back.py --self-test

@@ -588,15 +588,16 @@ fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     (before, false)
 }
 
-/// Go's `strings.ToLower` for an instruction word (rune by rune; U+0130 lowers to `i`).
+/// Go's `strings.ToLower` for an instruction word, as far as matching ASCII keywords can tell:
+/// ASCII letters lower, and the only non-ASCII characters that lower into ASCII are the Kelvin
+/// sign (U+212A → `k`) and U+0130 (Go: `i`). Other characters cannot match a keyword either way.
+/// Written without `str::to_lowercase`, whose case tables cost the wasm build about 10 KB.
 fn go_to_lower(word: &str) -> String {
     word.chars()
-        .map(|c| {
-            if c == '\u{130}' {
-                'i'
-            } else {
-                c.to_lowercase().next().unwrap_or(c)
-            }
+        .map(|c| match c {
+            '\u{212A}' => 'k',
+            '\u{130}' => 'i',
+            c => c.to_ascii_lowercase(),
         })
         .collect()
 }
@@ -621,7 +622,11 @@ fn unknown_instruction(word: &str) -> String {
     if word.is_empty() {
         return "empty instruction: a line continuation with nothing after it; remove the lone escape character".to_string();
     }
-    let upper: String = word.chars().take(64).collect::<String>().to_uppercase();
+    let upper: String = word
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .to_ascii_uppercase();
     let hint = INSTRUCTIONS
         .iter()
         .map(|known| (edit_distance(&upper, known), *known))
@@ -963,6 +968,23 @@ fn parse_document(text: &str) -> Result<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyword_lowering_matches_unicode_where_it_reaches_ascii() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let lowered: String = c.to_lowercase().collect();
+            let ours = go_to_lower(&c.to_string());
+            if lowered.is_ascii() {
+                assert_eq!(ours, lowered, "U+{:04X}", u32::from(c));
+            } else if c != '\u{130}' {
+                assert!(
+                    !ours.is_ascii(),
+                    "U+{:04X} must not lower into ASCII",
+                    u32::from(c)
+                );
+            }
+        }
+    }
     use proptest::prelude::*;
 
     fn err(result: Result<Dockerfile>) -> (ErrorCode, usize, usize, String) {

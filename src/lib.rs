@@ -1,6 +1,7 @@
 //! `apothic-image`: the core of `@apothic/image`. Compose container images with an immutable
 //! builder ([`Image`]), render Dockerfiles that real engines build ([`Image::dockerfile`]), and
-//! hash specs reproducibly ([`Image::definition_hash`]). Pure Rust: no wasm types here.
+//! hash specs reproducibly ([`Image::definition_hash`]). The core is pure Rust with no wasm types;
+//! the bindings live in [`wasm`] behind the `wasm` feature.
 //!
 //! ```
 //! use apothic_image::{DebianSlimOptions, Image, PipOptions};
@@ -41,5 +42,7 @@ pub use error::{Error, ErrorCode, Position, Result};
 pub use image::{DebianSlimOptions, DockerfileOptions, Image, RegistryOptions, UvPipOptions};
 pub use spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
 
+/// The wasm-bindgen bindings (the JavaScript API of `@apothic/image`); only with the `wasm`
+/// feature on wasm32.
 #[cfg(feature = "wasm")]
-mod wasm;
+pub mod wasm;

@@ -33,6 +33,7 @@ pub struct ImageSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(
+    try_from = "crate::spec_decode::RawBase",
     tag = "op",
     rename_all = "camelCase",
     rename_all_fields = "camelCase",

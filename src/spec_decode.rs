@@ -1,4 +1,4 @@
-//! Decoding a `Step` from its JSON form through one flat struct. serde's derived decoder for an
+//! Decoding a `Step` (and a `Base`) from its JSON form through one flat struct. serde's derived decoder for an
 //! internally tagged enum of 19 variants buffers every step and generates a visitor per variant;
 //! in the wasm build it was the largest function (about 50 KB). Decoding into [`RawStep`] (every
 //! field of every op, all optional, unknown names rejected) and then checking which fields the
@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::spec::{PipOptions, Step};
+use crate::spec::{Base, PipOptions, Step};
 
 /// Every field any step has, as it appears in JSON.
 #[derive(Deserialize)]
@@ -157,5 +157,64 @@ impl TryFrom<RawStep> for Step {
             }
         };
         f.finish(step)
+    }
+}
+
+/// Every field any base has, as it appears in JSON.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct RawBase {
+    op: String,
+    python_version: Option<String>,
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+    normalized: Option<String>,
+    prebuilt: Option<bool>,
+    path: Option<String>,
+    context_dir: Option<String>,
+    base: Option<String>,
+}
+
+impl TryFrom<RawBase> for Base {
+    type Error = StepDecodeError;
+
+    fn try_from(raw: RawBase) -> Result<Base, StepDecodeError> {
+        let missing = |name: &str| {
+            StepDecodeError(format!("missing field `{name}` for base op `{}`", raw.op))
+        };
+        let (base, extra) = match raw.op.as_str() {
+            "debianSlim" => (
+                Base::DebianSlim { python_version: raw.python_version.clone().ok_or_else(|| missing("pythonVersion"))? },
+                [raw.reference.is_some(), raw.normalized.is_some(), raw.prebuilt.is_some(), raw.path.is_some(), raw.context_dir.is_some(), raw.base.is_some()],
+            ),
+            "fromRegistry" => (
+                Base::FromRegistry {
+                    reference: raw.reference.clone().ok_or_else(|| missing("ref"))?,
+                    normalized: raw.normalized.clone().ok_or_else(|| missing("normalized"))?,
+                    prebuilt: raw.prebuilt.ok_or_else(|| missing("prebuilt"))?,
+                },
+                [raw.python_version.is_some(), raw.path.is_some(), raw.context_dir.is_some(), raw.base.is_some(), false, false],
+            ),
+            "fromDockerfile" => (
+                Base::FromDockerfile {
+                    path: raw.path.clone().ok_or_else(|| missing("path"))?,
+                    context_dir: raw.context_dir.clone().ok_or_else(|| missing("contextDir"))?,
+                    base: raw.base.clone().ok_or_else(|| missing("base"))?,
+                },
+                [raw.python_version.is_some(), raw.reference.is_some(), raw.normalized.is_some(), raw.prebuilt.is_some(), false, false],
+            ),
+            other => {
+                return Err(StepDecodeError(format!(
+                    "unknown base op `{other}`: use \"debianSlim\", \"fromRegistry\" or \"fromDockerfile\""
+                )))
+            }
+        };
+        if extra.contains(&true) {
+            return Err(StepDecodeError(format!(
+                "base op `{}` has a field that belongs to another base op",
+                raw.op
+            )));
+        }
+        Ok(base)
     }
 }

@@ -182,6 +182,32 @@ impl fmt::Display for ReferenceError {
 
 impl std::error::Error for ReferenceError {}
 
+/// Go's `strings.ToLower(s) != s`, exact for ASCII: some character of `s` is uppercase or
+/// titlecase. For non-ASCII text it also says yes for the few hundred uppercase characters
+/// without a lowercase form (such as mathematical capitals); such text fails the ASCII grammar
+/// either way, so only the name of the error can differ from Go's, never whether a reference is
+/// accepted. Written without `str::to_lowercase`, whose case tables cost the wasm build ~10 KB.
+fn has_lowercase_mapping(s: &str) -> bool {
+    s.chars().any(|c| {
+        c.is_uppercase()
+            || matches!(c, '\u{1C5}' | '\u{1C8}' | '\u{1CB}' | '\u{1F2}' | '\u{1F88}'..='\u{1F8F}' | '\u{1F98}'..='\u{1F9F}' | '\u{1FA8}'..='\u{1FAF}' | '\u{1FBC}' | '\u{1FCC}' | '\u{1FFC}')
+    })
+}
+
+/// `strings.ToLower(s)` as far as the reference grammar can tell: the grammar is ASCII, and the
+/// only non-ASCII character that lowercases into ASCII is the Kelvin sign (U+212A → `k`).
+fn lowercase_into_grammar(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c == '\u{212A}' {
+                'k'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
 /// Parses a reference as written, without normalisation (Go: `reference.Parse`): `python` has no
 /// domain here, and in `a/b` the `a` is a domain.
 pub fn parse(s: &str) -> Result<Reference, ReferenceError> {
@@ -189,7 +215,7 @@ pub fn parse(s: &str) -> Result<Reference, ReferenceError> {
         if s.is_empty() {
             return Err(ReferenceError::NameEmpty);
         }
-        if match_reference(&s.to_lowercase()).is_some() {
+        if match_reference(&lowercase_into_grammar(s)).is_some() {
             return Err(ReferenceError::NameContainsUppercase);
         }
         return Err(ReferenceError::ReferenceInvalidFormat);
@@ -219,7 +245,7 @@ fn split_docker_domain(name: &str) -> (&str, String) {
         (DEFAULT_DOMAIN, maybe_remote)
     } else if maybe_domain == "localhost"
         || maybe_domain.contains(['.', ':'])
-        || maybe_domain.to_lowercase() != maybe_domain
+        || has_lowercase_mapping(maybe_domain)
     {
         (maybe_domain, maybe_remote)
     } else {
@@ -242,7 +268,7 @@ pub fn parse_normalized(s: &str) -> Result<Reference, ReferenceError> {
     let remote_name = remainder
         .split_once(':')
         .map_or(remainder.as_str(), |(name, _)| name);
-    if remote_name.to_lowercase() != remote_name {
+    if has_lowercase_mapping(remote_name) {
         return Err(ReferenceError::NameContainsUppercase);
     }
     parse(&format!("{domain}/{remainder}"))
@@ -433,6 +459,40 @@ mod tests {
             parse_docker_ref("localhost:5000/x").unwrap().to_string(),
             "localhost:5000/x:latest"
         );
+    }
+
+    #[test]
+    fn lowercase_mapping_matches_unicode_for_every_char() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let changes = c.to_lowercase().ne(std::iter::once(c));
+            let ours = has_lowercase_mapping(&c.to_string());
+            if c.is_ascii() {
+                assert_eq!(ours, changes, "U+{:04X}", u32::from(c));
+            } else {
+                assert!(
+                    !changes || ours,
+                    "U+{:04X} has a lowercase form",
+                    u32::from(c)
+                );
+                for text in [
+                    format!("{c}/x"),
+                    format!("x/{c}"),
+                    format!("{c}.io/x"),
+                    format!("x{c}"),
+                ] {
+                    assert!(parse_normalized(&text).is_err(), "{text} must be rejected");
+                }
+            }
+            let lowered: String = c.to_lowercase().collect();
+            if lowered.is_ascii() {
+                assert_eq!(
+                    lowercase_into_grammar(&c.to_string()),
+                    lowered,
+                    "U+{:04X}",
+                    u32::from(c)
+                );
+            }
+        }
     }
 
     #[test]

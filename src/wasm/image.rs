@@ -1,6 +1,7 @@
 //! The JavaScript `Image` class: a thin wrapper over the core `Image` that converts arguments
 //! and errors. Every method returns a new `Image`; the receiver never changes.
 
+use serde::de::DeserializeOwned;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
@@ -23,22 +24,39 @@ pub struct JsImage {
 
 type JsResult<T> = std::result::Result<T, JsValue>;
 
-/// Converts a `Ts<T>` argument, naming the argument when its shape is wrong.
-fn arg<T>(value: Ts<T>, name: &str) -> Result<T>
-where
-    T: tsify::Tsify + serde::de::DeserializeOwned,
-    T::JsType: Clone,
-{
-    value.to_rust().map_err(|e| invalid_argument(name, e))
+/// Converts a `Ts<T>` argument, naming the argument when its shape is wrong. The value goes
+/// through `JSON.stringify` and serde_json, so JavaScript input is checked exactly like JSON
+/// input natively (serde-wasm-bindgen reads only the fields it knows and would let unknown ones,
+/// such as a misspelt option, pass silently).
+fn arg<T: tsify::Tsify + DeserializeOwned>(value: Ts<T>, name: &str) -> Result<T> {
+    from_js(&value.js_value(), name, ErrorCode::InvalidArgument)
 }
 
 /// Converts an optional `Ts<T>` argument; `undefined` and `null` give the default.
-fn opt<T>(value: Option<Ts<T>>, name: &str) -> Result<T>
-where
-    T: tsify::Tsify + serde::de::DeserializeOwned + Default,
-    T::JsType: Clone,
-{
+fn opt<T: tsify::Tsify + DeserializeOwned + Default>(
+    value: Option<Ts<T>>,
+    name: &str,
+) -> Result<T> {
     value.map_or_else(|| Ok(T::default()), |v| arg(v, name))
+}
+
+/// Reads a JavaScript value as `T` through its JSON text; failures get `code`.
+fn from_js<T: DeserializeOwned>(value: &JsValue, name: &str, code: ErrorCode) -> Result<T> {
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| Error::new(code, format!("`{name}` cannot be read as JSON (a BigInt, a cycle or undefined); pass plain data")).at(name))?;
+    serde_json::from_str(&json).map_err(|e| match code {
+        ErrorCode::InvalidArgument => invalid_argument(name, e),
+        _ => Error::new(code, format!("`{name}` is not valid: {e}")).at(name),
+    })
+}
+
+/// A Rust value as a plain JavaScript value (through JSON, the inverse of [`from_js`]).
+fn to_js_value<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| to_js(Error::new(ErrorCode::InvalidSpec, e.to_string())))?;
+    js_sys::JSON::parse(&json)
 }
 
 /// A string argument; anything else (a number, `undefined`) is `INVALID_ARGUMENT` rather than
@@ -348,12 +366,7 @@ impl JsImage {
     /// The spec: a plain JSON value (`version`, `base`, `steps`) in canonical form.
     #[wasm_bindgen(js_name = toSpec)]
     pub fn to_spec(&self) -> JsResult<Ts<ImageSpec>> {
-        Ts::from_rust(&self.inner.to_spec()).map_err(|e| {
-            to_js(Error::new(
-                ErrorCode::InvalidSpec,
-                format!("spec could not be converted: {e}"),
-            ))
-        })
+        to_js_value(&self.inner.to_spec()).map(Ts::new_unchecked)
     }
 
     /// The Dockerfile; steps that need file contents throw `NEEDS_RESOLVE`.
@@ -381,12 +394,7 @@ impl JsImage {
 }
 
 fn spec_arg(spec: Ts<ImageSpec>) -> Result<ImageSpec> {
-    spec.to_rust().map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidSpec,
-            format!("spec is not a valid image spec: {e}"),
-        )
-    })
+    from_js(&spec.js_value(), "spec", ErrorCode::InvalidSpec)
 }
 
 fn env_text(key: &str, value: EnvValue) -> Result<String> {

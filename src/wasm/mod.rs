@@ -5,3 +5,6 @@
 mod errors;
 mod image;
 mod types;
+
+pub use image::{canonical_json_of, JsImage};
+pub use types::{EnvValue, EnvValues, LocalDirOptions, PyprojectOptions, StringList, UvPipOptions};
