@@ -40,6 +40,16 @@ pub enum ErrorCode {
     NeedsResolve,
     /// A rendered instruction would be longer than the 65,535 bytes a Dockerfile line may hold.
     LineTooLong,
+    /// A dockerignore-style pattern does not compile (an unclosed `[`, a bad escape).
+    InvalidIgnorePattern,
+    /// A dotenv file has a line that is not `KEY=value` (line and column given).
+    DotenvSyntax,
+    /// A requirements file names an include it cannot follow (empty `-r`, an include cycle).
+    RequirementsSyntax,
+    /// A pyproject.toml is not valid TOML or lacks `[project]` / its `dependencies`.
+    PyprojectInvalid,
+    /// `optionalDependencies` names a group the pyproject.toml does not define.
+    UnknownDependencyGroup,
     /// A spec given to `fromSpec` is malformed.
     InvalidSpec,
     /// A spec has a `version` this package does not know.
@@ -48,7 +58,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the README's table.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidArgument,
         ErrorCode::InvalidPythonVersion,
         ErrorCode::InvalidImageRef,
@@ -65,6 +75,11 @@ impl ErrorCode {
         ErrorCode::BuildStepAfterRuntimeStep,
         ErrorCode::NeedsResolve,
         ErrorCode::LineTooLong,
+        ErrorCode::InvalidIgnorePattern,
+        ErrorCode::DotenvSyntax,
+        ErrorCode::RequirementsSyntax,
+        ErrorCode::PyprojectInvalid,
+        ErrorCode::UnknownDependencyGroup,
         ErrorCode::InvalidSpec,
         ErrorCode::UnsupportedSpecVersion,
     ];
@@ -88,6 +103,11 @@ impl ErrorCode {
             ErrorCode::BuildStepAfterRuntimeStep => "BUILD_STEP_AFTER_RUNTIME_STEP",
             ErrorCode::NeedsResolve => "NEEDS_RESOLVE",
             ErrorCode::LineTooLong => "LINE_TOO_LONG",
+            ErrorCode::InvalidIgnorePattern => "INVALID_IGNORE_PATTERN",
+            ErrorCode::DotenvSyntax => "DOTENV_SYNTAX",
+            ErrorCode::RequirementsSyntax => "REQUIREMENTS_SYNTAX",
+            ErrorCode::PyprojectInvalid => "PYPROJECT_INVALID",
+            ErrorCode::UnknownDependencyGroup => "UNKNOWN_DEPENDENCY_GROUP",
             ErrorCode::InvalidSpec => "INVALID_SPEC",
             ErrorCode::UnsupportedSpecVersion => "UNSUPPORTED_SPEC_VERSION",
         }
