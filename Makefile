@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
-.PHONY: setup demo test lint test-rust test-wasm test-parse-back test-hashing bench
+.PHONY: setup demo test lint test-rust test-wasm test-js test-parse-back test-hashing bench pkg
 
 export CARGO_TERM_COLOR ?= never
 export APOTHIC_PYTHON := $(CURDIR)/.venv/bin/python
@@ -12,7 +12,7 @@ demo:
 	cargo run --quiet --example demo
 
 ## test: formatting, lints, unit + conformance + golden + property tests, BuildKit parse-back
-test: setup lint test-rust test-wasm test-parse-back test-hashing
+test: setup lint test-rust test-wasm test-js test-parse-back test-hashing
 
 WASM_TEST = CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test --target wasm32-unknown-unknown --features wasm --test wasm
@@ -37,6 +37,16 @@ test-parse-back:
 test-hashing:
 	python3 tests/hashing/recompute.py
 
-## bench: compose + render + definition hash for 5-, 20- and 500-step images (criterion)
+## pkg: the npm package (pkg/, dist/apothic-image-<version>.tgz)
+pkg:
+	scripts/build-pkg.sh
+
+## test-js: the packed package in Node (ESM, require, vectors, errors, 100k bad calls), tsc, Rollup, workerd
+test-js:
+	scripts/test-js.sh
+
+## bench: native criterion benches, then the wasm package in Node (size, cold start, per call)
 bench:
 	cargo bench --bench compose_render_hash
+	scripts/build-pkg.sh >/dev/null
+	node tests/js/bench.mjs

@@ -50,6 +50,16 @@ pub enum ErrorCode {
     PyprojectInvalid,
     /// `optionalDependencies` names a group the pyproject.toml does not define.
     UnknownDependencyGroup,
+    /// The host lacks a callback that resolution needs (the message names it).
+    MissingHostCallback,
+    /// A host callback threw, rejected or returned the wrong type (the message names the callback and path).
+    HostCallbackFailed,
+    /// A host callback did not answer within the timeout.
+    HostTimeout,
+    /// Resolution was cancelled through its `AbortSignal`.
+    Aborted,
+    /// A file changed between resolving and writing the build context.
+    ContextChanged,
     /// A spec given to `fromSpec` is malformed.
     InvalidSpec,
     /// A spec has a `version` this package does not know.
@@ -58,7 +68,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the README's table.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::InvalidArgument,
         ErrorCode::InvalidPythonVersion,
         ErrorCode::InvalidImageRef,
@@ -80,6 +90,11 @@ impl ErrorCode {
         ErrorCode::RequirementsSyntax,
         ErrorCode::PyprojectInvalid,
         ErrorCode::UnknownDependencyGroup,
+        ErrorCode::MissingHostCallback,
+        ErrorCode::HostCallbackFailed,
+        ErrorCode::HostTimeout,
+        ErrorCode::Aborted,
+        ErrorCode::ContextChanged,
         ErrorCode::InvalidSpec,
         ErrorCode::UnsupportedSpecVersion,
     ];
@@ -108,6 +123,11 @@ impl ErrorCode {
             ErrorCode::RequirementsSyntax => "REQUIREMENTS_SYNTAX",
             ErrorCode::PyprojectInvalid => "PYPROJECT_INVALID",
             ErrorCode::UnknownDependencyGroup => "UNKNOWN_DEPENDENCY_GROUP",
+            ErrorCode::MissingHostCallback => "MISSING_HOST_CALLBACK",
+            ErrorCode::HostCallbackFailed => "HOST_CALLBACK_FAILED",
+            ErrorCode::HostTimeout => "HOST_TIMEOUT",
+            ErrorCode::Aborted => "ABORTED",
+            ErrorCode::ContextChanged => "CONTEXT_CHANGED",
             ErrorCode::InvalidSpec => "INVALID_SPEC",
             ErrorCode::UnsupportedSpecVersion => "UNSUPPORTED_SPEC_VERSION",
         }

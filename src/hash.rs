@@ -23,8 +23,12 @@ pub fn definition_hash(spec: &ImageSpec) -> String {
 
 /// `sha256:` + lowercase hex of the SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex_digest(&Sha256::digest(bytes))
+}
+
+/// `sha256:` + lowercase hex of a finished SHA-256 digest.
+pub fn hex_digest(digest: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for byte in digest {

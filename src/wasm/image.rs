@@ -6,10 +6,8 @@ use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use super::errors::{invalid_argument, to_js};
-use super::types::{
-    EnvValue, EnvValues, LocalDirOptions, PyprojectOptions, StringList, UvPipOptions,
-};
-use crate::error::{Error, ErrorCode, Result};
+use super::types::{EnvValues, LocalDirOptions, PyprojectOptions, StringList, UvPipOptions};
+use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::spec::{ImageSpec, PipOptions};
 use crate::{hash, DebianSlimOptions, DockerfileOptions, Image as CoreImage, RegistryOptions};
 
@@ -219,16 +217,10 @@ impl JsImage {
     }
 
     /// Sets environment variables; numbers and booleans are stringified like `String(x)`.
+    /// Any other value (`undefined`, an object, a function) is an error naming the variable, so
+    /// `env({ TOKEN: process.env.TOKEN })` cannot silently lose `TOKEN`.
     pub fn env(&self, values: Ts<EnvValues>) -> JsResult<JsImage> {
-        wrap((|| {
-            let values = arg(values, "values")?;
-            let mut pairs = Vec::with_capacity(values.0.len());
-            for (key, value) in values.0 {
-                let text = env_text(&key, value)?;
-                pairs.push((key, text));
-            }
-            self.inner.env(&pairs)
-        })())
+        wrap((|| self.inner.env(&env_pairs(&values.js_value())?))())
     }
 
     /// Variables from a dotenv file (read through the host at resolve time).
@@ -397,20 +389,49 @@ fn spec_arg(spec: Ts<ImageSpec>) -> Result<ImageSpec> {
     from_js(&spec.js_value(), "spec", ErrorCode::InvalidSpec)
 }
 
-fn env_text(key: &str, value: EnvValue) -> Result<String> {
-    match value {
-        EnvValue::Text(text) => Ok(text),
-        EnvValue::Bool(b) => Ok(b.to_string()),
-        EnvValue::Number(n) if n.is_finite() => Ok(js_sys::Number::from(n)
-            .to_string_with_radix(10)
-            .map(String::from)
-            .unwrap_or_default()),
-        EnvValue::Number(n) => Err(Error::new(
-            ErrorCode::InvalidEnvValue,
-            format!("the value of {key} is {n}; give a string or a finite number"),
-        )
-        .at(format!("values.{key}"))),
+/// The own enumerable string keys of an `env` object with their values as text.
+fn env_pairs(values: &JsValue) -> Result<Vec<(String, String)>> {
+    if !values.is_object() || js_sys::Array::is_array(values) {
+        return Err(invalid_argument(
+            "values",
+            "expected an object of name → string, number or boolean",
+        ));
     }
+    let object: &js_sys::Object = values.unchecked_ref();
+    let entries = js_sys::Object::entries(object);
+    let mut pairs = Vec::with_capacity(entries.length() as usize);
+    for entry in entries.iter() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        let key = entry.get(0).as_string().unwrap_or_default();
+        let value = entry.get(1);
+        let text = if let Some(text) = value.as_string() {
+            text
+        } else if let Some(b) = value.as_bool() {
+            b.to_string()
+        } else if let Some(n) = value.as_f64() {
+            if !n.is_finite() {
+                return Err(Error::new(
+                    ErrorCode::InvalidEnvValue,
+                    format!(
+                        "the value of {} is not a finite number; give a string or a finite number",
+                        Quoted(&key)
+                    ),
+                )
+                .at(format!("values.{key}")));
+            }
+            js_sys::Number::from(n)
+                .to_string_with_radix(10)
+                .map(String::from)
+                .unwrap_or_default()
+        } else {
+            return Err(invalid_argument(
+                &format!("values.{key}"),
+                "expected a string, a finite number or a boolean (undefined, null, objects and functions are not stringified)",
+            ));
+        };
+        pairs.push((key, text));
+    }
+    Ok(pairs)
 }
 
 fn local_dir_args(

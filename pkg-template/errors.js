@@ -1,0 +1,23 @@
+// The error class every entry exports. Errors thrown by the WebAssembly core are plain `Error`
+// objects named "ApothicError" with `code`, `argument`, `file`, `line` and `column` as own
+// properties (they are made inside the module, so they cannot share a prototype with this class);
+// `instanceof ApothicError` therefore checks the name, and holds for those errors and for
+// instances of this class alike.
+export class ApothicError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ code: string, argument?: string, file?: string, line?: number, column?: number }} details
+   */
+  constructor(message, details) {
+    super(message);
+    this.name = "ApothicError";
+    this.code = details.code;
+    for (const key of ["argument", "file", "line", "column"]) {
+      if (details[key] !== undefined) this[key] = details[key];
+    }
+  }
+
+  static [Symbol.hasInstance](value) {
+    return value instanceof Error && value.name === "ApothicError";
+  }
+}

@@ -1,0 +1,14 @@
+// Node.js entry (the "node" export condition; Deno and Bun take it too): reads the .wasm beside
+// this file and instantiates it synchronously at import, so `Image` is ready once the import
+// returns, and `require("@apothic/image")` works (no top-level await).
+import { readFileSync } from "node:fs";
+import { initSync } from "./apothic_image.js";
+
+initSync({ module: readFileSync(new URL("./apothic_image_bg.wasm", import.meta.url)) });
+
+export { Image, canonicalJsonOf } from "./apothic_image.js";
+export { ApothicError } from "./errors.js";
+
+/** Already done at import; kept so that code shared with browsers can `await init()`. */
+export async function init() {}
+export default init;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The JavaScript side of `make test`: builds the package (scripts/build-pkg.sh, a no-op when
+# nothing changed), installs the packed tarball into a fresh scratch project (target/js-scratch)
+# the way a user would, and runs from there, so that every import goes through the package's
+# `exports`:
+#   tests/js/*.test.mjs          ESM, require, golden and error vectors, 100,000 failing calls, ...
+#   tests/types/types.test.mjs   strict tsc over tests/types/usage.ts (TypeScript 5.9 and 7.0)
+#   tests/workerd/*.test.mjs     the package in the real workerd runtime, over loopback
+# with node's test runner. Ends with a "js: N passed, N failed" line; exits non-zero on failure.
+# Arguments, if any, are test files to run instead of all (paths as in the repository).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+
+tarball="$(scripts/build-pkg.sh | tail -n 1)"
+tools_bin="$(scripts/npm-tools.sh)"
+
+scratch="$root/target/js-scratch"
+rm -rf "$scratch"
+mkdir -p "$scratch"
+cat >"$scratch/package.json" <<'EOF'
+{ "name": "apothic-image-js-scratch", "private": true, "type": "module" }
+EOF
+(cd "$scratch" && npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null)
+for suite in js types workerd; do
+  mkdir -p "$scratch/$suite"
+  cp -R "tests/$suite/." "$scratch/$suite/"
+done
+
+if [ "$#" -gt 0 ]; then
+  files=()
+  for f in "$@"; do files+=("$scratch/${f#tests/}"); done
+else
+  files=("$scratch"/js/*.test.mjs "$scratch"/types/*.test.mjs "$scratch"/workerd/*.test.mjs)
+fi
+
+export APOTHIC_REPO="$root"
+export APOTHIC_NPM_TOOLS="$root/scripts/tools/node_modules"
+export APOTHIC_WORKERD="$tools_bin/workerd"
+
+tap="$scratch/results.tap"
+status=0
+(cd "$scratch" && node --test \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" \
+  "${files[@]}") || status=$?
+
+passed="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
+failed="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
+skipped="$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
+cancelled="$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
+failed=$(( ${failed:-0} + ${cancelled:-0} ))
+echo "js: ${passed:-0} passed, ${failed} failed, ${skipped:-0} skipped"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "js: node --test exited with status $status" >&2
+fi
+exit "$status"
