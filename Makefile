@@ -15,12 +15,12 @@ demo:
 test: setup lint test-rust test-wasm test-js test-parse-back test-hashing
 
 WASM_TEST = CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	cargo test --target wasm32-unknown-unknown --features wasm --test wasm
+	cargo test --target wasm32-unknown-unknown --features wasm --test wasm --test wasm_resolve
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --quiet -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --features wasm --lib --test wasm --quiet -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --features wasm --lib --test wasm --test wasm_resolve --quiet -- -D warnings
 
 test-rust:
 	cargo test --all-targets --quiet

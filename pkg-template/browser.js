@@ -6,6 +6,7 @@ import initWasm from "./apothic_image.js";
 
 export { Image, canonicalJsonOf } from "./apothic_image.js";
 export { ApothicError } from "./errors.js";
+export { memoryHost, nodeHost } from "./hosts.js";
 
 /**
  * @param {RequestInfo | URL | Response | BufferSource | WebAssembly.Module | Promise<RequestInfo | URL | Response | BufferSource | WebAssembly.Module>} [input]

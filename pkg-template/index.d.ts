@@ -1,6 +1,6 @@
 // Types of every entry of @apothic/image (Node.js, browsers, Cloudflare Workers, "./web").
 // `Image`, the option and spec types and `ErrorCode` are generated from the Rust types
-// (apothic_image.d.ts); this file adds the error class and `init`.
+// (apothic_image.d.ts); this file adds the error class, `init` and the ready-made hosts.
 
 // `Image` is disposable (`using image = Image.debianSlim()`), which needs `Symbol.dispose`.
 /// <reference lib="esnext.disposable" />
@@ -8,22 +8,40 @@
 export { Image, canonicalJsonOf } from "./apothic_image.js";
 export type {
   Base,
+  ContextFile,
   DebianSlimOptions,
+  Diagnostic,
+  DirEntry,
   DockerfileOptions,
+  EntryKind,
   EnvValue,
   EnvValues,
   ErrorCode,
+  ImageHost,
+  ImageInspection,
   ImageSpec,
+  Input,
+  Layer,
   LocalDirOptions,
+  ManagedPython,
+  Mount,
+  MountFile,
   PipOptions,
+  Plan,
+  PlanMode,
   PyprojectOptions,
+  PythonModule,
+  PythonPlan,
   RegistryOptions,
+  Resolution,
+  ResolveOptions,
+  ResolveProgress,
   Step,
   StringList,
   UvPipOptions,
 } from "./apothic_image.js";
 
-import type { ErrorCode } from "./apothic_image.js";
+import type { ErrorCode, ImageHost } from "./apothic_image.js";
 
 /** Where an `ApothicError` applies, besides its message. */
 export interface ApothicErrorDetails {
@@ -85,6 +103,86 @@ export type InitInput = string | URLLike | RequestLike | ResponseLike | ArrayBuf
  */
 export declare function init(input?: InitInput | Promise<InitInput>): Promise<void>;
 export default init;
+
+/** Contents of a `memoryHost` file: a string (encoded as UTF-8) or the bytes. */
+export type FileContents = string | Uint8Array;
+
+/** Options of `memoryHost`. */
+export interface MemoryHostOptions {
+  /**
+   * Permission bits per file (default `0o644`), keyed like `files`: `{ "bin/run.sh": 0o755 }`.
+   * Naming a path that is not one of the files is an error.
+   */
+  modes?: Readonly<Record<string, number>>;
+  /**
+   * Symlinks, link path → target (relative to the link's folder, or `/…` from the root). They are
+   * listed as `kind: "symlink"` (resolution skips them in folders, as it does on disk), followed
+   * when a path goes through one, and refused when the target leaves the root.
+   */
+  symlinks?: Readonly<Record<string, string>>;
+  /** More folders `resolvePythonModule` searches, after the root (like `PYTHONPATH`). */
+  pythonPath?: readonly string[];
+  /** Passed through as the host's `inspectImage`. */
+  inspectImage?: ImageHost["inspectImage"];
+  /** Passed through as the host's `lookupDerived`. */
+  lookupDerived?: ImageHost["lookupDerived"];
+}
+
+/**
+ * An `ImageHost` over files held in memory: for browsers (dropped files, an editor's buffers),
+ * Cloudflare Workers (a request body) and tests. Works in every runtime.
+ *
+ * Keys are POSIX paths relative to a virtual root: `./` and repeated `/` are dropped, `..` may not
+ * go above the root, and an absolute path `/x` means the root-relative `x` (there is nothing
+ * above the root). Folders are implied by the keys; a key ending in `/` with the value `""`
+ * declares an empty folder. Contents are copied when the host is made.
+ *
+ * `readDir` lists direct children sorted by name (files with their size and mode, folders with
+ * mode `0o755`); a missing path rejects with an `Error` whose `code` is `"ENOENT"` and whose
+ * message names the path. `hashFile` uses WebCrypto (`crypto.subtle.digest`) where it exists.
+ * `resolvePythonModule("a.b")` finds the package folder `a/b` (with `a/b/__init__.py`) or the
+ * file `a/b.py`, at the root and then in each `pythonPath` folder (a folder without
+ * `__init__.py` counts as a namespace package when nothing else matches).
+ *
+ * @example
+ * const host = memoryHost({ "requirements.txt": "numpy\n", "src/app/__init__.py": "" });
+ * const { dockerfile } = await image.resolve(host);
+ */
+export declare function memoryHost(
+  files: Readonly<Record<string, FileContents>> | ReadonlyMap<string, FileContents>,
+  options?: MemoryHostOptions,
+): ImageHost;
+
+/** Options of `nodeHost`. */
+export interface NodeHostOptions {
+  /** The folder every path resolves against and may not leave (a path, or a `file:` URL). */
+  root: string | URLLike;
+  /** More folders (inside `root`) `resolvePythonModule` searches, after the root. */
+  pythonPath?: readonly string[];
+  /** Passed through as the host's `inspectImage`. */
+  inspectImage?: ImageHost["inspectImage"];
+  /** Passed through as the host's `lookupDerived`. */
+  lookupDerived?: ImageHost["lookupDerived"];
+}
+
+/**
+ * **Node.js only.** An `ImageHost` over a folder of the file system (node:fs/promises and
+ * node:crypto). In the browser and workerd entries it exists (so shared code imports the same
+ * names) but throws when called: use `memoryHost` or your own host there.
+ *
+ * Every path resolves against `root` and must stay inside it, both after `..` is resolved and
+ * after `realpath`: a path that leaves it, and a symlink pointing outside it, reject with an
+ * error naming the path. `readDir` uses `lstat`: symlinks are reported as `kind: "symlink"` and
+ * never followed (resolution skips them with a `SYMLINK_SKIPPED` diagnostic); sockets, FIFOs and
+ * devices are left out. `readFile` returns a `Buffer`; `hashFile` streams the file through
+ * SHA-256 in 1 MiB chunks. `resolvePythonModule` searches `root`, then each `pythonPath` folder,
+ * and returns root-relative paths.
+ *
+ * @example
+ * const host = nodeHost({ root: process.cwd() });
+ * const context = await image.buildContext(host); // a tar for `docker build -`
+ */
+export declare function nodeHost(options: NodeHostOptions): ImageHost;
 
 // Only the declarations marked `export` above are the package's (the helper types are not).
 export {};

@@ -8,6 +8,8 @@ initSync({ module: readFileSync(new URL("./apothic_image_bg.wasm", import.meta.u
 
 export { Image, canonicalJsonOf } from "./apothic_image.js";
 export { ApothicError } from "./errors.js";
+export { memoryHost } from "./hosts.js";
+export { nodeHost } from "./node-host.js";
 
 /** Already done at import; kept so that code shared with browsers can `await init()`. */
 export async function init() {}

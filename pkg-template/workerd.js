@@ -8,6 +8,7 @@ initSync({ module: wasm });
 
 export { Image, canonicalJsonOf } from "./apothic_image.js";
 export { ApothicError } from "./errors.js";
+export { memoryHost, nodeHost } from "./hosts.js";
 
 /** Already done at load; kept so that code shared with browsers can `await init()`. */
 export async function init() {}

@@ -274,7 +274,7 @@ fn dedup_keep_order(items: Vec<String>) -> Vec<String> {
 
 /// Sorts and de-duplicates (for sets whose order does not change the image).
 fn sorted_set(mut items: Vec<String>) -> Vec<String> {
-    items.sort_unstable();
+    crate::sorting::sort_strings(&mut items);
     items.dedup();
     items
 }

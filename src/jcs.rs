@@ -40,7 +40,9 @@ fn write_value(value: &Value, out: &mut String) -> Option<()> {
         }
         Value::Object(members) => {
             let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
-            sorted.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            crate::sorting::sort_by(&mut sorted, |a, b| {
+                a.0.encode_utf16().cmp(b.0.encode_utf16())
+            });
             out.push('{');
             for (i, (name, member)) in sorted.into_iter().enumerate() {
                 if i > 0 {

@@ -25,15 +25,22 @@
 //! ```
 
 mod canonical;
+pub mod context_tar;
 pub mod dockerfile;
+pub mod dotenv;
 pub mod error;
 pub mod hash;
+pub mod ignore;
 mod image;
 mod jcs;
 pub mod paths;
+pub mod pyproject;
 pub mod quote;
 pub mod reference;
 pub mod render;
+pub mod requirements;
+pub mod resolve;
+mod sorting;
 pub mod spec;
 mod spec_decode;
 

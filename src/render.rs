@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::dockerfile;
 use crate::error::{Error, ErrorCode, Quoted, Result};
-use crate::quote::{shell_join, shell_quote, shell_split, single_quote};
+use crate::quote::{escape_dockerfile_word, shell_join, shell_quote, shell_split, single_quote};
 use crate::spec::{Base, ImageSpec, PipOptions, Step};
 
 /// The shell `RUN` uses until a `commandShell` step changes it.
@@ -36,6 +36,18 @@ pub struct RenderState {
     shell: Option<Vec<String>>,
 }
 
+impl RenderState {
+    /// Sets the active shell (a base Dockerfile's last `SHELL`).
+    pub(crate) fn set_shell(&mut self, shell: Option<Vec<String>>) {
+        self.shell = shell;
+    }
+}
+
+/// The image a `debianSlim` base starts from (`python:3.12-slim-trixie`).
+pub fn debian_slim_reference(python_version: &str) -> String {
+    format!("python:{python_version}-slim-trixie")
+}
+
 /// The `FROM` line of a base.
 pub fn render_base(base: &Base) -> Result<String> {
     let mut renderer = Renderer {
@@ -61,7 +73,8 @@ pub fn render_step(step: &Step, index: usize, state: &mut RenderState) -> Result
     Ok(renderer.out)
 }
 
-fn check_line_lengths(rendered: &str, step: &Step) -> Result<()> {
+/// Fails with `LINE_TOO_LONG` when a rendered line is longer than a Dockerfile line may be.
+pub(crate) fn check_line_lengths(rendered: &str, step: &Step) -> Result<()> {
     match rendered.lines().map(str::len).max() {
         Some(longest) if longest > MAX_LINE_BYTES => Err(Error::new(
             ErrorCode::LineTooLong,
@@ -89,7 +102,7 @@ impl Renderer {
     fn base(&mut self, base: &Base) -> Result<()> {
         match base {
             Base::DebianSlim { python_version } => {
-                let _ = writeln!(self.out, "FROM python:{python_version}-slim-trixie");
+                let _ = writeln!(self.out, "FROM {}", debian_slim_reference(python_version));
             }
             Base::FromRegistry { reference, .. } => {
                 let _ = writeln!(self.out, "FROM {reference}");
@@ -103,13 +116,17 @@ impl Renderer {
 
     fn step(&mut self, step: &Step) -> Result<()> {
         match step {
-            Step::PipInstall { packages, options } => self.pip(packages, options),
+            Step::PipInstall { packages, options } => {
+                self.out.push_str(&install_lines(packages, options, None))
+            }
             Step::UvPipInstall {
                 packages,
                 options,
                 uv_version,
-            } => self.uv_pip(packages, options, uv_version),
-            Step::Env { values } => self.env(values),
+            } => self
+                .out
+                .push_str(&install_lines(packages, options, Some(uv_version))),
+            Step::Env { values } => self.out.push_str(&env_lines(values)),
             Step::RunCommands { commands } => {
                 for command in commands {
                     self.run(command);
@@ -139,28 +156,6 @@ impl Renderer {
         Ok(())
     }
 
-    /// One `ENV` with every pair, split over several `ENV` lines only where one line would
-    /// exceed [`MAX_LINE_BYTES`]. A name starting with `-` is always quoted: BuildKit reads a
-    /// leading `--` word as a flag before it looks at quotes.
-    fn env(&mut self, values: &std::collections::BTreeMap<String, String>) {
-        let mut line = String::from("ENV");
-        for (key, value) in values {
-            let key = if key.starts_with('-') {
-                single_quote(key).into()
-            } else {
-                shell_quote(key)
-            };
-            let pair = format!("{key}={}", shell_quote(value));
-            if line.len() > 3 && line.len() + 1 + pair.len() > MAX_LINE_BYTES {
-                self.line(&line);
-                line.truncate(3);
-            }
-            line.push(' ');
-            line.push_str(&pair);
-        }
-        self.line(&line);
-    }
-
     fn shell_argv(&self) -> Vec<String> {
         match &self.shell {
             Some(argv) => argv.clone(),
@@ -180,28 +175,6 @@ impl Renderer {
         }
     }
 
-    fn pip(&mut self, packages: &[String], options: &PipOptions) {
-        let mut words = vec!["python", "-m", "pip", "install", "--no-cache-dir"];
-        push_options(&mut words, options, "--pre");
-        let extra = extra_words(options);
-        words.extend(extra.iter().map(String::as_str));
-        words.extend(packages.iter().map(String::as_str));
-        let _ = writeln!(self.out, "RUN {}", shell_join(words));
-    }
-
-    fn uv_pip(&mut self, packages: &[String], options: &PipOptions, uv_version: &str) {
-        let _ = writeln!(
-            self.out,
-            "COPY --from={UV_IMAGE}:{uv_version} /uv /usr/local/bin/uv"
-        );
-        let mut words = vec!["uv", "pip", "install", "--system", "--no-cache"];
-        push_options(&mut words, options, "--prerelease=allow");
-        let extra = extra_words(options);
-        words.extend(extra.iter().map(String::as_str));
-        words.extend(packages.iter().map(String::as_str));
-        let _ = writeln!(self.out, "RUN {}", shell_join(words));
-    }
-
     /// Writes each instruction of a checked `withDockerfile` fragment on its own line, and
     /// follows its `SHELL` instructions so later exec-form commands use the same shell.
     fn fragment(&mut self, contents: &str) -> Result<()> {
@@ -215,6 +188,77 @@ impl Renderer {
             }
         }
         Ok(())
+    }
+}
+
+/// One `ENV` with every pair, split over several `ENV` lines only where one line would exceed
+/// [`MAX_LINE_BYTES`]. A name starting with `-` is always quoted: BuildKit reads a leading `--`
+/// word as a flag before it looks at quotes.
+pub(crate) fn env_lines(values: &std::collections::BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut line = String::from("ENV");
+    for (key, value) in values {
+        let key = if key.starts_with('-') {
+            single_quote(key).into()
+        } else {
+            shell_quote(key)
+        };
+        let pair = format!("{key}={}", shell_quote(value));
+        if line.len() > 3 && line.len() + 1 + pair.len() > MAX_LINE_BYTES {
+            out.push_str(&line);
+            out.push('\n');
+            line.truncate(3);
+        }
+        line.push(' ');
+        line.push_str(&pair);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// The install instructions for `args` (requirement strings, or `-r FILE`): pip, or, with a uv
+/// version, the pinned uv copied in from its image and `uv pip install --system`.
+pub(crate) fn install_lines(
+    args: &[String],
+    options: &PipOptions,
+    uv_version: Option<&str>,
+) -> String {
+    let mut out = String::new();
+    let mut words = match uv_version {
+        Some(version) => {
+            let _ = writeln!(
+                out,
+                "COPY --from={UV_IMAGE}:{version} /uv /usr/local/bin/uv"
+            );
+            vec!["uv", "pip", "install", "--system", "--no-cache"]
+        }
+        None => vec!["python", "-m", "pip", "install", "--no-cache-dir"],
+    };
+    push_options(
+        &mut words,
+        options,
+        if uv_version.is_some() {
+            "--prerelease=allow"
+        } else {
+            "--pre"
+        },
+    );
+    let extra = extra_words(options);
+    words.extend(extra.iter().map(String::as_str));
+    words.extend(args.iter().map(String::as_str));
+    let _ = writeln!(out, "RUN {}", shell_join(words));
+    out
+}
+
+/// `COPY` of a context path to a path in the image; JSON form when a path has whitespace, and
+/// `\ ' " $` escaped so BuildKit's lexer gives the paths back unchanged (DESIGN §2 rule 4).
+pub(crate) fn copy_line(source: &str, dest: &str) -> String {
+    let (source, dest) = (escape_dockerfile_word(source), escape_dockerfile_word(dest));
+    if source.contains(char::is_whitespace) || dest.contains(char::is_whitespace) {
+        format!("COPY {}\n", json_array(&[source, dest]))
+    } else {
+        format!("COPY {source} {dest}\n")
     }
 }
 

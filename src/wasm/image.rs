@@ -385,6 +385,13 @@ impl JsImage {
     }
 }
 
+impl JsImage {
+    /// The core image this object wraps.
+    pub(crate) fn core(&self) -> &CoreImage {
+        &self.inner
+    }
+}
+
 fn spec_arg(spec: Ts<ImageSpec>) -> Result<ImageSpec> {
     from_js(&spec.js_value(), "spec", ErrorCode::InvalidSpec)
 }

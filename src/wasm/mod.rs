@@ -3,7 +3,9 @@
 //! input is an ordinary `Result`), and errors as real JS `Error` objects. No logic lives here.
 
 mod errors;
+mod host;
 mod image;
+mod resolve;
 mod types;
 
 pub use image::{canonical_json_of, JsImage};

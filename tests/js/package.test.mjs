@@ -56,7 +56,7 @@ describe("entries", () => {
     assert.equal(typeof pkg.canonicalJsonOf, "function");
     assert.equal(defaultExport, init);
     assert.equal(await init(), undefined, "init() resolves at once in Node");
-    assert.deepEqual(Object.keys(pkg).sort(), ["ApothicError", "Image", "canonicalJsonOf", "default", "init"]);
+    assert.deepEqual(Object.keys(pkg).sort(), ["ApothicError", "Image", "canonicalJsonOf", "default", "init", "memoryHost", "nodeHost"]);
   });
 
   test("require() from CommonJS works (Node's require of an ES module without top-level await)", () => {
@@ -117,7 +117,9 @@ describe("entries", () => {
       "apothic_image_bg.wasm",
       "browser.js",
       "errors.js",
+      "hosts.js",
       "index.d.ts",
+      "node-host.js",
       "node.js",
       "package.json",
       "workerd.js",

@@ -1,17 +1,53 @@
 // A minimal Cloudflare Worker that previews an image: POST a spec (JSON), get back its
-// Dockerfile and definition hash, or the ApothicError's code. It imports the package by name;
-// workerd.test.mjs loads it with the package's "workerd" entry and the .wasm as a wasm module,
-// without a bundler.
-import { ApothicError, Image } from "@apothic/image";
+// Dockerfile and definition hash, or the ApothicError's code. POST /resolve with
+// `{ spec, files }` (files: path → text) resolves the spec over memoryHost(files) and answers
+// `{ resolution, tarSha256, tarLength }` (the hex SHA-256 of buildContext's bytes, computed with
+// WebCrypto). It imports the package by name; workerd.test.mjs loads it with the package's
+// "workerd" entry and the .wasm as a wasm module, without a bundler.
+import { ApothicError, Image, memoryHost } from "@apothic/image";
 
 const json = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 const errorBody = (e) => ({ code: e.code, argument: e.argument ?? null, message: e.message });
 
+const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** POST /resolve: `{ spec, files }` → the resolution over memoryHost(files) and the tar's digest. */
+async function resolveRoute(request) {
+  let body;
+  try {
+    body = await request.json();
+  } catch {
+    return json({ error: { code: "INVALID_JSON", message: "the body is not JSON" } }, 400);
+  }
+  const { spec, files } = body ?? {};
+  let host;
+  try {
+    host = memoryHost(files);
+  } catch (e) {
+    if (e instanceof TypeError) return json({ error: { code: "INVALID_FILES", message: e.message } }, 400);
+    throw e;
+  }
+  let image;
+  try {
+    image = Image.fromSpec(spec);
+    const resolution = await image.resolve(host);
+    const tar = await image.buildContext(host);
+    const tarSha256 = hex(await crypto.subtle.digest("SHA-256", tar));
+    return json({ resolution, tarSha256, tarLength: tar.length });
+  } catch (e) {
+    if (e instanceof ApothicError) return json({ error: errorBody(e) }, 422);
+    throw e;
+  } finally {
+    image?.free();
+  }
+}
+
 export default {
   async fetch(request) {
     if (request.method !== "POST") return json({ error: { code: "METHOD_NOT_ALLOWED", message: "POST a spec" } }, 405);
+    if (new URL(request.url).pathname === "/resolve") return resolveRoute(request);
     let spec;
     try {
       spec = await request.json();

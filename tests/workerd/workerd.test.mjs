@@ -4,15 +4,21 @@
 // tools use (workerd, worker, browser, import, default), so the "workerd" entry is proven; its
 // static imports come along as ES modules and the .wasm as a `wasm` module. The test posts every
 // golden spec over loopback and compares with the golden Dockerfile and hash, then checks that
-// bad specs come back as the ApothicError's code. workerd is started here and always stopped.
+// bad specs come back as the ApothicError's code. It then resolves a small Python project over
+// memoryHost inside workerd (POST /resolve) and checks that the resolution and the buildContext
+// tar are exactly those of the same call in this Node process (the package's Node entry), and
+// that a missing file comes back as the same ApothicError code. workerd is started here and
+// always stopped.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { ApothicError, Image, memoryHost } from "@apothic/image";
 import { errorVectors, goldenVectors, packageDir } from "../js/helpers.mjs";
 
 const workerdBin = process.env.APOTHIC_WORKERD ?? join(process.env.APOTHIC_NPM_TOOLS ?? "", ".bin", "workerd");
@@ -149,6 +155,82 @@ const postRaw = async (text) => {
 /** Posts a value as JSON. */
 const post = (value) => postRaw(JSON.stringify(value));
 
+/** A small Python project, path → text: a Dockerfile whose COPY lines meet a .dockerignore,
+ * requirements with a nested -r, a pyproject with an optional-dependency group, a .env, a
+ * source folder with junk to ignore, and a runtime config file. */
+const PROJECT = {
+  Dockerfile: [
+    "FROM python:3.12-slim",
+    "WORKDIR /app",
+    "COPY requirements.txt base.txt ./",
+    "RUN pip install -r requirements.txt",
+    "COPY src/ ./src/",
+    "",
+  ].join("\n"),
+  ".dockerignore": "**/__pycache__\n**/*.log\n",
+  "requirements.txt": "# runtime\n-r base.txt\nrequests==2.32.3\n",
+  "base.txt": "numpy>=2\n",
+  "pyproject.toml": [
+    "[project]",
+    'name = "demo"',
+    'version = "0.1.0"',
+    'dependencies = ["httpx>=0.27"]',
+    "",
+    "[project.optional-dependencies]",
+    'dev = ["pytest>=8"]',
+    'docs = ["mkdocs"]',
+    "",
+  ].join("\n"),
+  ".env": "# settings\nGREETING=hello world\nexport DEBUG=1\n",
+  "src/app/__init__.py": "",
+  "src/app/main.py": "print('hello')\n",
+  "src/app/util/helpers.py": "X = 1\n",
+  "src/app/__pycache__/main.cpython-312.pyc": "junk",
+  "src/debug.log": "log\n",
+  "config/settings.toml": "debug = false\n",
+};
+
+/** The image a user would write for that project, as a spec. */
+function projectSpec() {
+  const image = Image.fromDockerfile("Dockerfile")
+    .envFile(".env")
+    .pipInstallFromRequirements("requirements.txt")
+    .uvPipInstallFromPyproject("pyproject.toml", { optionalDependencies: ["dev"] })
+    .copyLocalDir("src", "/app/src", { ignore: ["**/__pycache__", "*.log"] })
+    .addLocalFile("config/settings.toml", "/etc/app/settings.toml");
+  try {
+    return image.toSpec();
+  } finally {
+    image.free();
+  }
+}
+
+/** POST /resolve: `{ spec, files }` resolved in workerd. */
+async function postResolve(spec, files) {
+  const res = await fetch(new URL("resolve", base), { method: "POST", body: JSON.stringify({ spec, files }) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** The same call in this process, answered as the Worker answers (JSON round trip included). */
+async function resolveHere(spec, files) {
+  let image;
+  try {
+    image = Image.fromSpec(spec);
+    const host = memoryHost(files);
+    const resolution = await image.resolve(host);
+    const tar = await image.buildContext(host);
+    const tarSha256 = createHash("sha256").update(tar).digest("hex");
+    return JSON.parse(JSON.stringify({ resolution, tarSha256, tarLength: tar.length }));
+  } catch (e) {
+    assert.ok(e instanceof ApothicError, `not an ApothicError: ${e?.stack ?? e}`);
+    return { error: { code: e.code, argument: e.argument ?? null, message: e.message } };
+  } finally {
+    image?.free();
+  }
+}
+
+const RESOLUTION_FIELDS = ["dockerfile", "imageHash", "specHash", "layers", "context", "mounts", "plan", "diagnostics"];
+
 describe("workerd (Cloudflare Workers runtime)", () => {
   before(startWorkerd, { timeout: 60_000 });
   after(async () => {
@@ -199,5 +281,83 @@ describe("workerd (Cloudflare Workers runtime)", () => {
       if (i % 5 === 4) assert.equal(r.body.error.code, "UNSUPPORTED_SPEC_VERSION");
       else assert.equal(r.body.dockerfile, vectors[i % vectors.length].dockerfile);
     });
+  });
+
+  test("a Python project resolves in workerd exactly as in Node, tar bytes included", async () => {
+    const spec = projectSpec();
+    const here = await resolveHere(spec, PROJECT);
+    assert.equal(here.error, undefined, JSON.stringify(here.error));
+    const { status, body } = await postResolve(spec, PROJECT);
+    assert.equal(status, 200, JSON.stringify(body));
+    for (const field of RESOLUTION_FIELDS) {
+      assert.deepEqual(body.resolution[field], here.resolution[field], field);
+    }
+    assert.deepEqual(Object.keys(body.resolution).sort(), Object.keys(here.resolution).sort());
+    assert.match(body.tarSha256, /^[0-9a-f]{64}$/);
+    assert.equal(body.tarSha256, here.tarSha256, "buildContext's bytes differ between workerd and Node");
+    assert.equal(body.tarLength, here.tarLength);
+
+    // And the resolution is the project's, not an empty one that happens to agree.
+    const r = here.resolution;
+    assert.match(r.imageHash, /^sha256:[0-9a-f]{64}$/);
+    assert.notEqual(r.specHash, r.imageHash, "the runtime file is in the spec hash only");
+    assert.ok(r.dockerfile.startsWith(PROJECT.Dockerfile), r.dockerfile);
+    assert.match(r.dockerfile, /^ENV DEBUG=1 GREETING='hello world'$/m);
+    assert.match(r.dockerfile, /'pytest>=8'/);
+    assert.doesNotMatch(r.dockerfile, /mkdocs/);
+    assert.deepEqual(
+      r.layers.map((l) => l.op),
+      ["fromDockerfile", "envFile", "pipInstallFromRequirements", "uvPipInstallFromPyproject", "copyLocalDir"],
+    );
+    const sources = r.context.map((c) => c.source);
+    for (const path of ["requirements.txt", "base.txt", "src/app/main.py", "src/app/util/helpers.py"]) {
+      assert.ok(sources.includes(path), `${path} is not in the context: ${sources}`);
+    }
+    assert.ok(!sources.some((p) => p.includes("__pycache__") || p.endsWith(".log")), `ignored files in the context: ${sources}`);
+    assert.deepEqual(
+      r.mounts.flatMap((m) => m.files.map((f) => [f.source, f.remote])),
+      [["config/settings.toml", "/etc/app/settings.toml"]],
+    );
+    assert.equal(r.plan.mode, "derived");
+    assert.equal(r.plan.imageHash, r.imageHash);
+  });
+
+  test("resolution errors come back as the ApothicError's code, as in Node", async () => {
+    const spec = projectSpec();
+    const without = (path) => Object.fromEntries(Object.entries(PROJECT).filter(([p]) => p !== path));
+    const cases = [
+      ["nested requirements file missing", spec, without("base.txt"), "HOST_CALLBACK_FAILED", "base.txt"],
+      ["Dockerfile missing", spec, without("Dockerfile"), "HOST_CALLBACK_FAILED", "Dockerfile"],
+      ["unknown pyproject group", { ...spec, steps: spec.steps.map((s) => (s.op === "uvPipInstallFromPyproject" ? { ...s, optionalDependencies: ["nope"] } : s)) }, PROJECT, "UNKNOWN_DEPENDENCY_GROUP", "nope"],
+      ["bad spec", { version: 1, base: { op: "nope" }, steps: [] }, PROJECT, "INVALID_SPEC", null],
+    ];
+    for (const [what, caseSpec, files, code, path] of cases) {
+      const here = await resolveHere(caseSpec, files);
+      assert.ok(here.error, `${what}: resolved in Node`);
+      if (code !== null) assert.equal(here.error.code, code, `${what}: ${here.error.message}`);
+      if (path !== null) assert.ok(here.error.message.includes(path), `${what}: ${here.error.message}`);
+      const { status, body } = await postResolve(caseSpec, files);
+      assert.equal(status, 422, `${what}: ${JSON.stringify(body)}`);
+      assert.equal(body.error.code, here.error.code, `${what}: ${body.error.message}`);
+      assert.equal(body.error.argument, here.error.argument, what);
+      assert.equal(body.error.message, here.error.message, what);
+    }
+    const badFiles = await postResolve(spec, { "../outside": "x" });
+    assert.equal(badFiles.status, 400);
+    assert.equal(badFiles.body.error.code, "INVALID_FILES");
+    const again = await postResolve(spec, PROJECT);
+    assert.equal(again.status, 200, "the Worker keeps resolving after errors");
+    assert.equal(again.body.tarSha256, (await resolveHere(spec, PROJECT)).tarSha256);
+  });
+
+  test("concurrent resolutions in one isolate agree", async () => {
+    const spec = projectSpec();
+    const here = await resolveHere(spec, PROJECT);
+    const results = await Promise.all(Array.from({ length: 12 }, () => postResolve(spec, PROJECT)));
+    for (const { status, body } of results) {
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.resolution.imageHash, here.resolution.imageHash);
+      assert.equal(body.tarSha256, here.tarSha256);
+    }
   });
 });

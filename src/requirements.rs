@@ -1,0 +1,894 @@
+//! The files a pip requirements file includes (`-r` / `-c`), found the way pip finds them, so
+//! `*FromRequirements` can put every one of them in the build context.
+//!
+//! # How a file is read (pip's `req_file.py`, step by step)
+//!
+//! 1. Lines are split as Python's `str.splitlines` does (`\n`, `\r\n`, `\r` and the other
+//!    Unicode line separators); a UTF-8 byte order mark is ignored.
+//! 2. A line ending in `\` is joined with the next one (pip strips every leading and trailing
+//!    backslash of such a line); a comment line ends the joined line.
+//! 3. A comment starts at a `#` at the start of the line or after whitespace, and runs to the
+//!    end; what is left is trimmed, and empty lines are skipped.
+//! 4. A line whose first space-separated word does not start with `-` is a requirement (its
+//!    options are per-requirement ones such as `--hash`), and so is a line with `-e`: neither
+//!    includes a file. On other lines the words are split like a POSIX shell (`shlex`), so
+//!    `-r "my reqs.txt"` names `my reqs.txt` and a backslash escapes the next character.
+//! 5. The options are read like `optparse` does: `-r FILE`, `-rFILE`, `--requirement FILE`,
+//!    `--requirement=FILE` and unique prefixes of long options (`--requirem=FILE`); the same for
+//!    `-c` / `--constraint`. As in pip, a line includes at most one file: its first `-r`, or
+//!    else its first `-c`. Options pip does not know are skipped here (pip itself rejects
+//!    them when it installs), so a newer pip's options do not break resolution.
+//!
+//! Environment variables (`${NAME}`) are not expanded: the result must not depend on the
+//! machine. An include path that uses one is an error in [`next_includes`].
+//!
+//! # Paths
+//!
+//! An include is relative to the folder of the file that names it ([`resolve_relative`]), as
+//! pip joins it. The join is lexical: `..` segments are resolved on the text, which differs
+//! from the file system when a folder on the way is a symbolic link.
+//!
+//! # Walking the include tree
+//!
+//! Reading files is the host's job and is asynchronous, so the walk is a state machine that the
+//! caller drives: [`IncludeWalk::next_file`] says which file to read next, the caller reads it and
+//! hands the text to [`IncludeWalk::feed`]. [`walk`] drives it with a synchronous reader. Files
+//! come out depth first, in the order pip reads them, each once (a file included twice is read
+//! once); a cycle is a `RequirementsSyntax` error that names it (`a.txt → b.txt → a.txt`), since
+//! pip would recurse forever.
+
+use crate::error::{Error, ErrorCode, Quoted, Result};
+
+/// Whether an include is a requirements file (`-r`) or a constraints file (`-c`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncludeKind {
+    /// `-r FILE` / `--requirement FILE`.
+    Requirement,
+    /// `-c FILE` / `--constraint FILE`.
+    Constraint,
+}
+
+/// One `-r` / `-c` line of a requirements file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Include {
+    /// `-r` or `-c`.
+    pub kind: IncludeKind,
+    /// The path as written (after shell-style unquoting), relative to the including file.
+    pub path: String,
+    /// The 1-based line of the option (`-r`), counting physical lines.
+    pub line: usize,
+    /// The 1-based column (in characters) of the option.
+    pub column: usize,
+}
+
+/// pip's line-file options (`build_parser()` of pip 24) and what each is here: `r`, `c` and `e`
+/// for `-r`, `-c` and `-e`, `v` for another option that takes a value, `f` for a flag. Unique
+/// prefixes of these names are accepted, as optparse does.
+const LONG_OPTIONS: [(&str, u8); 18] = [
+    ("--index-url", b'v'),
+    ("--pypi-url", b'v'),
+    ("--extra-index-url", b'v'),
+    ("--no-index", b'f'),
+    ("--constraint", b'c'),
+    ("--requirement", b'r'),
+    ("--editable", b'e'),
+    ("--find-links", b'v'),
+    ("--no-binary", b'v'),
+    ("--only-binary", b'v'),
+    ("--prefer-binary", b'f'),
+    ("--require-hashes", b'f'),
+    ("--pre", b'f'),
+    ("--trusted-host", b'v'),
+    ("--use-feature", b'v'),
+    ("--global-option", b'v'),
+    ("--hash", b'v'),
+    ("--config-settings", b'v'),
+];
+
+/// A character of a logical line with its physical position (0-based line, 0-based column).
+type Located = (char, usize, usize);
+
+/// A shell word and the physical position of its first character.
+type Word = (String, usize, usize);
+
+/// Python's `str.isspace` (what `\s` and `str.strip()` use).
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+fn syntax(line: usize, column: usize, message: String) -> Error {
+    Error::new(ErrorCode::RequirementsSyntax, message).at_position(line + 1, column + 1)
+}
+
+/// The `-r` / `-c` includes of a requirements file, in file order, paths as written. Errors are
+/// `RequirementsSyntax` with line and column: an include without a file name (`-r` at the end of
+/// a line, `-r ""`), an unterminated quote or a trailing escape on an option line. The caller adds
+/// the file name (`.in_file(path)`).
+pub fn includes(text: &str) -> Result<Vec<Include>> {
+    let chars: Vec<char> = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .chars()
+        .collect();
+    // Step 1: physical lines as Python's `str.splitlines` cuts them (`\r\n` is one break).
+    let mut lines: Vec<&[char]> = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    while at < chars.len() {
+        let c = chars[at];
+        at += 1;
+        if matches!(
+            c,
+            '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        ) {
+            lines.push(&chars[start..at - 1]);
+            if c == '\r' && chars.get(at) == Some(&'\n') {
+                at += 1;
+            }
+            start = at;
+        }
+    }
+    if start < chars.len() {
+        lines.push(&chars[start..]);
+    }
+
+    let mut out = Vec::new();
+    let mut index = 0;
+    while index < lines.len() {
+        // Step 2: a line ending in `\` continues on the next; a comment line ends it.
+        let mut logical: Vec<Located> = Vec::new();
+        loop {
+            let line = lines[index];
+            let comment = line.iter().find(|c| !is_py_space(**c)) == Some(&'#');
+            let (mut from, mut to) = (0, line.len());
+            if comment || line.last() != Some(&'\\') {
+                // pip prefixes a comment line with a space "so comments are always matched".
+                if comment {
+                    logical.push((' ', index, 0));
+                }
+            } else {
+                // pip strips every leading and trailing backslash of a continued line.
+                while from < to && line[from] == '\\' {
+                    from += 1;
+                }
+                while to > from && line[to - 1] == '\\' {
+                    to -= 1;
+                }
+            }
+            logical.extend((from..to).map(|column| (line[column], index, column)));
+            index += 1;
+            if comment || line.last() != Some(&'\\') || index == lines.len() {
+                break;
+            }
+        }
+        // Step 3: the comment goes (`#` at the start or after whitespace), then outer whitespace.
+        let mut end = logical
+            .iter()
+            .enumerate()
+            .position(|(i, c)| c.0 == '#' && (i == 0 || is_py_space(logical[i - 1].0)))
+            .unwrap_or(logical.len());
+        while end > 0 && is_py_space(logical[end - 1].0) {
+            end -= 1;
+        }
+        let first = logical[..end]
+            .iter()
+            .position(|c| !is_py_space(c.0))
+            .unwrap_or(end);
+        // Step 4: only a line whose first word starts with `-` is an option line.
+        if logical.get(first).map(|c| c.0) != Some('-') {
+            continue;
+        }
+        let words = shell_words(&logical[first..end])?;
+        if let Some(include) = read_options(&words)? {
+            out.push(include);
+        }
+    }
+    Ok(out)
+}
+
+/// `shlex.split` in POSIX mode without comments.
+fn shell_words(line: &[Located]) -> Result<Vec<Word>> {
+    let mut words: Vec<Word> = Vec::new();
+    let mut word: Option<Word> = None;
+    let mut at = 0;
+    while at < line.len() {
+        let (c, l, col) = line[at];
+        at += 1;
+        if matches!(c, ' ' | '\t' | '\r' | '\n') {
+            words.extend(word.take());
+            continue;
+        }
+        let current = word.get_or_insert_with(|| (String::new(), l, col));
+        match c {
+            '\'' | '"' => loop {
+                let Some(&(q, ..)) = line.get(at) else {
+                    return Err(syntax(
+                        l,
+                        col,
+                        "this quote is never closed: add the closing quote".into(),
+                    ));
+                };
+                at += 1;
+                if q == c {
+                    break;
+                }
+                // Inside double quotes, a backslash escapes only `"` and `\`.
+                if q == '\\' && c == '"' && matches!(line.get(at), Some(('"' | '\\', ..))) {
+                    current.0.push(line[at].0);
+                    at += 1;
+                } else {
+                    current.0.push(q);
+                }
+            },
+            '\\' => {
+                let Some(&(e, ..)) = line.get(at) else {
+                    return Err(syntax(
+                        l,
+                        col,
+                        "this backslash escapes nothing: remove it".into(),
+                    ));
+                };
+                at += 1;
+                current.0.push(e);
+            }
+            _ => current.0.push(c),
+        }
+    }
+    words.extend(word);
+    Ok(words)
+}
+
+/// Step 5, what optparse makes of the words: pip follows the first `-r`, or else the first
+/// `-c`, of a line without `-e`.
+fn read_options(words: &[Word]) -> Result<Option<Include>> {
+    let mut requirement: Option<Include> = None;
+    let mut constraint: Option<Include> = None;
+    let mut at = 0;
+    while at < words.len() {
+        let (word, line, column) = (&words[at].0, words[at].1, words[at].2);
+        at += 1;
+        // The option (as its first letter after the dashes) and a value given inline.
+        let (option, inline) = if word == "--" {
+            break;
+        } else if word.starts_with("--") {
+            let (given, value) = match word.split_once('=') {
+                Some((given, value)) => (given, Some(value)),
+                None => (word.as_str(), None),
+            };
+            let mut matching = LONG_OPTIONS
+                .iter()
+                .filter(|(name, _)| name.starts_with(given));
+            let found = match LONG_OPTIONS.iter().find(|(name, _)| *name == given) {
+                Some(exact) => Some(exact),
+                None => matching.next().filter(|_| matching.next().is_none()),
+            };
+            match found {
+                // Only options that take a value matter (for -r, -c, -e, or to skip the value);
+                // flags and options pip does not know are skipped.
+                Some(&(_, code)) if code != b'f' => (code, value),
+                _ => continue,
+            }
+        } else if word.len() > 1 && word.starts_with('-') {
+            // A cluster of short options: the first that takes a value takes the rest.
+            match word
+                .char_indices()
+                .skip(1)
+                .find(|(_, c)| "icrefC".contains(*c))
+            {
+                Some((i, c)) => (
+                    c as u8,
+                    Some(&word[i + 1..]).filter(|rest| !rest.is_empty()),
+                ),
+                None => continue,
+            }
+        } else {
+            continue; // a positional word: pip ignores it
+        };
+        let value = match inline {
+            Some(value) => value.to_string(),
+            None if at < words.len() => {
+                at += 1;
+                words[at - 1].0.clone()
+            }
+            None if matches!(option, b'r' | b'c') => {
+                let flag = if option == b'r' { "-r" } else { "-c" };
+                return Err(syntax(
+                    line,
+                    column,
+                    format!(
+                        "this {flag} has no file name: write `{flag} FILE`, relative to this file"
+                    ),
+                ));
+            }
+            None => continue,
+        };
+        let slot = match option {
+            b'r' => &mut requirement,
+            b'c' => &mut constraint,
+            b'e' => return Ok(None), // an editable requirement; pip ignores its -r / -c
+            _ => continue,
+        };
+        if slot.is_none() {
+            let kind = if option == b'r' {
+                IncludeKind::Requirement
+            } else {
+                IncludeKind::Constraint
+            };
+            *slot = Some(Include {
+                kind,
+                path: value,
+                line: line + 1,
+                column: column + 1,
+            });
+        }
+    }
+    let found = requirement.or(constraint);
+    if let Some(include) = &found {
+        if include.path.is_empty() {
+            return Err(syntax(
+                include.line - 1,
+                include.column - 1,
+                "an empty file name: write `-r FILE` or `-c FILE`, relative to this file".into(),
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// Normalizes a `/`-separated path lexically: `.` and empty segments drop, `..` pops a segment
+/// (at the start of a relative path it is kept; at the root of an absolute one it drops).
+pub fn normalize(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        "/".to_string() + &joined
+    } else if joined.is_empty() {
+        ".".to_string()
+    } else {
+        joined
+    }
+}
+
+/// Where `include` (as written in `including_file`) points: joined to the including file's
+/// folder as pip's `os.path.join(os.path.dirname(file), include)` does, then normalized
+/// lexically ([`normalize`]). An absolute include stays absolute. `..` is allowed and may lead
+/// above the including file's folder (`../common.txt`); being lexical, it does not follow
+/// symbolic links the way the file system would.
+pub fn resolve_relative(including_file: &str, include: &str) -> String {
+    let folder = match including_file.rfind('/') {
+        Some(slash) if !include.starts_with('/') => &including_file[..slash + 1],
+        _ => "",
+    };
+    normalize(&(folder.to_string() + include))
+}
+
+/// A resolved include: the file it names (normalized) and where it is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Next {
+    path: String,
+    line: usize,
+    column: usize,
+}
+
+fn next_files(path: &str, text: &str) -> Result<Vec<Next>> {
+    let mut out: Vec<Next> = Vec::new();
+    for include in includes(text).map_err(|e| e.in_file(path))? {
+        let written = include.path.as_str();
+        let scheme = written.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        // pip's `ENV_VAR_RE`: `${NAME}` with NAME of A-Z, 0-9 and `_`.
+        let variable = written.split("${").skip(1).find_map(|tail| {
+            let name = &tail[..tail.find('}')?];
+            let valid = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            valid.then_some(name)
+        });
+        let problem = match scheme.as_deref() {
+            // pip downloads it when it installs; there is no local file to add.
+            Some("http" | "https") => continue,
+            Some("file") => "is a file: URL",
+            _ if written.starts_with('/') => "is an absolute path",
+            _ if variable.is_some() => "uses an environment variable, which is not expanded (the image must not depend on the machine)",
+            _ => "",
+        };
+        if !problem.is_empty() {
+            return Err(syntax(
+                include.line - 1,
+                include.column - 1,
+                format!("{} {problem}: pip would not read it from this project; write a path relative to this file", Quoted(written)),
+            )
+            .in_file(path));
+        }
+        let resolved = resolve_relative(path, written);
+        if !out.iter().any(|next| next.path == resolved) {
+            out.push(Next {
+                path: resolved,
+                line: include.line,
+                column: include.column,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One step of the walk, pure: the local files that the requirements file `path` (whose text is
+/// `text`) includes, resolved against its folder ([`resolve_relative`]) and normalized, each once,
+/// in file order. Includes by `http(s)://` URL are skipped (pip downloads them itself when it
+/// installs). Errors (`RequirementsSyntax`, with `path` as the file, line and column): those of
+/// [`includes`], an absolute or `file:` include (pip would read it from inside the image, not
+/// from the project), and a `${VAR}` in an include path (not expanded).
+pub fn next_includes(path: &str, text: &str) -> Result<Vec<String>> {
+    Ok(next_files(path, text)?
+        .into_iter()
+        .map(|next| next.path)
+        .collect())
+}
+
+/// A depth-first walk over a requirements file and everything it includes, driven by the
+/// caller so that reading can be asynchronous:
+///
+/// ```
+/// use apothic_image::requirements::IncludeWalk;
+/// let files = [("reqs/main.txt", "-r base.txt\nflask\n"), ("reqs/base.txt", "-c ../pins.txt\n"), ("pins.txt", "")];
+/// let mut walk = IncludeWalk::new("reqs/main.txt");
+/// while let Some(path) = walk.next_file()? {
+///     let text = files.iter().find(|f| f.0 == path).unwrap().1; // the host reads it
+///     walk.feed(text)?;
+/// }
+/// assert_eq!(walk.into_files(), ["reqs/main.txt", "reqs/base.txt", "pins.txt"]);
+/// # Ok::<(), apothic_image::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct IncludeWalk {
+    /// The files read so far, in the order they were reached.
+    files: Vec<String>,
+    /// The chain from the root to the file being expanded, each with the includes it still has
+    /// to visit (last first).
+    stack: Vec<(String, Vec<Next>)>,
+    /// The file `next_file` handed out, waiting for its text.
+    pending: Option<String>,
+    /// Where the pending file is included: the including file, line and column (`None` for
+    /// the root).
+    included_at: Option<(String, usize, usize)>,
+}
+
+impl IncludeWalk {
+    /// A walk that starts at `root` (normalized lexically).
+    pub fn new(root: &str) -> IncludeWalk {
+        IncludeWalk {
+            files: Vec::new(),
+            stack: Vec::new(),
+            pending: Some(normalize(root)),
+            included_at: None,
+        }
+    }
+
+    /// The next file to read and [`feed`](Self::feed), or `None` when the walk is complete.
+    /// Asking again before feeding returns the same file. Fails with `RequirementsSyntax` on an
+    /// include cycle, naming it (`a.txt → b.txt → a.txt`) at the include that closes it.
+    pub fn next_file(&mut self) -> Result<Option<String>> {
+        while self.pending.is_none() {
+            let Some((including, children)) = self.stack.last_mut() else {
+                return Ok(None);
+            };
+            let Some(next) = children.pop() else {
+                self.stack.pop();
+                continue;
+            };
+            let including = including.clone();
+            if let Some(start) = self.stack.iter().position(|(p, _)| *p == next.path) {
+                let mut chain: Vec<&str> = self.stack[start..]
+                    .iter()
+                    .map(|(p, _)| p.as_str())
+                    .collect();
+                chain.push(&next.path);
+                return Err(syntax(
+                    next.line - 1,
+                    next.column - 1,
+                    format!("requirements files include each other in a cycle ({}), which pip would follow forever: remove one of these includes", chain.join(" → ")),
+                )
+                .in_file(including));
+            }
+            if !self.files.contains(&next.path) {
+                self.included_at = Some((including, next.line, next.column));
+                self.pending = Some(next.path);
+            }
+        }
+        Ok(self.pending.clone())
+    }
+
+    /// Gives the text of the file the last [`next_file`](Self::next_file) returned. Fails with
+    /// the errors of [`next_includes`] (the file stays pending), or `InvalidArgument` when no
+    /// file is waiting.
+    pub fn feed(&mut self, text: &str) -> Result<()> {
+        let Some(path) = self.pending.clone() else {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "IncludeWalk::feed called with no file pending: call next_file first",
+            ));
+        };
+        let mut children = next_files(&path, text)?;
+        children.reverse();
+        self.pending = None;
+        self.files.push(path.clone());
+        self.stack.push((path, children));
+        Ok(())
+    }
+
+    /// Where the file [`next_file`](Self::next_file) returned is included: the including
+    /// file, and the 1-based line and column of its `-r`/`-c`; `None` for the root. For
+    /// errors about reading it.
+    pub fn included_at(&self) -> Option<(&str, usize, usize)> {
+        self.included_at
+            .as_ref()
+            .map(|(file, line, column)| (file.as_str(), *line, *column))
+    }
+
+    /// The files read so far, in walk order (the root first).
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// The files read, in walk order (the root first).
+    pub fn into_files(self) -> Vec<String> {
+        self.files
+    }
+}
+
+/// Walks `root` and every file it includes with a synchronous reader; returns every file once,
+/// depth first in the order pip reads them (the root first). Errors are those of
+/// [`IncludeWalk`] and whatever `read` returns.
+pub fn walk(root: &str, mut read: impl FnMut(&str) -> Result<String>) -> Result<Vec<String>> {
+    let mut walk = IncludeWalk::new(root);
+    while let Some(path) = walk.next_file()? {
+        let text = read(&path)?;
+        walk.feed(&text)?;
+    }
+    Ok(walk.into_files())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(IncludeKind, String, usize, usize)> {
+        includes(text)
+            .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+            .into_iter()
+            .map(|i| (i.kind, i.path, i.line, i.column))
+            .collect()
+    }
+
+    fn r(path: &str, line: usize, column: usize) -> (IncludeKind, String, usize, usize) {
+        (IncludeKind::Requirement, path.to_string(), line, column)
+    }
+
+    fn c(path: &str, line: usize, column: usize) -> (IncludeKind, String, usize, usize) {
+        (IncludeKind::Constraint, path.to_string(), line, column)
+    }
+
+    fn pos(text: &str) -> (usize, usize) {
+        let (line, column, _) = err(text);
+        (line, column)
+    }
+
+    fn err(text: &str) -> (usize, usize, String) {
+        let e = includes(text).expect_err(text);
+        assert_eq!(e.code, ErrorCode::RequirementsSyntax, "{e}");
+        let p = e.position.expect("position");
+        (p.line, p.column, e.message)
+    }
+
+    #[test]
+    fn every_spelling_of_an_include() {
+        let text = "-r a.txt\n--requirement b.txt\n--requirement=c.txt\n-rd.txt\n-c e.txt\n--constraint f.txt\n--constraint=g.txt\n-ch.txt\n--requirem=i.txt\n--cons j.txt\n";
+        assert_eq!(
+            found(text),
+            vec![
+                r("a.txt", 1, 1),
+                r("b.txt", 2, 1),
+                r("c.txt", 3, 1),
+                r("d.txt", 4, 1),
+                c("e.txt", 5, 1),
+                c("f.txt", 6, 1),
+                c("g.txt", 7, 1),
+                c("h.txt", 8, 1),
+                r("i.txt", 9, 1),
+                c("j.txt", 10, 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn ambiguous_and_unknown_options_are_skipped() {
+        // `--req` could be --requirement or --require-hashes; `--con` --constraint or
+        // --config-settings (pip rejects both; we do not guess).
+        assert_eq!(found("--req a.txt\n--con b.txt\n--frobnicate\n"), vec![]);
+    }
+
+    #[test]
+    fn comments_and_blank_lines() {
+        let text = "# -r no.txt\n  # -r no.txt\n\n-r yes.txt # trailing comment\n-r x#y.txt\n";
+        assert_eq!(found(text), vec![r("yes.txt", 4, 1), r("x#y.txt", 5, 1)]);
+    }
+
+    #[test]
+    fn quotes_and_escapes_like_shlex() {
+        assert_eq!(
+            found("-r \"my reqs.txt\"\n-r 'it''s.txt'\n-r a\\ b.txt\n-r \"q\\\"x\\y.txt\""),
+            vec![
+                r("my reqs.txt", 1, 1),
+                r("its.txt", 2, 1),
+                r("a b.txt", 3, 1),
+                r("q\"x\\y.txt", 4, 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn continuation_lines() {
+        // A trailing backslash joins lines; the include is reported where `-r` stands.
+        let text = "flask \\\n  >=2\n-r \\\n   base.txt\n--index-url https://x \\\n  -c pins.txt\n";
+        assert_eq!(found(text), vec![r("base.txt", 3, 1), c("pins.txt", 6, 3)]);
+        // A comment line ends a continuation.
+        assert_eq!(err("-r \\\n# comment\n").0, 1);
+    }
+
+    #[test]
+    fn requirement_and_editable_lines_include_nothing() {
+        let text = "requests==2.31 --hash=sha256:abc -r no.txt\n-e ./pkg -r no.txt\n-e git+https://x/y#egg=y\n./local/pkg\n";
+        assert_eq!(found(text), vec![]);
+    }
+
+    #[test]
+    fn one_include_per_line_requirement_first() {
+        assert_eq!(
+            found("-c pins.txt -r a.txt -r b.txt\n-c x.txt -c y.txt"),
+            vec![r("a.txt", 1, 13), c("x.txt", 2, 1)]
+        );
+    }
+
+    #[test]
+    fn option_values_are_not_includes() {
+        assert_eq!(
+            found("--index-url -r\n-i -r\n--extra-index-url=-r\n-ir\n-- -r a.txt\n"),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn line_breaks_crlf_bom_and_unicode() {
+        let text = "\u{feff}-r a.txt\r\n-r b.txt\r-r c.txt\u{2028}  -r é/ü.txt\n";
+        assert_eq!(
+            found(text),
+            vec![
+                r("a.txt", 1, 1),
+                r("b.txt", 2, 1),
+                r("c.txt", 3, 1),
+                r("é/ü.txt", 4, 3)
+            ]
+        );
+        assert_eq!(pos("x\n  -r 'é"), (2, 6));
+    }
+
+    #[test]
+    fn realistic_file() {
+        let text = "\
+# Production requirements
+--index-url https://pypi.org/simple
+--extra-index-url https://download.pytorch.org/whl/cpu
+--trusted-host download.pytorch.org
+-r common/base.txt
+-c constraints.txt
+
+numpy==1.26.4 \\
+    --hash=sha256:0f3c1a2b4d5e6f708192a3b4c5d6e7f80918273645a5b6c7d8e9f0a1b2c3d4e5 \\
+    --hash=sha256:1a2b3c4d5e6f708192a3b4c5d6e7f80918273645a5b6c7d8e9f0a1b2c3d4e5f6
+requests[socks]>=2.31,<3 ; python_version >= \"3.8\"  # http
+torch==2.3.0+cpu
+git+https://github.com/org/repo.git@v1.2#egg=repo
+--requirement=../shared/dev.txt    # dev tools
+";
+        assert_eq!(
+            found(text),
+            vec![
+                r("common/base.txt", 5, 1),
+                c("constraints.txt", 6, 1),
+                r("../shared/dev.txt", 14, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn error_missing_file_name() {
+        let (line, column, message) = err("flask\n  -r\n");
+        assert_eq!((line, column), (2, 3));
+        assert!(message.contains("write `-r FILE`"), "{message}");
+        let (line, column, message) = err("--index-url x --constraint");
+        assert_eq!((line, column), (1, 15));
+        assert!(message.contains("write `-c FILE`"), "{message}");
+        assert_eq!(err("-r # just a comment").1, 1);
+    }
+
+    #[test]
+    fn error_empty_file_name() {
+        let (line, column, message) = err("\n\n  --requirement=");
+        assert_eq!((line, column), (3, 3));
+        assert!(message.contains("empty file name"), "{message}");
+        assert_eq!(err("-c ''").1, 1);
+        assert_eq!(err("--pre -r\"\"").1, 7);
+    }
+
+    #[test]
+    fn error_unterminated_quote_or_escape() {
+        let (line, column, message) = err("-r 'a.txt");
+        assert_eq!((line, column), (1, 4));
+        assert!(message.contains("closing quote"), "{message}");
+        // A trailing backslash joins lines; one left before a comment escapes nothing.
+        let (line, column, message) = err("ok\n-r a.txt \\ # c");
+        assert_eq!((line, column), (2, 10));
+        assert!(message.contains("backslash"), "{message}");
+    }
+
+    #[test]
+    fn resolve_relative_joins_to_the_including_folder() {
+        assert_eq!(resolve_relative("requirements.txt", "base.txt"), "base.txt");
+        assert_eq!(
+            resolve_relative("reqs/prod.txt", "base.txt"),
+            "reqs/base.txt"
+        );
+        assert_eq!(
+            resolve_relative("reqs/prod.txt", "./sub/../x.txt"),
+            "reqs/x.txt"
+        );
+        assert_eq!(resolve_relative("reqs/prod.txt", "../x.txt"), "x.txt");
+        assert_eq!(resolve_relative("prod.txt", "../x.txt"), "../x.txt");
+        assert_eq!(
+            resolve_relative("../a/prod.txt", "../../x.txt"),
+            "../../x.txt"
+        );
+        assert_eq!(resolve_relative("/p/reqs/prod.txt", "../x.txt"), "/p/x.txt");
+        assert_eq!(resolve_relative("/prod.txt", "../../x.txt"), "/x.txt");
+        assert_eq!(
+            resolve_relative("reqs/prod.txt", "/abs/x.txt"),
+            "/abs/x.txt"
+        );
+        assert_eq!(normalize("./a//b/."), "a/b");
+        assert_eq!(normalize("a/.."), ".");
+    }
+
+    #[test]
+    fn next_includes_resolves_dedups_and_skips_urls() {
+        let text = "-r base.txt\n-c ./base.txt\n-r https://example.com/r.txt\n-r HTTP://x/y\n-r ../top.txt\n-r $HOME.txt\n";
+        assert_eq!(
+            next_includes("reqs/main.txt", text).unwrap(),
+            ["reqs/base.txt", "top.txt", "reqs/$HOME.txt"]
+        );
+    }
+
+    #[test]
+    fn next_includes_rejects_what_pip_would_read_inside_the_image() {
+        for (text, what, column) in [
+            ("\n -r /etc/reqs.txt", "absolute path", 2),
+            ("\n -c file:///etc/reqs.txt", "file: URL", 2),
+            ("\n -r ${REQS_DIR}/a.txt", "${REQS_DIR}", 2),
+        ] {
+            let e = next_includes("a/main.txt", text).expect_err(text);
+            assert_eq!(e.code, ErrorCode::RequirementsSyntax);
+            assert_eq!(e.file.as_deref(), Some("a/main.txt"));
+            assert_eq!(e.position.map(|p| (p.line, p.column)), Some((2, column)));
+            assert!(e.message.contains(what), "{}", e.message);
+        }
+        // Syntax errors carry the file too.
+        let e = next_includes("a/main.txt", "-r").unwrap_err();
+        assert_eq!(e.file.as_deref(), Some("a/main.txt"));
+    }
+
+    fn reader<'a>(files: &'a [(&'a str, &'a str)]) -> impl FnMut(&str) -> Result<String> + 'a {
+        move |path: &str| {
+            files
+                .iter()
+                .find(|f| f.0 == path)
+                .map(|f| f.1.to_string())
+                .ok_or_else(|| Error::new(ErrorCode::InvalidPath, format!("no file {path}")))
+        }
+    }
+
+    #[test]
+    fn walk_is_depth_first_and_reads_each_file_once() {
+        let files = [
+            (
+                "app/requirements.txt",
+                "-r base.txt\n-r dev.txt\nflask\n-c ../pins.txt\n",
+            ),
+            ("app/base.txt", "-r common/a.txt\n"),
+            ("app/common/a.txt", "-c ../../pins.txt\n"),
+            ("app/dev.txt", "-r base.txt\n-r common/a.txt\npytest\n"),
+            ("pins.txt", "flask==3.0\n"),
+        ];
+        assert_eq!(
+            walk("./app/requirements.txt", reader(&files)).unwrap(),
+            [
+                "app/requirements.txt",
+                "app/base.txt",
+                "app/common/a.txt",
+                "pins.txt",
+                "app/dev.txt"
+            ]
+        );
+    }
+
+    #[test]
+    fn walk_reports_cycles() {
+        let files = [
+            ("a.txt", "-r b.txt\n"),
+            ("b.txt", "flask\n-r sub/../c.txt\n"),
+            ("c.txt", "\n\n  -c a.txt\n"),
+        ];
+        let e = walk("a.txt", reader(&files)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::RequirementsSyntax);
+        assert!(
+            e.message.contains("(a.txt → b.txt → c.txt → a.txt)"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.file.as_deref(), Some("c.txt"));
+        assert_eq!(e.position.map(|p| (p.line, p.column)), Some((3, 3)));
+
+        let e = walk("self.txt", reader(&[("self.txt", "-r ./self.txt")])).unwrap_err();
+        assert!(e.message.contains("(self.txt → self.txt)"), "{}", e.message);
+    }
+
+    #[test]
+    fn walk_passes_reader_errors_through() {
+        let e = walk("a.txt", reader(&[("a.txt", "-r missing.txt")])).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidPath);
+        assert_eq!(e.message, "no file missing.txt");
+    }
+
+    #[test]
+    fn include_walk_protocol() {
+        let mut walk = IncludeWalk::new("r.txt");
+        assert!(walk.clone().feed("").is_ok());
+        assert_eq!(walk.next_file().unwrap().as_deref(), Some("r.txt"));
+        // Asking twice gives the same file.
+        assert_eq!(walk.next_file().unwrap().as_deref(), Some("r.txt"));
+        // A failed feed keeps the file pending, so the walk can go on after a fix.
+        assert!(walk.feed("-r").is_err());
+        assert_eq!(walk.next_file().unwrap().as_deref(), Some("r.txt"));
+        walk.feed("").unwrap();
+        assert_eq!(walk.next_file().unwrap(), None);
+        assert_eq!(walk.files(), ["r.txt"]);
+        let e = walk.feed("").unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn long_chains_do_not_recurse() {
+        let names: Vec<String> = (0..5000).map(|i| format!("f{i}.txt")).collect();
+        let mut walk = IncludeWalk::new("f0.txt");
+        let mut count = 0;
+        while let Some(path) = walk.next_file().unwrap() {
+            let i: usize = path[1..path.len() - 4].parse().unwrap();
+            let text = names
+                .get(i + 1)
+                .map(|n| format!("-r {n}"))
+                .unwrap_or_default();
+            walk.feed(&text).unwrap();
+            count += 1;
+        }
+        assert_eq!(count, 5000);
+    }
+}

@@ -1,0 +1,293 @@
+//! Resolution: reading through the host what a spec names (Dockerfiles, requirements,
+//! pyproject, env files, local files and folders, Python sources, base images), and from it the
+//! full Dockerfile, the build context, the image and spec hashes, the runtime mounts and the
+//! execution plan (DESIGN §5).
+//!
+//! Decisions (the README repeats them):
+//! - our own files live under `.apothic/steps/<step>/` in the context; a `fromDockerfile`
+//!   context sits at the root, minus its `.dockerignore` (which is applied here and left out of
+//!   the tar, so it cannot hide our files); the rendered `Dockerfile` is at the root;
+//! - symlinks inside copied folders are not followed: they are skipped and reported as a
+//!   diagnostic (following them could leave the folder or loop);
+//! - a requirements file and the files it includes (`-r`, `-c`) are copied keeping their
+//!   relative layout, so pip finds the includes; a cycle is an error;
+//! - a pyproject's dependencies are installed by name (as Modal does), not from the file.
+
+mod from_dockerfile;
+pub mod host;
+mod identity;
+mod plan;
+mod steps;
+mod walk;
+
+use serde::Serialize;
+
+use crate::context_tar::{self, TarEntry};
+use crate::error::Result;
+use crate::render::RenderState;
+use crate::sorting::{sort_by, sort_strings};
+use crate::spec::Base;
+use crate::Image;
+
+pub use host::{DirEntry, EntryKind, Host, ImageInspection, PythonModule};
+pub use identity::Input;
+pub use plan::{ManagedPython, Plan, PlanMode, PythonPlan};
+
+/// Options of `resolve`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolveOptions {
+    /// Where the managed CPython comes from when the base image has none.
+    pub managed_python: ManagedPython,
+}
+
+/// One layer of the image hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
+pub struct Layer {
+    /// The step index, or `None` for the base.
+    pub step: Option<usize>,
+    /// The step's op (`"pipInstall"`) or the base's (`"debianSlim"`).
+    pub op: String,
+    /// `sha256:…` of the layer document (see HASHING.md).
+    pub hash: String,
+    /// The files whose contents the layer depends on, sorted by path.
+    pub inputs: Vec<Input>,
+}
+
+/// A file of the build context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct ContextFile {
+    /// Path inside the context (`.apothic/steps/3/requirements.txt`, `src/app.py`).
+    pub path: String,
+    /// Path as the host knows it.
+    pub source: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Permission bits.
+    pub mode: u32,
+    /// `sha256:…` of its contents.
+    pub sha256: String,
+}
+
+/// A file attached when a container starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct MountFile {
+    /// Path as the host knows it.
+    pub source: String,
+    /// Path in the container.
+    pub remote: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Permission bits.
+    pub mode: u32,
+    /// `sha256:…` of its contents.
+    pub sha256: String,
+}
+
+/// The files of one `addLocal*` step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Mount {
+    /// The step index.
+    pub step: usize,
+    /// The step's op.
+    pub op: String,
+    /// Every file, sorted by remote path.
+    pub files: Vec<MountFile>,
+}
+
+/// Something worth knowing that did not stop resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostic {
+    /// Stable identifier (`SYMLINK_SKIPPED`, `NO_DEPENDENCIES`, …).
+    pub code: String,
+    /// What happened and what to do about it.
+    pub message: String,
+    /// The step it concerns (`None`: the base).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub step: Option<usize>,
+}
+
+/// Everything `resolve` finds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Resolution {
+    /// The full Dockerfile (every step rendered).
+    pub dockerfile: String,
+    /// The build key: definition plus every input's digest, chained per layer.
+    pub image_hash: String,
+    /// Everything, runtime mounts included.
+    pub spec_hash: String,
+    /// The hash chain, base first.
+    pub layers: Vec<Layer>,
+    /// The build-context files, sorted by path (the rendered `Dockerfile` is added by the tar).
+    pub context: Vec<ContextFile>,
+    /// Folders of the build context (so empty folders are kept), sorted.
+    #[serde(skip)]
+    pub context_dirs: Vec<String>,
+    /// Files attached at container start.
+    pub mounts: Vec<Mount>,
+    /// How the image runs.
+    pub plan: Plan,
+    /// Warnings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What resolving one step gives.
+#[derive(Debug, Default)]
+pub(crate) struct ResolvedStep {
+    pub instructions: String,
+    pub inputs: Vec<Input>,
+    pub context: Vec<ContextFile>,
+    pub context_dirs: Vec<String>,
+    pub mount: Option<Vec<MountFile>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Resolves an image through a host.
+pub async fn resolve<H: Host>(
+    image: &Image,
+    host: &H,
+    options: &ResolveOptions,
+) -> Result<Resolution> {
+    let spec = image.to_spec();
+    let base = from_dockerfile::resolve_base(&spec.base, host).await?;
+    let plan_base = plan::inspect_base(&spec.base, host, options).await?;
+
+    let mut dockerfile = base.instructions.clone();
+    dockerfile.push_str(&plan_base.install_instructions);
+    let mut state = RenderState::default();
+    state.set_shell(base.shell.clone());
+    let base_value = serde_json::to_value(&spec.base).unwrap_or_default();
+    let base_inputs = identity::sorted(base.inputs);
+    let base_hash = identity::base_layer(
+        &serde_json::json!({ "spec": base_value, "python": plan_base.python_document() }),
+        plan_base.digest.as_deref(),
+        &base_inputs,
+    );
+    let mut layers = vec![Layer {
+        step: None,
+        op: base_op(&spec.base).to_string(),
+        hash: base_hash.clone(),
+        inputs: base_inputs,
+    }];
+    let mut context = base.context;
+    let mut context_dirs = base.context_dirs;
+    let mut diagnostics = base.diagnostics;
+    let mut mounts = Vec::new();
+    let mut prev = base_hash;
+    let mut build_steps = 0usize;
+
+    for (index, step) in spec.steps.iter().enumerate() {
+        let resolved = steps::resolve_step(step, index, host, &mut state).await?;
+        dockerfile.push_str(&resolved.instructions);
+        diagnostics.extend(resolved.diagnostics);
+        if let Some(files) = resolved.mount {
+            mounts.push(Mount {
+                step: index,
+                op: step.op_name().to_string(),
+                files,
+            });
+            continue;
+        }
+        build_steps += 1;
+        let inputs = identity::sorted(resolved.inputs);
+        prev = identity::step_layer(&prev, step, &inputs);
+        layers.push(Layer {
+            step: Some(index),
+            op: step.op_name().to_string(),
+            hash: prev.clone(),
+            inputs,
+        });
+        context.extend(resolved.context);
+        context_dirs.extend(resolved.context_dirs);
+    }
+    sort_by(&mut context, |a, b| a.path.cmp(&b.path));
+    context_dirs.extend(context.iter().flat_map(|file| ancestors(&file.path)));
+    sort_strings(&mut context_dirs);
+    context_dirs.dedup();
+
+    let image_hash = prev;
+    let spec_hash = identity::spec_hash(&image_hash, &mounts);
+    let plan = plan::plan(&spec.base, build_steps, plan_base, &image_hash, host).await?;
+    Ok(Resolution {
+        dockerfile,
+        image_hash,
+        spec_hash,
+        layers,
+        context,
+        context_dirs,
+        mounts,
+        plan,
+        diagnostics,
+    })
+}
+
+/// The folders above a context path (`a`, `a/b` for `a/b/c`).
+fn ancestors(path: &str) -> impl Iterator<Item = String> + '_ {
+    path.match_indices('/')
+        .map(move |(at, _)| path[..at].to_string())
+}
+
+fn base_op(base: &Base) -> &'static str {
+    match base {
+        Base::DebianSlim { .. } => "debianSlim",
+        Base::FromRegistry { .. } => "fromRegistry",
+        Base::FromDockerfile { .. } => "fromDockerfile",
+    }
+}
+
+/// The build context as a deterministic tar (`docker build - < context.tar`): the rendered
+/// `Dockerfile` and every context file and folder, sorted by path, each file read again through
+/// the host and checked against the digest resolution recorded. Returns the resolution too.
+pub async fn build_context<H: Host>(
+    image: &Image,
+    host: &H,
+    options: &ResolveOptions,
+) -> Result<(Resolution, Vec<u8>)> {
+    let resolution = resolve(image, host, options).await?;
+    let mut contents = Vec::with_capacity(resolution.context.len());
+    for file in &resolution.context {
+        let bytes = host.read_file(&file.source).await?;
+        if crate::hash::sha256_hex(&bytes) != file.sha256 {
+            return Err(crate::Error::new(
+                crate::ErrorCode::ContextChanged,
+                format!(
+                    "{} changed after it was hashed; run again once it stops changing",
+                    crate::error::Quoted(&file.source)
+                ),
+            ));
+        }
+        contents.push(bytes);
+    }
+    let mut entries = vec![TarEntry::File {
+        path: "Dockerfile",
+        mode: 0o644,
+        data: resolution.dockerfile.as_bytes(),
+    }];
+    entries.extend(
+        resolution
+            .context_dirs
+            .iter()
+            .map(|path| TarEntry::Dir { path }),
+    );
+    for (file, data) in resolution.context.iter().zip(&contents) {
+        entries.push(TarEntry::File {
+            path: &file.path,
+            mode: file.mode,
+            data,
+        });
+    }
+    let tar = context_tar::write(entries);
+    Ok((resolution, tar))
+}

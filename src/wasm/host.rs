@@ -1,0 +1,436 @@
+//! The JavaScript host: an object of callbacks (`readFile`, `readDir`, optional `hashFile`,
+//! `resolvePythonModule`, `inspectImage`, `lookupDerived`) seen as the core's `Host`. Every call
+//! is guarded: a callback that throws, rejects, returns the wrong type or does not answer within
+//! the timeout gives an error naming the callback and the path; an aborted `AbortSignal` stops
+//! resolution at the next call. Files without `hashFile` are hashed in 1 MiB chunks copied out
+//! of the returned `Uint8Array`, so wasm memory stays bounded whatever the file size.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use sha2::{Digest, Sha256};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::error::{Error, ErrorCode, Quoted, Result};
+use crate::resolve::host::default_mode;
+use crate::resolve::{DirEntry, EntryKind, Host, ImageInspection, PythonModule};
+
+/// Bytes hashed per chunk when the host has no `hashFile`.
+const CHUNK: u32 = 1 << 20;
+
+/// How long one callback may take by default.
+pub(crate) const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
+
+/// The longest delay `setTimeout` honours.
+const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
+/// A JS host object with the options of one `resolve` call.
+pub(crate) struct JsHost {
+    host: JsValue,
+    timeout_ms: f64,
+    on_progress: Option<Function>,
+    signal: Option<JsValue>,
+    files: Cell<u64>,
+    bytes: Cell<u64>,
+}
+
+fn describe(value: &JsValue) -> String {
+    match value.js_typeof().as_string().as_deref() {
+        Some("object") if value.is_null() => "null".into(),
+        Some("object") if js_sys::Array::is_array(value) => "an array".into(),
+        Some(kind) => format!("a value of type {kind}"),
+        None => "an unknown value".into(),
+    }
+}
+
+/// `value[key]`, or `undefined` when `value` is not an object.
+fn field(value: &JsValue, key: &str) -> JsValue {
+    if value.is_object() {
+        Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// The largest integer a JS number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// `Some(None)` for undefined/null, `Some(Some(n))` for a whole number in `0..=max`, `None`
+/// for anything else.
+fn whole_number(value: &JsValue, max: f64) -> Option<Option<u64>> {
+    if value.is_undefined() || value.is_null() {
+        return Some(None);
+    }
+    let n = value.as_f64()?;
+    (n >= 0.0 && n <= max && n.fract() == 0.0).then_some(Some(n as u64))
+}
+
+fn message_of(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| describe(error))
+}
+
+impl JsHost {
+    /// Wraps `host`; `options` may hold `onProgress`, `signal` and `timeoutMs`.
+    pub(crate) fn new(host: JsValue, options: &JsValue) -> Result<JsHost> {
+        if !host.is_object() {
+            return Err(Error::new(ErrorCode::InvalidArgument, "the host must be an object of callbacks (readFile, readDir, …), such as nodeHost({ root }) or memoryHost(files)").at("host"));
+        }
+        let get = |key: &str| {
+            if options.is_object() {
+                Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+            } else {
+                JsValue::UNDEFINED
+            }
+        };
+        let timeout = get("timeoutMs");
+        let timeout_ms = match timeout.as_f64() {
+            // Timers hold at most 2^31 - 1 ms (about 24.8 days; longer ones fire at once), so
+            // a longer timeout, `Infinity` included, is that long.
+            Some(ms) if ms > 0.0 => ms.min(MAX_TIMER_MS),
+            None if timeout.is_undefined() => DEFAULT_TIMEOUT_MS,
+            _ => {
+                return Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "timeoutMs must be a positive number of milliseconds",
+                )
+                .at("options.timeoutMs"))
+            }
+        };
+        let on_progress = get("onProgress").dyn_into::<Function>().ok();
+        let signal = Some(get("signal")).filter(|s| s.is_object());
+        Ok(JsHost {
+            host,
+            timeout_ms,
+            on_progress,
+            signal,
+            files: Cell::new(0),
+            bytes: Cell::new(0),
+        })
+    }
+
+    fn check_aborted(&self) -> Result<()> {
+        let aborted = self.signal.as_ref().is_some_and(|s| {
+            Reflect::get(s, &JsValue::from_str("aborted"))
+                .ok()
+                .is_some_and(|a| a.is_truthy())
+        });
+        if aborted {
+            Err(Error::new(
+                ErrorCode::Aborted,
+                "resolution was cancelled through its AbortSignal",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn callback(&self, name: &str) -> Option<Function> {
+        Reflect::get(&self.host, &JsValue::from_str(name))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+    }
+
+    fn failed(name: &str, arg: &str, what: String) -> Error {
+        Error::new(
+            ErrorCode::HostCallbackFailed,
+            format!("host.{name}({}) {what}", Quoted(arg)),
+        )
+    }
+
+    /// Calls `name(arg)`, awaiting a promise with the timeout. `None` when the host has no such
+    /// callback.
+    async fn call(&self, name: &str, arg: &str) -> Result<Option<JsValue>> {
+        self.check_aborted()?;
+        let Some(function) = self.callback(name) else {
+            return Ok(None);
+        };
+        let result = function
+            .call1(&self.host, &JsValue::from_str(arg))
+            .map_err(|e| Self::failed(name, arg, format!("threw: {}", message_of(&e))))?;
+        let value = if result.has_type::<Promise>()
+            || Reflect::get(&result, &JsValue::from_str("then"))
+                .ok()
+                .is_some_and(|t| t.is_function())
+        {
+            self.await_with_timeout(name, arg, Promise::resolve(&result))
+                .await?
+        } else {
+            result
+        };
+        self.check_aborted()?;
+        Ok(Some(value))
+    }
+
+    async fn await_with_timeout(&self, name: &str, arg: &str, promise: Promise) -> Result<JsValue> {
+        let timed_out = js_sys::Object::new();
+        let timer = Rc::new(Cell::new(JsValue::UNDEFINED));
+        let set_timeout: Option<Function> =
+            Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout"))
+                .ok()
+                .and_then(|f| f.dyn_into().ok());
+        let timeout = {
+            let timed_out = timed_out.clone();
+            let timer = timer.clone();
+            let ms = self.timeout_ms;
+            Promise::new(&mut move |resolve, _reject| {
+                if let Some(set_timeout) = &set_timeout {
+                    let id = set_timeout
+                        .call3(
+                            &JsValue::UNDEFINED,
+                            &resolve,
+                            &JsValue::from_f64(ms),
+                            &timed_out,
+                        )
+                        .unwrap_or(JsValue::UNDEFINED);
+                    timer.set(id);
+                }
+            })
+        };
+        let race = Promise::race(&js_sys::Array::of2(&promise, &timeout));
+        let outcome = JsFuture::from(race).await;
+        if let Ok(clear) = Reflect::get(&js_sys::global(), &JsValue::from_str("clearTimeout"))
+            .and_then(|f| f.dyn_into::<Function>())
+        {
+            let _ = clear.call1(&JsValue::UNDEFINED, &timer.take());
+        }
+        match outcome {
+            Ok(value) if value == JsValue::from(timed_out) => Err(Error::new(
+                ErrorCode::HostTimeout,
+                format!("host.{name}({}) did not answer within {} ms; raise timeoutMs or fix the callback", Quoted(arg), self.timeout_ms as u64),
+            )),
+            Ok(value) => Ok(value),
+            Err(e) => Err(Self::failed(name, arg, format!("rejected: {}", message_of(&e)))),
+        }
+    }
+
+    async fn required(&self, name: &str, arg: &str) -> Result<JsValue> {
+        self.call(name, arg).await?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::MissingHostCallback,
+                format!(
+                    "the host has no {name} callback, which resolution needs to read {}",
+                    Quoted(arg)
+                ),
+            )
+        })
+    }
+
+    /// The entries of a `readDir` answer, checked field by field.
+    fn dir_entries(path: &str, value: JsValue) -> Result<Vec<DirEntry>> {
+        let wrong = |what: String| Self::failed("readDir", path, what);
+        let array = value.dyn_into::<js_sys::Array>().map_err(|v| {
+            wrong(format!(
+                "returned {}, expected an array of {{ name, kind, size, mode }}",
+                describe(&v)
+            ))
+        })?;
+        let mut entries = Vec::with_capacity(array.length() as usize);
+        for (index, item) in array.iter().enumerate() {
+            let name = field(&item, "name").as_string().ok_or_else(|| {
+                wrong(format!(
+                    "returned an entry [{index}] whose name is not a string"
+                ))
+            })?;
+            let kind = match field(&item, "kind").as_string().as_deref() {
+                Some("file") => EntryKind::File,
+                Some("dir") => EntryKind::Dir,
+                Some("symlink") => EntryKind::Symlink,
+                _ => {
+                    return Err(wrong(format!(
+                        "returned the entry {} whose kind is not \"file\", \"dir\" or \"symlink\"",
+                        Quoted(&name)
+                    )))
+                }
+            };
+            let size = whole_number(&field(&item, "size"), MAX_SAFE_INTEGER)
+                .ok_or_else(|| {
+                    wrong(format!(
+                        "returned the entry {} whose size is not a whole number of bytes",
+                        Quoted(&name)
+                    ))
+                })?
+                .unwrap_or(0);
+            let mode = whole_number(&field(&item, "mode"), f64::from(0o7777))
+                .ok_or_else(|| {
+                    wrong(format!(
+                        "returned the entry {} whose mode is not a number from 0 to 0o7777",
+                        Quoted(&name)
+                    ))
+                })?
+                .map_or(default_mode(), |m| m as u32);
+            entries.push(DirEntry {
+                name,
+                kind,
+                size,
+                mode,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// A `resolvePythonModule` answer.
+    fn python_module(name: &str, value: &JsValue) -> Result<PythonModule> {
+        match (
+            field(value, "path").as_string(),
+            field(value, "isPackage").as_bool(),
+        ) {
+            (Some(path), Some(is_package)) => Ok(PythonModule { path, is_package }),
+            _ => Err(Self::failed(
+                "resolvePythonModule",
+                name,
+                format!(
+                    "returned {}, expected {{ path: string, isPackage: boolean }}",
+                    describe(value)
+                ),
+            )),
+        }
+    }
+
+    /// An `inspectImage` answer: every field an optional string.
+    fn inspection(reference: &str, value: &JsValue) -> Result<ImageInspection> {
+        let text = |key: &str| -> Result<Option<String>> {
+            let v = field(value, key);
+            if v.is_null() || v.is_undefined() {
+                Ok(None)
+            } else {
+                v.as_string().map(Some).ok_or_else(|| {
+                    Self::failed(
+                        "inspectImage",
+                        reference,
+                        format!("returned {key} as {}, expected a string", describe(&v)),
+                    )
+                })
+            }
+        };
+        if !value.is_object() {
+            return Err(Self::failed(
+                "inspectImage",
+                reference,
+                format!(
+                    "returned {}, expected an ImageInspection object",
+                    describe(value)
+                ),
+            ));
+        }
+        Ok(ImageInspection {
+            digest: text("digest")?,
+            os: text("os")?,
+            arch: text("arch")?,
+            libc: text("libc")?,
+            python_path: text("pythonPath")?,
+            python_version: text("pythonVersion")?,
+        })
+    }
+
+    fn bytes_of(name: &str, arg: &str, value: JsValue) -> Result<Uint8Array> {
+        value.dyn_into::<Uint8Array>().map_err(|v| {
+            Self::failed(
+                name,
+                arg,
+                format!("returned {}, expected a Uint8Array", describe(&v)),
+            )
+        })
+    }
+
+    fn progress(&self, bytes: u64) {
+        self.files.set(self.files.get() + 1);
+        self.bytes.set(self.bytes.get() + bytes);
+        if let Some(callback) = &self.on_progress {
+            let report = js_sys::Object::new();
+            let _ = Reflect::set(
+                &report,
+                &JsValue::from_str("files"),
+                &JsValue::from_f64(self.files.get() as f64),
+            );
+            let _ = Reflect::set(
+                &report,
+                &JsValue::from_str("bytes"),
+                &JsValue::from_f64(self.bytes.get() as f64),
+            );
+            let _ = callback.call1(&JsValue::UNDEFINED, &report);
+        }
+    }
+}
+
+impl Host for JsHost {
+    async fn read_file(&self, path: &str) -> Result<Vec<u8>> {
+        let array = Self::bytes_of("readFile", path, self.required("readFile", path).await?)?;
+        self.progress(u64::from(array.length()));
+        Ok(array.to_vec())
+    }
+
+    async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>> {
+        Self::dir_entries(path, self.required("readDir", path).await?)
+    }
+
+    async fn digest_file(&self, path: &str, size: u64) -> Result<String> {
+        if let Some(value) = self.call("hashFile", path).await? {
+            let text = value.as_string().unwrap_or_default();
+            let hex = text.strip_prefix("sha256:").unwrap_or(&text);
+            if hex.len() != 64
+                || !hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            {
+                return Err(Self::failed(
+                    "hashFile",
+                    path,
+                    format!(
+                        "returned {}, expected \"sha256:\" + 64 lowercase hex digits",
+                        Quoted(&text)
+                    ),
+                ));
+            }
+            self.progress(size);
+            return Ok(format!("sha256:{hex}"));
+        }
+        let array = Self::bytes_of("readFile", path, self.required("readFile", path).await?)?;
+        let mut hasher = Sha256::new();
+        let mut chunk = vec![0u8; CHUNK as usize];
+        let mut offset = 0;
+        while offset < array.length() {
+            let end = array.length().min(offset + CHUNK);
+            let part = &mut chunk[..(end - offset) as usize];
+            array.subarray(offset, end).copy_to(part);
+            hasher.update(&*part);
+            offset = end;
+        }
+        self.progress(u64::from(array.length()));
+        Ok(crate::hash::hex_digest(&hasher.finalize()))
+    }
+
+    async fn resolve_python_module(&self, name: &str) -> Result<Option<PythonModule>> {
+        match self.call("resolvePythonModule", name).await? {
+            None => Ok(None),
+            Some(value) => Self::python_module(name, &value).map(Some),
+        }
+    }
+
+    async fn inspect_image(&self, reference: &str) -> Result<Option<ImageInspection>> {
+        match self.call("inspectImage", reference).await? {
+            Some(value) if !value.is_null() && !value.is_undefined() => {
+                Self::inspection(reference, &value).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn lookup_derived(&self, image_hash: &str) -> Result<Option<String>> {
+        match self.call("lookupDerived", image_hash).await? {
+            Some(value) if value.is_string() => Ok(value.as_string()),
+            Some(value) if value.is_null() || value.is_undefined() => Ok(None),
+            Some(value) => Err(Self::failed(
+                "lookupDerived",
+                image_hash,
+                format!("returned {}, expected a string or null", describe(&value)),
+            )),
+            None => Ok(None),
+        }
+    }
+}

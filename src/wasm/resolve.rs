@@ -1,0 +1,130 @@
+//! `image.resolve(host, options)` and `image.buildContext(host, options)`: async, with the JS
+//! host guarded by `JsHost`, results handed over as plain JSON values.
+
+use js_sys::{Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::errors::to_js;
+use super::host::JsHost;
+use super::image::JsImage;
+use crate::error::{Error, ErrorCode, Result};
+use crate::resolve::{self, ManagedPython, ResolveOptions};
+
+#[wasm_bindgen(typescript_custom_section)]
+const HOST_TYPES: &'static str = r#"
+/** The callbacks resolution reads files and images through (DESIGN §5). Each may return a
+ * value or a promise. `nodeHost({ root })` and `memoryHost(files)` are ready-made hosts. */
+export interface ImageHost {
+  /** The bytes of a file. */
+  readFile(path: string): Uint8Array | Promise<Uint8Array>;
+  /** The entries of a folder. */
+  readDir(path: string): DirEntry[] | Promise<DirEntry[]>;
+  /** `"sha256:<hex>"` of a file, computed natively (node:crypto, WebCrypto) for big files. */
+  hashFile?(path: string): string | Promise<string>;
+  /** Where a Python module's source is. */
+  resolvePythonModule?(name: string): PythonModule | Promise<PythonModule>;
+  /** What is known about a base image (digest, arch, libc, Python). */
+  inspectImage?(ref: string): ImageInspection | null | Promise<ImageInspection | null>;
+  /** An already published derived image for an image hash. */
+  lookupDerived?(imageHash: string): string | null | Promise<string | null>;
+}
+
+/** Files and bytes read or hashed so far. */
+export interface ResolveProgress {
+  files: number;
+  bytes: number;
+}
+
+/** Options of `resolve` and `buildContext`. */
+export interface ResolveOptions {
+  /** Called as files are read and hashed, for a progress bar. */
+  onProgress?: (progress: ResolveProgress) => void;
+  /** Cancels resolution at the next host call. */
+  signal?: { readonly aborted: boolean };
+  /** How long one host callback may take (default 30,000 ms; `Infinity` or anything above
+   * 2^31 - 1 ms is the longest timer JavaScript has, about 24.8 days). */
+  timeoutMs?: number;
+  /** Where the managed CPython comes from when the base image has none. */
+  managedPython?: Partial<ManagedPython>;
+}
+"#;
+
+/// Reads `options.managedPython` over the defaults.
+fn resolve_options(options: &JsValue) -> Result<ResolveOptions> {
+    let mut managed = ManagedPython::default();
+    let given = if options.is_object() {
+        Reflect::get(options, &JsValue::from_str("managedPython")).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
+    if given.is_object() {
+        for (key, field) in [
+            ("version", &mut managed.version),
+            ("release", &mut managed.release),
+            ("urlTemplate", &mut managed.url_template),
+        ] {
+            let value = Reflect::get(&given, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+            if let Some(text) = value.as_string() {
+                *field = text;
+            } else if !value.is_undefined() {
+                return Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    format!("managedPython.{key} must be a string"),
+                )
+                .at(format!("options.managedPython.{key}")));
+            }
+        }
+    }
+    Ok(ResolveOptions {
+        managed_python: managed,
+    })
+}
+
+fn to_js_json<T: serde::Serialize>(value: &T) -> std::result::Result<JsValue, JsValue> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| to_js(Error::new(ErrorCode::InvalidSpec, e.to_string())))?;
+    js_sys::JSON::parse(&json)
+}
+
+#[wasm_bindgen(js_class = Image)]
+impl JsImage {
+    /// Reads what the spec names through `host` and returns the full Dockerfile, the image and
+    /// spec hashes, the layer hashes, the build-context files, the runtime mounts, the plan and
+    /// diagnostics.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Resolution>")]
+    pub fn resolve(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ImageHost")] host: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ResolveOptions")] options: JsValue,
+    ) -> Promise {
+        let image = self.core().clone();
+        future_to_promise(async move {
+            let host = JsHost::new(host, &options).map_err(to_js)?;
+            let options = resolve_options(&options).map_err(to_js)?;
+            let resolution = resolve::resolve(&image, &host, &options)
+                .await
+                .map_err(to_js)?;
+            to_js_json(&resolution)
+        })
+    }
+
+    /// The build context as a deterministic tar (`docker build - < context.tar`), with the
+    /// rendered Dockerfile at its root.
+    #[wasm_bindgen(js_name = buildContext, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn build_context(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ImageHost")] host: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ResolveOptions")] options: JsValue,
+    ) -> Promise {
+        let image = self.core().clone();
+        future_to_promise(async move {
+            let host = JsHost::new(host, &options).map_err(to_js)?;
+            let options = resolve_options(&options).map_err(to_js)?;
+            let (_, tar) = resolve::build_context(&image, &host, &options)
+                .await
+                .map_err(to_js)?;
+            Ok(Uint8Array::from(tar.as_slice()).into())
+        })
+    }
+}
