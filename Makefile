@@ -50,3 +50,4 @@ bench:
 	cargo bench --bench compose_render_hash
 	scripts/build-pkg.sh >/dev/null
 	node tests/js/bench.mjs
+	node tests/js/bench-resolve.mjs

@@ -34,6 +34,8 @@ pub(crate) struct JsHost {
     signal: Option<JsValue>,
     files: Cell<u64>,
     bytes: Cell<u64>,
+    /// The global `setTimeout` and `clearTimeout`, looked up once.
+    timers: Option<(Function, Function)>,
 }
 
 fn describe(value: &JsValue) -> String {
@@ -43,6 +45,11 @@ fn describe(value: &JsValue) -> String {
         Some(kind) => format!("a value of type {kind}"),
         None => "an unknown value".into(),
     }
+}
+
+/// A function of the global object (`setTimeout`), if there is one.
+fn global_function(name: &str) -> Option<Function> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok()?.dyn_into().ok()
 }
 
 /// `value[key]`, or `undefined` when `value` is not an object.
@@ -111,6 +118,7 @@ impl JsHost {
             signal,
             files: Cell::new(0),
             bytes: Cell::new(0),
+            timers: global_function("setTimeout").zip(global_function("clearTimeout")),
         })
     }
 
@@ -170,10 +178,7 @@ impl JsHost {
     async fn await_with_timeout(&self, name: &str, arg: &str, promise: Promise) -> Result<JsValue> {
         let timed_out = js_sys::Object::new();
         let timer = Rc::new(Cell::new(JsValue::UNDEFINED));
-        let set_timeout: Option<Function> =
-            Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout"))
-                .ok()
-                .and_then(|f| f.dyn_into().ok());
+        let set_timeout = self.timers.as_ref().map(|(set, _)| set.clone());
         let timeout = {
             let timed_out = timed_out.clone();
             let timer = timer.clone();
@@ -194,9 +199,7 @@ impl JsHost {
         };
         let race = Promise::race(&js_sys::Array::of2(&promise, &timeout));
         let outcome = JsFuture::from(race).await;
-        if let Ok(clear) = Reflect::get(&js_sys::global(), &JsValue::from_str("clearTimeout"))
-            .and_then(|f| f.dyn_into::<Function>())
-        {
+        if let Some((_, clear)) = &self.timers {
             let _ = clear.call1(&JsValue::UNDEFINED, &timer.take());
         }
         match outcome {
@@ -392,7 +395,7 @@ impl Host for JsHost {
         }
         let array = Self::bytes_of("readFile", path, self.required("readFile", path).await?)?;
         let mut hasher = Sha256::new();
-        let mut chunk = vec![0u8; CHUNK as usize];
+        let mut chunk = vec![0u8; CHUNK.min(array.length()) as usize];
         let mut offset = 0;
         while offset < array.length() {
             let end = array.length().min(offset + CHUNK);
