@@ -49,7 +49,10 @@ fn describe(value: &JsValue) -> String {
 
 /// A function of the global object (`setTimeout`), if there is one.
 fn global_function(name: &str) -> Option<Function> {
-    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok()?.dyn_into().ok()
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+        .ok()?
+        .dyn_into()
+        .ok()
 }
 
 /// `value[key]`, or `undefined` when `value` is not an object.
