@@ -4,15 +4,23 @@
 export CARGO_TERM_COLOR ?= never
 export APOTHIC_PYTHON := $(CURDIR)/.venv/bin/python
 
+# Each part of the project beyond the core (the CLI and real builds, the web console, the
+# Worker, fuzzing) keeps its targets in mk/<part>.mk and adds them to these lists.
+TEST_MORE :=
+BENCH_MORE :=
+DEMO_MORE :=
+-include mk/*.mk
+
 setup:
 	@scripts/setup.sh
 
 ## demo: render the example specs in examples/specs and print each Dockerfile and hash
 demo:
 	cargo run --quiet --example demo
+	@for target in $(DEMO_MORE); do $(MAKE) --no-print-directory $$target || exit 1; done
 
 ## test: formatting, lints, unit + conformance + golden + property tests, BuildKit parse-back
-test: setup lint test-rust test-wasm test-js test-parse-back test-hashing
+test: setup lint test-rust test-wasm test-js test-parse-back test-hashing $(TEST_MORE)
 
 WASM_TEST = CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test --target wasm32-unknown-unknown --features wasm --test wasm --test wasm_resolve
@@ -51,3 +59,4 @@ bench:
 	scripts/build-pkg.sh >/dev/null
 	node tests/js/bench.mjs
 	node tests/js/bench-resolve.mjs
+	@for target in $(BENCH_MORE); do $(MAKE) --no-print-directory $$target || exit 1; done
