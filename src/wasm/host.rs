@@ -20,6 +20,9 @@ use crate::resolve::{DirEntry, EntryKind, Host, ImageInspection, PythonModule};
 /// Bytes hashed per chunk when the host has no `hashFile`.
 const CHUNK: u32 = 1 << 20;
 
+/// While hashing a big file in wasm: bytes between progress reports and event-loop turns.
+const YIELD_EVERY: u32 = 16 * CHUNK;
+
 /// How long one callback may take by default.
 pub(crate) const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
 
@@ -344,8 +347,26 @@ impl JsHost {
         })
     }
 
+    /// Waits one turn of the event loop (`setTimeout(0)`), so the page can paint and an
+    /// `AbortSignal` can flip during a long hash.
+    async fn yield_to_event_loop(&self) {
+        if let Some((set_timeout, _)) = &self.timers {
+            let set_timeout = set_timeout.clone();
+            let turn = Promise::new(&mut move |resolve, _reject| {
+                let _ = set_timeout.call2(&JsValue::UNDEFINED, &resolve, &JsValue::from_f64(0.0));
+            });
+            let _ = JsFuture::from(turn).await;
+        }
+    }
+
+    /// Counts a file done and its bytes, and reports.
     fn progress(&self, bytes: u64) {
         self.files.set(self.files.get() + 1);
+        self.bytes_progress(bytes);
+    }
+
+    /// Counts bytes read or hashed (a chunk of a big file), and reports.
+    fn bytes_progress(&self, bytes: u64) {
         self.bytes.set(self.bytes.get() + bytes);
         if let Some(callback) = &self.on_progress {
             let report = js_sys::Object::new();
@@ -400,14 +421,23 @@ impl Host for JsHost {
         let mut hasher = Sha256::new();
         let mut chunk = vec![0u8; CHUNK.min(array.length()) as usize];
         let mut offset = 0;
+        let mut reported = 0;
         while offset < array.length() {
             let end = array.length().min(offset + CHUNK);
             let part = &mut chunk[..(end - offset) as usize];
             array.subarray(offset, end).copy_to(part);
             hasher.update(&*part);
             offset = end;
+            // A big file: report the bytes so far, and let the page (and an AbortSignal) in.
+            if offset - reported >= YIELD_EVERY && offset < array.length() {
+                self.bytes_progress(u64::from(offset - reported));
+                reported = offset;
+                self.yield_to_event_loop().await;
+                self.check_aborted()?;
+            }
         }
-        self.progress(u64::from(array.length()));
+        self.files.set(self.files.get() + 1);
+        self.bytes_progress(u64::from(array.length() - reported));
         Ok(crate::hash::hex_digest(&hasher.finalize()))
     }
 

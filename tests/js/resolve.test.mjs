@@ -372,3 +372,36 @@ describe("resolve and buildContext on a project folder", () => {
     });
   });
 });
+
+describe("a big file hashed in wasm (no hashFile)", () => {
+  // 40 MiB of a repeating pattern, served by memoryHost without its hashFile.
+  const big = new Uint8Array(40 << 20).map((_, i) => i % 251);
+  const host = () => {
+    const { hashFile, ...rest } = memoryHost({ "data/big.bin": big });
+    return rest;
+  };
+  const image = () => Image.debianSlim().copyLocalFile("data/big.bin", "/srv/big.bin");
+
+  test("progress reports bytes while the file is hashed, then counts the file", async () => {
+    const reports = [];
+    const resolution = await image().resolve(host(), { onProgress: (p) => reports.push({ ...p }) });
+    assert.equal(resolution.context[0].sha256, sha256(big));
+    const during = reports.filter((r) => r.files === 0);
+    assert.ok(during.length >= 2, `reports before the file is done: ${JSON.stringify(reports)}`);
+    assert.ok(during.every((r, i) => i === 0 || r.bytes > during[i - 1].bytes), "bytes only grow");
+    assert.deepEqual(reports.at(-1), { files: 1, bytes: big.length });
+  });
+
+  test("an AbortSignal flipped during the hash stops it with ABORTED", async () => {
+    const controller = new AbortController();
+    const error = await failure(
+      image().resolve(host(), {
+        signal: controller.signal,
+        onProgress: (p) => p.files === 0 && p.bytes > 0 && controller.abort(),
+      }),
+    );
+    assert.equal(error.code, "ABORTED");
+    const again = await image().resolve(host());
+    assert.equal(again.context[0].sha256, sha256(big), "the module keeps working afterwards");
+  });
+});
