@@ -456,6 +456,16 @@ fn check_instruction(top: &Instruction, inner: &Instruction, in_onbuild: bool) -
                 ));
             }
         }
+        // BuildKit parses `SHELL foo` but refuses to build it ("SHELL requires the arguments to
+        // be in JSON form"), and an empty array too; found by fuzzing the renderer.
+        "SHELL" if !matches!(&inner.args, Args::Json(argv) if !argv.is_empty()) => {
+            return Err(syntax(
+                format!(
+                    "{prefix}SHELL takes a non-empty JSON array, e.g. SHELL [\"/bin/bash\", \"-c\"]; engines refuse to build any other form"
+                ),
+                at,
+            ));
+        }
         _ => {}
     }
     if let Some(trigger) = &inner.trigger {

@@ -27,7 +27,8 @@
 //!   same file would give different images (and different image hashes) on different machines.
 //! - **No bare `KEY` lines**: docker compose takes the value of such a line from the machine's
 //!   environment; here it is an error that says to write `KEY=` for an empty value.
-//! - **No quoted keys**: `"KEY"=value` is an error (write the key without quotes).
+//! - **No quoted keys**: `"KEY"=value` is an error (write the key without quotes); so is a key
+//!   starting with `#` after `export` (`export #A=1`), which a shell reads as a comment.
 //!
 //! # Keys
 //!
@@ -125,7 +126,9 @@ fn scan(text: &str, emit: &mut dyn FnMut(&str, String, usize)) -> Result<()> {
             key_end -= 1;
         }
         let key = &line[key_start..key_end];
-        let bad = if key.starts_with(['"', '\'']) {
+        // A key may not start with a quote, nor with `#` (`export #A=1` would otherwise set `#A`,
+        // while `#A=1` alone is a comment, as in a shell; found by fuzzing).
+        let bad = if key.starts_with(['"', '\'', '#']) {
             Some(0)
         } else {
             key.find(|c: char| c.is_whitespace() || c.is_control())
@@ -424,6 +427,13 @@ PATH_LIKE=/usr/local/bin:$PATH
         let (line, col, msg) = err("A=1\nÄB\u{1}C=1");
         assert_eq!((line, col), (2, 3));
         assert!(msg.contains("control"), "{msg}");
+    }
+
+    #[test]
+    fn error_key_starting_with_hash_after_export() {
+        let (line, col, msg) = err("A=1\nexport #B=2\n");
+        assert_eq!((line, col), (2, 8));
+        assert!(msg.contains("not a variable name"), "{msg}");
     }
 
     #[test]

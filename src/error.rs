@@ -64,11 +64,20 @@ pub enum ErrorCode {
     InvalidSpec,
     /// A spec has a `version` this package does not know.
     UnsupportedSpecVersion,
+    /// A spec (or an argument) is larger than the package accepts: more than 4 MiB of JSON or
+    /// more than 10,000 steps.
+    SpecTooLarge,
+    /// A file that is read whole (Dockerfile, requirements, pyproject, env file) is larger than
+    /// the package reads into memory (16 MiB).
+    FileTooLarge,
+    /// A folder has more entries or levels than a walk accepts, or a build context is larger
+    /// than `buildContext` writes in memory.
+    FolderTooLarge,
 }
 
 impl ErrorCode {
     /// Every code, in the order of the README's table.
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::InvalidArgument,
         ErrorCode::InvalidPythonVersion,
         ErrorCode::InvalidImageRef,
@@ -97,6 +106,9 @@ impl ErrorCode {
         ErrorCode::ContextChanged,
         ErrorCode::InvalidSpec,
         ErrorCode::UnsupportedSpecVersion,
+        ErrorCode::SpecTooLarge,
+        ErrorCode::FileTooLarge,
+        ErrorCode::FolderTooLarge,
     ];
 
     /// The stable string form, e.g. `"INVALID_IMAGE_REF"`.
@@ -130,6 +142,9 @@ impl ErrorCode {
             ErrorCode::ContextChanged => "CONTEXT_CHANGED",
             ErrorCode::InvalidSpec => "INVALID_SPEC",
             ErrorCode::UnsupportedSpecVersion => "UNSUPPORTED_SPEC_VERSION",
+            ErrorCode::SpecTooLarge => "SPEC_TOO_LARGE",
+            ErrorCode::FileTooLarge => "FILE_TOO_LARGE",
+            ErrorCode::FolderTooLarge => "FOLDER_TOO_LARGE",
         }
     }
 }

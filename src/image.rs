@@ -13,7 +13,7 @@ use crate::canonical::{
 use crate::error::{Error, ErrorCode, Result};
 use crate::paths::DEFAULT_WORKDIR;
 use crate::spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
-use crate::{hash, render};
+use crate::{hash, limits, render};
 
 /// Options of `Image.debianSlim()`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,14 +87,36 @@ pub struct Image {
     first_runtime_step: Option<usize>,
     /// The active shell after the last step, for rendering the next one.
     render_state: render::RenderState,
+    /// Bytes of canonical JSON of the base and the steps (the spec's size, about), kept under
+    /// [`limits::MAX_SPEC_BYTES`].
+    spec_bytes: usize,
+}
+
+/// Drops a long history one node at a time: the default drop would recurse once per step and
+/// could overflow the stack (the wasm stack is small) on an image with many steps.
+impl Drop for StepNode {
+    fn drop(&mut self) {
+        let mut prev = self.prev.take();
+        while let Some(node) = prev {
+            match Arc::try_unwrap(node) {
+                Ok(mut node) => prev = node.prev.take(),
+                Err(_) => break,
+            }
+        }
+    }
 }
 
 impl Image {
     fn from_base(base: Base) -> Result<Image> {
         let base = canonical::base(base)?;
+        let canonical = hash::canonical_json_of(&base);
+        let spec_bytes = canonical.len();
+        if spec_bytes > limits::MAX_SPEC_BYTES {
+            return Err(limits::spec_too_large(spec_bytes));
+        }
         Ok(Image {
             base: Arc::new(Rendered {
-                canonical: hash::canonical_json_of(&base),
+                canonical,
                 instructions: render::render_base(&base),
                 value: base,
             }),
@@ -103,6 +125,7 @@ impl Image {
             workdir: Arc::from(DEFAULT_WORKDIR),
             first_runtime_step: None,
             render_state: render::RenderState::default(),
+            spec_bytes,
         })
     }
 
@@ -155,6 +178,9 @@ impl Image {
             )
             .at("version"));
         }
+        if spec.steps.len() > limits::MAX_STEPS {
+            return Err(limits::too_many_steps().at("steps"));
+        }
         let mut image = Image::from_base(spec.base.clone()).map_err(|e| e.within("base"))?;
         for (i, step) in spec.steps.iter().enumerate() {
             image = image
@@ -166,6 +192,9 @@ impl Image {
 
     /// Parses a spec from JSON text and validates it (see [`Image::from_spec`]).
     pub fn from_spec_json(json: &str) -> Result<Image> {
+        if json.len() > limits::MAX_SPEC_BYTES {
+            return Err(limits::spec_too_large(json.len()));
+        }
         let spec: ImageSpec = serde_json::from_str(json).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidSpec,
@@ -178,6 +207,9 @@ impl Image {
 
     /// Appends a step after checking it against the image so far.
     fn push(&self, step: Step) -> Result<Image> {
+        if self.len >= limits::MAX_STEPS {
+            return Err(limits::too_many_steps());
+        }
         if let (Some(index), false) = (self.first_runtime_step, step.is_runtime()) {
             return Err(Error::new(
                 ErrorCode::BuildStepAfterRuntimeStep,
@@ -202,8 +234,13 @@ impl Image {
             .first_runtime_step
             .or(step.is_runtime().then_some(self.len));
         let mut render_state = self.render_state.clone();
+        let canonical = hash::canonical_json_of(&step);
+        let spec_bytes = self.spec_bytes + canonical.len() + 1;
+        if spec_bytes > limits::MAX_SPEC_BYTES {
+            return Err(limits::spec_too_large(spec_bytes));
+        }
         let step = Rendered {
-            canonical: hash::canonical_json_of(&step),
+            canonical,
             instructions: render::render_step(&step, self.len, &mut render_state),
             value: step,
         };
@@ -217,6 +254,7 @@ impl Image {
             workdir,
             first_runtime_step,
             render_state,
+            spec_bytes,
         })
     }
 

@@ -33,6 +33,7 @@ pub mod hash;
 pub mod ignore;
 mod image;
 mod jcs;
+pub mod limits;
 pub mod paths;
 pub mod pyproject;
 pub mod quote;

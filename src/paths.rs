@@ -42,10 +42,16 @@ pub fn basename(path: &str) -> Option<&str> {
 
 /// Where a local file or folder lands: `remote` absolute as is, relative to `cwd`; a missing
 /// remote is `{cwd}/{basename}`, and a remote ending in `/` takes the local basename.
+/// A remote that resolves to the root (`/..`, `x/../..`) is the root folder, so it also takes
+/// the basename: the stored path `/` would otherwise mean something else when read again
+/// (`/` ends in `/`), and `fromSpec(toSpec(x))` would not be `x` (found by fuzzing).
 /// `None` when a basename is needed but the local path has none.
 pub fn remote_path(cwd: &str, local: &str, remote: Option<&str>) -> Option<String> {
     match remote {
-        Some(remote) if !remote.ends_with('/') => Some(resolve(cwd, remote)),
+        Some(remote) if !remote.ends_with('/') => match resolve(cwd, remote) {
+            root if root == "/" => Some(resolve("/", basename(local)?)),
+            path => Some(path),
+        },
         Some(dir) => Some(resolve(&resolve(cwd, dir), basename(local)?)),
         None => Some(resolve(cwd, basename(local)?)),
     }
@@ -62,6 +68,17 @@ mod tests {
         assert_eq!(resolve("/root", "../../.."), "/");
         assert_eq!(resolve("/a/b", "../c"), "/a/c");
         assert_eq!(resolve("/", "."), "/");
+    }
+
+    #[test]
+    fn a_remote_resolving_to_the_root_takes_the_basename() {
+        assert_eq!(remote_path("/root", " ", Some("/..")), Some("/ ".into()));
+        assert_eq!(
+            remote_path("/root", "src", Some("../..")),
+            Some("/src".into())
+        );
+        assert_eq!(remote_path("/root", "src", Some("/")), Some("/src".into()));
+        assert_eq!(remote_path("/root", ".", Some("/..")), None);
     }
 
     #[test]

@@ -502,6 +502,17 @@ impl IncludeWalk {
                 .in_file(including));
             }
             if !self.files.contains(&next.path) {
+                if self.files.len() >= crate::limits::MAX_REQUIREMENTS_FILES {
+                    return Err(syntax(
+                        next.line - 1,
+                        next.column - 1,
+                        format!(
+                            "requirements files include more than {} files (are includes growing without end, like `-r x/req.txt` inside x/req.txt?); include fewer files",
+                            crate::limits::MAX_REQUIREMENTS_FILES
+                        ),
+                    )
+                    .in_file(including));
+                }
                 self.included_at = Some((including, next.line, next.column));
                 self.pending = Some(next.path);
             }
@@ -877,7 +888,10 @@ git+https://github.com/org/repo.git@v1.2#egg=repo
 
     #[test]
     fn long_chains_do_not_recurse() {
-        let names: Vec<String> = (0..5000).map(|i| format!("f{i}.txt")).collect();
+        // As long a chain as the limit allows (crate::limits::MAX_REQUIREMENTS_FILES).
+        let names: Vec<String> = (0..crate::limits::MAX_REQUIREMENTS_FILES)
+            .map(|i| format!("f{i}.txt"))
+            .collect();
         let mut walk = IncludeWalk::new("f0.txt");
         let mut count = 0;
         while let Some(path) = walk.next_file().unwrap() {
@@ -889,6 +903,25 @@ git+https://github.com/org/repo.git@v1.2#egg=repo
             walk.feed(&text).unwrap();
             count += 1;
         }
-        assert_eq!(count, 5000);
+        assert_eq!(count, crate::limits::MAX_REQUIREMENTS_FILES);
+    }
+
+    #[test]
+    fn chains_past_the_limit_are_refused() {
+        let mut walk = IncludeWalk::new("r.txt");
+        let mut count = 0;
+        let error = loop {
+            match walk.next_file() {
+                Ok(Some(_)) => {
+                    walk.feed("-r x/r.txt\n").unwrap();
+                    count += 1;
+                }
+                Ok(None) => panic!("an endless chain ended"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(count, crate::limits::MAX_REQUIREMENTS_FILES);
+        assert_eq!(error.code, ErrorCode::RequirementsSyntax);
+        assert!(error.message.contains("more than"), "{error}");
     }
 }

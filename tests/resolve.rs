@@ -2197,7 +2197,7 @@ fn endless_nesting_is_stopped_by_the_walk() {
     let e = fail(&image, &host);
     assert_eq!(
         e.code,
-        ErrorCode::InvalidPath,
+        ErrorCode::FolderTooLarge,
         "the walk stops it, not the host: {e}"
     );
 }
@@ -2215,7 +2215,7 @@ fn read_dir_with_too_many_entries_is_an_error_before_hashing() {
             .unwrap(),
         &host,
     );
-    assert_eq!(e.code, ErrorCode::InvalidPath, "{e}");
+    assert_eq!(e.code, ErrorCode::FolderTooLarge, "{e}");
     assert!(
         e.message.contains("200000") && e.message.contains("\"big\""),
         "{e}"

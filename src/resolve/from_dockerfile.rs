@@ -4,6 +4,7 @@
 use crate::dockerfile::{self, Args};
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::ignore::{parse_dockerignore, Patterns};
+use crate::limits::MAX_TEXT_FILE_BYTES;
 use crate::render::render_base;
 use crate::resolve::host::{EntryKind, Host};
 use crate::resolve::identity::Input;
@@ -39,7 +40,10 @@ pub(crate) async fn resolve_base<H: Host>(base: &Base, host: &H) -> Result<Resol
             ..ResolvedBase::default()
         });
     };
-    let bytes = host.read_file(path).await.map_err(|e| e.at("base.path"))?;
+    let bytes = host
+        .read_file_at_most(path, MAX_TEXT_FILE_BYTES)
+        .await
+        .map_err(|e| e.at("base.path"))?;
     let text = String::from_utf8(bytes.clone()).map_err(|_| {
         Error::new(
             ErrorCode::DockerfileSyntax,
@@ -246,7 +250,7 @@ async fn dockerignore<H: Host>(
             .any(|e| e.name == file && e.kind == EntryKind::File)
         {
             let path = join(&dir, &file);
-            let bytes = host.read_file(&path).await?;
+            let bytes = host.read_file_at_most(&path, MAX_TEXT_FILE_BYTES).await?;
             return Ok(parse_dockerignore(&String::from_utf8_lossy(&bytes)));
         }
     }

@@ -92,6 +92,14 @@ pub struct ImageInspection {
 pub trait Host {
     /// The bytes of a file.
     async fn read_file(&self, path: &str) -> Result<Vec<u8>>;
+    /// The bytes of a file that is read whole, failing with `FILE_TOO_LARGE` past `max` bytes
+    /// (see [`crate::limits`]). The default reads the file, then checks; a host that sees the
+    /// size before it copies the bytes (the JavaScript host) refuses first.
+    async fn read_file_at_most(&self, path: &str, max: u64) -> Result<Vec<u8>> {
+        let bytes = self.read_file(path).await?;
+        crate::limits::check_file_size(path, bytes.len() as u64, max)?;
+        Ok(bytes)
+    }
     /// The entries of a folder (any order).
     async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>>;
     /// `sha256:` + hex of a file's contents, hashed in bounded memory (natively, or in chunks).

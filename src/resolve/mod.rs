@@ -256,9 +256,39 @@ pub async fn build_context<H: Host>(
     options: &ResolveOptions,
 ) -> Result<(Resolution, Vec<u8>)> {
     let resolution = resolve(image, host, options).await?;
+    // The tar is built in memory: refuse a context past the limit before reading it, and read
+    // each file with what is left of the budget (a listing's sizes may be wrong).
+    let too_large = |size: u64| {
+        crate::Error::new(
+            crate::ErrorCode::FolderTooLarge,
+            format!(
+                "the build context holds {} or more, more than the {} buildContext writes in memory; add ignore patterns, or send the files to the engine another way",
+                crate::limits::show_bytes(size),
+                crate::limits::show_bytes(crate::limits::MAX_CONTEXT_BYTES)
+            ),
+        )
+    };
+    let listed = resolution
+        .context
+        .iter()
+        .fold(resolution.dockerfile.len() as u64, |sum, f| {
+            sum.saturating_add(f.size)
+        });
+    if listed > crate::limits::MAX_CONTEXT_BYTES {
+        return Err(too_large(listed));
+    }
+    let mut used = resolution.dockerfile.len() as u64;
     let mut contents = Vec::with_capacity(resolution.context.len());
     for file in &resolution.context {
-        let bytes = host.read_file(&file.source).await?;
+        let budget = crate::limits::MAX_CONTEXT_BYTES - used;
+        let bytes = host
+            .read_file_at_most(&file.source, budget)
+            .await
+            .map_err(|e| match e.code {
+                crate::ErrorCode::FileTooLarge => too_large(used + budget + 1),
+                _ => e,
+            })?;
+        used += bytes.len() as u64;
         if crate::hash::sha256_hex(&bytes) != file.sha256 {
             return Err(crate::Error::new(
                 crate::ErrorCode::ContextChanged,

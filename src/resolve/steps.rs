@@ -6,6 +6,7 @@ use crate::canonical::{self, Context};
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::hash::sha256_hex;
 use crate::ignore::Patterns;
+use crate::limits::MAX_TEXT_FILE_BYTES;
 use crate::render::{
     check_line_lengths, copy_line, env_lines, install_lines, render_step, RenderState,
 };
@@ -192,7 +193,10 @@ async fn env_file<H: Host>(
     host: &H,
     path: &str,
 ) -> Result<()> {
-    let bytes = host.read_file(path).await.map_err(|e| e.at("path"))?;
+    let bytes = host
+        .read_file_at_most(path, MAX_TEXT_FILE_BYTES)
+        .await
+        .map_err(|e| e.at("path"))?;
     let text = String::from_utf8(bytes.clone()).map_err(|_| {
         Error::new(
             ErrorCode::DotenvSyntax,
@@ -253,7 +257,7 @@ async fn requirements_file<H: Host>(
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     while let Some(file) = walk.next_file()? {
         let bytes = host
-            .read_file(&file)
+            .read_file_at_most(&file, MAX_TEXT_FILE_BYTES)
             .await
             .map_err(|e| match walk.included_at() {
                 Some((including, line, column)) => e.in_file(including).at_position(line, column),
@@ -357,7 +361,10 @@ async fn pyproject_file<H: Host>(
     options: &PipOptions,
     uv_version: Option<&str>,
 ) -> Result<()> {
-    let bytes = host.read_file(path).await.map_err(|e| e.at("path"))?;
+    let bytes = host
+        .read_file_at_most(path, MAX_TEXT_FILE_BYTES)
+        .await
+        .map_err(|e| e.at("path"))?;
     let text = String::from_utf8(bytes.clone()).map_err(|_| {
         Error::new(
             ErrorCode::PyprojectInvalid,

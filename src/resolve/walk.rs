@@ -34,12 +34,10 @@ pub(crate) struct Walk {
     pub skipped_symlinks: Vec<String>,
 }
 
-/// The most entries one walk accepts before it stops with an error (a runaway listing).
-pub(crate) const MAX_WALK_ENTRIES: usize = 200_000;
-
-/// The deepest folder a walk enters (Linux paths hold at most 4,096 bytes, so about 2,048
-/// levels; real projects stay far below): a host that nests folders without end stops here.
-pub(crate) const MAX_WALK_DEPTH: usize = 512;
+// The most entries one walk accepts before it stops with an error (a runaway listing), and the
+// deepest folder it enters (Linux paths hold at most 4,096 bytes, so about 2,048 levels; real
+// projects stay far below): a host that nests folders without end stops there.
+use crate::limits::{MAX_NAME_BYTES, MAX_WALK_DEPTH, MAX_WALK_ENTRIES, MAX_WALK_PATH_BYTES};
 
 /// Joins a host path and a relative one with `/`.
 pub(crate) fn join(root: &str, relative: &str) -> String {
@@ -53,13 +51,20 @@ pub(crate) fn join(root: &str, relative: &str) -> String {
 
 /// Checks one name from `readDir`: a single path segment, no NUL.
 fn check_name(dir: &str, name: &str) -> Result<()> {
-    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+    if name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\0'])
+        || name.len() > MAX_NAME_BYTES
+    {
+        let shown: String = name.chars().take(200).collect();
         return Err(Error::new(
             ErrorCode::InvalidPath,
             format!(
-                "readDir({}) returned the entry name {}, which is not a single file name",
+                "readDir({}) returned the entry name {}{}, which is not a single file name (at most {MAX_NAME_BYTES} bytes, no `/` or NUL, not `.` or `..`)",
                 Quoted(dir),
-                Quoted(name)
+                Quoted(&shown),
+                if shown.len() < name.len() { "…" } else { "" }
             ),
         ));
     }
@@ -77,10 +82,11 @@ pub(crate) async fn walk<H: Host>(
     let mut walk = Walk::default();
     let mut pending = vec![String::new()];
     let mut seen = 0usize;
+    let mut path_bytes = 0usize;
     while let Some(dir) = pending.pop() {
         if dir.split('/').count() > MAX_WALK_DEPTH {
             return Err(Error::new(
-                ErrorCode::InvalidPath,
+                ErrorCode::FolderTooLarge,
                 format!("{} nests folders more than {MAX_WALK_DEPTH} levels deep (at {}); is a listing looping?", Quoted(root), Quoted(&dir.chars().take(200).collect::<String>())),
             ));
         }
@@ -88,15 +94,34 @@ pub(crate) async fn walk<H: Host>(
         seen += entries.len();
         if seen > MAX_WALK_ENTRIES {
             return Err(Error::new(
-                ErrorCode::InvalidPath,
+                ErrorCode::FolderTooLarge,
                 format!("{} holds more than {MAX_WALK_ENTRIES} entries; narrow it down or add ignore patterns", Quoted(root)),
             ));
         }
         sort_by(&mut entries, |a, b| a.name.cmp(&b.name));
-        entries.dedup_by(|a, b| a.name == b.name);
+        // The same name twice would make the walk depend on the listing's order (which of the
+        // two is kept); no file system lists a name twice.
+        if let Some(pair) = entries.windows(2).find(|p| p[0].name == p[1].name) {
+            return Err(Error::new(
+                ErrorCode::HostCallbackFailed,
+                format!(
+                    "host.readDir({}) listed the name {} twice",
+                    Quoted(&join(root, &dir)),
+                    Quoted(&pair[0].name.chars().take(200).collect::<String>())
+                ),
+            ));
+        }
         for entry in entries {
             check_name(&join(root, &dir), &entry.name)?;
             let relative = join(&dir, &entry.name);
+            // The paths a walk holds grow with depth times breadth: bound their bytes too.
+            path_bytes += relative.len();
+            if path_bytes > MAX_WALK_PATH_BYTES {
+                return Err(Error::new(
+                    ErrorCode::FolderTooLarge,
+                    format!("{}: the paths under it add up to more than {} MiB; narrow it down or add ignore patterns", Quoted(root), MAX_WALK_PATH_BYTES >> 20),
+                ));
+            }
             let ignored = ignore.matches(&relative);
             match entry.kind {
                 EntryKind::Symlink if !ignored => walk.skipped_symlinks.push(relative),

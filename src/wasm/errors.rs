@@ -37,7 +37,10 @@ export type ErrorCode =
   | "ABORTED"
   | "CONTEXT_CHANGED"
   | "INVALID_SPEC"
-  | "UNSUPPORTED_SPEC_VERSION";
+  | "UNSUPPORTED_SPEC_VERSION"
+  | "SPEC_TOO_LARGE"
+  | "FILE_TOO_LARGE"
+  | "FOLDER_TOO_LARGE";
 "#;
 
 /// Converts a crate error into the JS error the caller sees thrown.

@@ -8,13 +8,73 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect, Uint8Array};
+use js_sys::{Function, JsString, Promise, Reflect, Uint8Array};
 use sha2::{Digest, Sha256};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, ErrorCode, Quoted, Result};
+use crate::limits::{self, MAX_CONTEXT_BYTES, MAX_NAME_BYTES, MAX_WALK_ENTRIES};
 use crate::resolve::host::default_mode;
+
+// What the host returns is never touched with an operation that can run its code uncaught: a
+// Proxy's traps, a getter or an overridden method that throws would otherwise unwind through
+// the wasm frames (skipping destructors, leaving the async task half-run). So values are read
+// with `Reflect.get` and these imports, which catch; bytes are copied through a fresh
+// `Uint8Array` made over the answer's buffer.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn checked_is_array(value: &JsValue) -> std::result::Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ArrayBuffer, js_name = isView)]
+    fn checked_is_view(value: &JsValue) -> std::result::Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Promise, js_name = resolve)]
+    fn checked_promise_resolve(value: &JsValue) -> std::result::Result<Promise, JsValue>;
+}
+
+/// `new Uint8Array(buffer, offset, length)`, caught (a detached buffer or bad bounds throw).
+fn checked_uint8_view(
+    buffer: &JsValue,
+    offset: f64,
+    length: f64,
+) -> std::result::Result<Uint8Array, JsValue> {
+    let constructor = js_sys::Object::from(Uint8Array::new_with_length(0)).constructor();
+    let args = js_sys::Array::of3(
+        buffer,
+        &JsValue::from_f64(offset),
+        &JsValue::from_f64(length),
+    );
+    Reflect::construct(&constructor, &args).map(JsCast::unchecked_into)
+}
+
+/// The longest text a host answer may hold where a short one is expected (a path, a digest,
+/// an image reference, an error message is cut to [`MESSAGE_CHARS`]).
+const MAX_ANSWER_CHARS: u32 = 65_536;
+
+/// How much of a thrown error's message is kept.
+const MESSAGE_CHARS: u32 = 500;
+
+/// A JS string, refused (`Err(length)`) when longer than `max` UTF-16 units, so a huge one is
+/// never copied into wasm memory; `None` for a non-string. Lone surrogates become U+FFFD.
+fn bounded_string(value: &JsValue, max: u32) -> Option<std::result::Result<String, u32>> {
+    let text = value.dyn_ref::<JsString>()?;
+    let length = text.length();
+    Some(if length > max {
+        Err(length)
+    } else {
+        Ok(String::from(text))
+    })
+}
+
+/// Whether a string as JS holds it is valid UTF-16 (no lone surrogate), checked only when its
+/// conversion shows a replacement character.
+fn is_valid_unicode(value: &JsValue, converted: &str) -> bool {
+    !converted.contains('\u{FFFD}')
+        || value
+            .dyn_ref::<JsString>()
+            .is_some_and(JsString::is_valid_utf16)
+}
 use crate::resolve::{DirEntry, EntryKind, Host, ImageInspection, PythonModule};
 
 /// Bytes hashed per chunk when the host has no `hashFile`.
@@ -44,7 +104,7 @@ pub(crate) struct JsHost {
 fn describe(value: &JsValue) -> String {
     match value.js_typeof().as_string().as_deref() {
         Some("object") if value.is_null() => "null".into(),
-        Some("object") if js_sys::Array::is_array(value) => "an array".into(),
+        Some("object") if checked_is_array(value).unwrap_or(false) => "an array".into(),
         Some(kind) => format!("a value of type {kind}"),
         None => "an unknown value".into(),
     }
@@ -80,12 +140,21 @@ fn whole_number(value: &JsValue, max: f64) -> Option<Option<u64>> {
     (n >= 0.0 && n <= max && n.fract() == 0.0).then_some(Some(n as u64))
 }
 
+/// A thrown value's message (its `message`, or the value itself when it is a string), cut to
+/// [`MESSAGE_CHARS`]; never runs code that could throw again uncaught.
 fn message_of(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| describe(error))
+    let message = if error.is_object() {
+        Reflect::get(error, &JsValue::from_str("message")).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        error.clone()
+    };
+    match message.dyn_ref::<JsString>() {
+        Some(text) if text.length() > MESSAGE_CHARS => {
+            format!("{}…", String::from(text.slice(0, MESSAGE_CHARS)))
+        }
+        Some(text) => String::from(text),
+        None => describe(error),
+    }
 }
 
 impl JsHost {
@@ -167,13 +236,16 @@ impl JsHost {
         let result = function
             .call1(&self.host, &JsValue::from_str(arg))
             .map_err(|e| Self::failed(name, arg, format!("threw: {}", message_of(&e))))?;
-        let value = if result.has_type::<Promise>()
-            || Reflect::get(&result, &JsValue::from_str("then"))
+        // A promise or any thenable (`then` read with Reflect.get: a throwing getter or trap
+        // makes it a plain value, which then fails the type checks).
+        let thenable = result.is_object()
+            && Reflect::get(&result, &JsValue::from_str("then"))
                 .ok()
-                .is_some_and(|t| t.is_function())
-        {
-            self.await_with_timeout(name, arg, Promise::resolve(&result))
-                .await?
+                .is_some_and(|t| t.is_function());
+        let value = if thenable {
+            let promise = checked_promise_resolve(&result)
+                .map_err(|e| Self::failed(name, arg, format!("threw: {}", message_of(&e))))?;
+            self.await_with_timeout(name, arg, promise).await?
         } else {
             result
         };
@@ -233,19 +305,51 @@ impl JsHost {
     /// The entries of a `readDir` answer, checked field by field.
     fn dir_entries(path: &str, value: JsValue) -> Result<Vec<DirEntry>> {
         let wrong = |what: String| Self::failed("readDir", path, what);
-        let array = value.dyn_into::<js_sys::Array>().map_err(|v| {
-            wrong(format!(
+        if !checked_is_array(&value).unwrap_or(false) {
+            return Err(wrong(format!(
                 "returned {}, expected an array of {{ name, kind, size, mode }}",
-                describe(&v)
-            ))
-        })?;
-        let mut entries = Vec::with_capacity(array.length() as usize);
-        for (index, item) in array.iter().enumerate() {
-            let name = field(&item, "name").as_string().ok_or_else(|| {
-                wrong(format!(
-                    "returned an entry [{index}] whose name is not a string"
-                ))
-            })?;
+                describe(&value)
+            )));
+        }
+        let length = Reflect::get(&value, &JsValue::from_str("length"))
+            .ok()
+            .and_then(|l| l.as_f64())
+            .ok_or_else(|| wrong("returned an array whose length cannot be read".into()))?;
+        if length > MAX_WALK_ENTRIES as f64 {
+            return Err(Error::new(
+                ErrorCode::FolderTooLarge,
+                format!(
+                    "host.readDir({}) returned {length} entries, more than the {MAX_WALK_ENTRIES} a walk accepts",
+                    Quoted(path)
+                ),
+            ));
+        }
+        let length = length as u32;
+        let mut entries = Vec::with_capacity(length as usize);
+        for index in 0..length {
+            let item = Reflect::get(&value, &JsValue::from_f64(f64::from(index)))
+                .map_err(|e| wrong(format!("threw reading entry [{index}]: {}", message_of(&e))))?;
+            let name_value = field(&item, "name");
+            let name = match bounded_string(&name_value, MAX_NAME_BYTES as u32) {
+                Some(Ok(name)) if is_valid_unicode(&name_value, &name) => name,
+                Some(Ok(_)) => {
+                    return Err(Error::new(
+                        ErrorCode::InvalidPath,
+                        format!("host.readDir({}) returned the entry [{index}] whose name is not valid Unicode (a lone UTF-16 surrogate); rename the file", Quoted(path)),
+                    ))
+                }
+                Some(Err(units)) => {
+                    return Err(Error::new(
+                        ErrorCode::InvalidPath,
+                        format!("host.readDir({}) returned the entry [{index}] whose name is {units} characters long, more than the {MAX_NAME_BYTES} bytes a file name may have", Quoted(path)),
+                    ))
+                }
+                None => {
+                    return Err(wrong(format!(
+                        "returned an entry [{index}] whose name is not a string"
+                    )))
+                }
+            };
             let kind = match field(&item, "kind").as_string().as_deref() {
                 Some("file") => EntryKind::File,
                 Some("dir") => EntryKind::Dir,
@@ -286,10 +390,10 @@ impl JsHost {
     /// A `resolvePythonModule` answer.
     fn python_module(name: &str, value: &JsValue) -> Result<PythonModule> {
         match (
-            field(value, "path").as_string(),
+            bounded_string(&field(value, "path"), MAX_ANSWER_CHARS),
             field(value, "isPackage").as_bool(),
         ) {
-            (Some(path), Some(is_package)) => Ok(PythonModule { path, is_package }),
+            (Some(Ok(path)), Some(is_package)) => Ok(PythonModule { path, is_package }),
             _ => Err(Self::failed(
                 "resolvePythonModule",
                 name,
@@ -304,15 +408,21 @@ impl JsHost {
     /// An `inspectImage` answer: every field an optional string.
     fn inspection(reference: &str, value: &JsValue) -> Result<ImageInspection> {
         let text = |key: &str| -> Result<Option<String>> {
-            let v = field(value, key);
+            let v = Reflect::get(value, &JsValue::from_str(key)).map_err(|e| {
+                Self::failed(
+                    "inspectImage",
+                    reference,
+                    format!("returned an object whose {key} threw: {}", message_of(&e)),
+                )
+            })?;
             if v.is_null() || v.is_undefined() {
                 Ok(None)
             } else {
-                v.as_string().map(Some).ok_or_else(|| {
+                bounded_string(&v, MAX_ANSWER_CHARS).and_then(std::result::Result::ok).map(Some).ok_or_else(|| {
                     Self::failed(
                         "inspectImage",
                         reference,
-                        format!("returned {key} as {}, expected a string", describe(&v)),
+                        format!("returned {key} as {}, expected a string (of at most {MAX_ANSWER_CHARS} characters)", describe(&v)),
                     )
                 })
             }
@@ -337,14 +447,56 @@ impl JsHost {
         })
     }
 
-    fn bytes_of(name: &str, arg: &str, value: JsValue) -> Result<Uint8Array> {
-        value.dyn_into::<Uint8Array>().map_err(|v| {
+    /// The bytes a callback returned (a `Uint8Array`, or any other view of an `ArrayBuffer`),
+    /// as a fresh `Uint8Array` over the same memory, so no getter or trap of the answer runs
+    /// again. More than `max` bytes is `FILE_TOO_LARGE`, checked before anything is copied.
+    fn bytes_of(name: &str, arg: &str, value: JsValue, max: u64) -> Result<Uint8Array> {
+        let not_bytes = |value: &JsValue| {
             Self::failed(
                 name,
                 arg,
-                format!("returned {}, expected a Uint8Array", describe(&v)),
+                format!("returned {}, expected a Uint8Array", describe(value)),
             )
-        })
+        };
+        if !checked_is_view(&value).unwrap_or(false) {
+            return Err(not_bytes(&value));
+        }
+        let get = |key: &str| Reflect::get(&value, &JsValue::from_str(key)).ok();
+        let (Some(buffer), Some(offset), Some(length)) = (
+            get("buffer"),
+            get("byteOffset").and_then(|v| v.as_f64()),
+            get("byteLength").and_then(|v| v.as_f64()),
+        ) else {
+            return Err(not_bytes(&value));
+        };
+        limits::check_file_size(arg, length as u64, max)?;
+        if length > f64::from(u32::MAX) {
+            return Err(Error::new(
+                ErrorCode::FileTooLarge,
+                format!("host.{name}({}) returned {length} bytes; files over 4 GiB are hashed only by a hashFile callback", Quoted(arg)),
+            ));
+        }
+        checked_uint8_view(&buffer, offset, length).map_err(|_| not_bytes(&value))
+    }
+
+    /// Copies bytes into wasm memory, failing (instead of trapping) when the memory cannot grow.
+    fn copy_in(arg: &str, bytes: &Uint8Array) -> Result<Vec<u8>> {
+        let length = bytes.length() as usize;
+        let mut out = Vec::new();
+        out.try_reserve_exact(length).map_err(|_| {
+            Error::new(
+                ErrorCode::FileTooLarge,
+                format!(
+                    "{} ({}) does not fit in the memory left to the module",
+                    Quoted(arg),
+                    limits::show_bytes(length as u64)
+                ),
+            )
+            .in_file(arg)
+        })?;
+        out.resize(length, 0);
+        bytes.copy_to(&mut out);
+        Ok(out)
     }
 
     /// Waits one turn of the event loop (`setTimeout(0)`), so the page can paint and an
@@ -387,9 +539,15 @@ impl JsHost {
 
 impl Host for JsHost {
     async fn read_file(&self, path: &str) -> Result<Vec<u8>> {
-        let array = Self::bytes_of("readFile", path, self.required("readFile", path).await?)?;
-        self.progress(u64::from(array.length()));
-        Ok(array.to_vec())
+        self.read_file_at_most(path, MAX_CONTEXT_BYTES).await
+    }
+
+    async fn read_file_at_most(&self, path: &str, max: u64) -> Result<Vec<u8>> {
+        let answer = self.required("readFile", path).await?;
+        let array = Self::bytes_of("readFile", path, answer, max)?;
+        let bytes = Self::copy_in(path, &array)?;
+        self.progress(bytes.len() as u64);
+        Ok(bytes)
     }
 
     async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>> {
@@ -398,7 +556,11 @@ impl Host for JsHost {
 
     async fn digest_file(&self, path: &str, size: u64) -> Result<String> {
         if let Some(value) = self.call("hashFile", path).await? {
-            let text = value.as_string().unwrap_or_default();
+            let text = match bounded_string(&value, 100) {
+                Some(Ok(text)) => text,
+                Some(Err(units)) => format!("a string of {units} characters"),
+                None => describe(&value),
+            };
             let hex = text.strip_prefix("sha256:").unwrap_or(&text);
             if hex.len() != 64
                 || !hex
@@ -417,7 +579,8 @@ impl Host for JsHost {
             self.progress(size);
             return Ok(format!("sha256:{hex}"));
         }
-        let array = Self::bytes_of("readFile", path, self.required("readFile", path).await?)?;
+        let answer = self.required("readFile", path).await?;
+        let array = Self::bytes_of("readFile", path, answer, u64::MAX)?;
         let mut hasher = Sha256::new();
         let mut chunk = vec![0u8; CHUNK.min(array.length()) as usize];
         let mut offset = 0;
@@ -434,6 +597,13 @@ impl Host for JsHost {
                 reported = offset;
                 self.yield_to_event_loop().await;
                 self.check_aborted()?;
+                // The host may have detached or shrunk the buffer meanwhile.
+                if array.length() < end {
+                    return Err(Error::new(
+                        ErrorCode::ContextChanged,
+                        format!("the bytes host.readFile({}) returned changed while they were hashed; run again", Quoted(path)),
+                    ));
+                }
             }
         }
         self.files.set(self.files.get() + 1);
@@ -459,7 +629,14 @@ impl Host for JsHost {
 
     async fn lookup_derived(&self, image_hash: &str) -> Result<Option<String>> {
         match self.call("lookupDerived", image_hash).await? {
-            Some(value) if value.is_string() => Ok(value.as_string()),
+            Some(value) if value.is_string() => match bounded_string(&value, MAX_ANSWER_CHARS) {
+                Some(Ok(image)) => Ok(Some(image)),
+                _ => Err(Self::failed(
+                    "lookupDerived",
+                    image_hash,
+                    format!("returned a string longer than {MAX_ANSWER_CHARS} characters, expected an image reference"),
+                )),
+            },
             Some(value) if value.is_null() || value.is_undefined() => Ok(None),
             Some(value) => Err(Self::failed(
                 "lookupDerived",

@@ -42,7 +42,9 @@ fn opt<T: tsify::Tsify + DeserializeOwned + Default>(
 fn from_js<T: DeserializeOwned>(value: &JsValue, name: &str, code: ErrorCode) -> Result<T> {
     let json = js_sys::JSON::stringify(value)
         .ok()
-        .and_then(|text| text.as_string())
+        .map(|text| bounded(&text, name))
+        .transpose()?
+        .flatten()
         .ok_or_else(|| Error::new(code, format!("`{name}` cannot be read as JSON (a BigInt, a cycle or undefined); pass plain data")).at(name))?;
     serde_json::from_str(&json).map_err(|e| match code {
         ErrorCode::InvalidArgument => invalid_argument(name, e),
@@ -60,9 +62,48 @@ fn to_js_value<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
 /// A string argument; anything else (a number, `undefined`) is `INVALID_ARGUMENT` rather than
 /// being coerced to text.
 fn text(value: &JsValue, name: &str) -> Result<String> {
-    value
-        .as_string()
-        .ok_or_else(|| invalid_argument(name, "expected a string"))
+    let text = bounded(value, name)?.ok_or_else(|| invalid_argument(name, "expected a string"))?;
+    if text.contains('\u{FFFD}')
+        && !value
+            .dyn_ref::<js_sys::JsString>()
+            .is_some_and(js_sys::JsString::is_valid_utf16)
+    {
+        return Err(invalid_argument(
+            name,
+            "the string holds a lone UTF-16 surrogate (it is not valid Unicode)",
+        ));
+    }
+    Ok(text)
+}
+
+/// A JS string as Rust text, refused with `SPEC_TOO_LARGE` past the largest spec before it is
+/// copied into wasm memory (`None` for a non-string).
+fn bounded(value: &JsValue, name: &str) -> Result<Option<String>> {
+    let Some(text) = value.dyn_ref::<js_sys::JsString>() else {
+        return Ok(None);
+    };
+    // UTF-16 units: each is at least one byte of UTF-8.
+    if text.length() as usize > crate::limits::MAX_SPEC_BYTES {
+        return Err(Error::new(
+            ErrorCode::SpecTooLarge,
+            format!(
+                "`{name}` is {} characters long, more than the {} bytes a spec may hold",
+                text.length(),
+                crate::limits::MAX_SPEC_BYTES
+            ),
+        )
+        .at(name));
+    }
+    Ok(Some(String::from(text)))
+}
+
+#[wasm_bindgen]
+extern "C" {
+    // `Object.entries` and `Array.isArray` that catch what a Proxy's traps throw.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn checked_entries(value: &JsValue) -> std::result::Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn checked_is_array(value: &JsValue) -> std::result::Result<bool, JsValue>;
 }
 
 /// An optional string argument: `undefined` and `null` are `None`.
@@ -398,20 +439,27 @@ fn spec_arg(spec: Ts<ImageSpec>) -> Result<ImageSpec> {
 
 /// The own enumerable string keys of an `env` object with their values as text.
 fn env_pairs(values: &JsValue) -> Result<Vec<(String, String)>> {
-    if !values.is_object() || js_sys::Array::is_array(values) {
+    if !values.is_object() || checked_is_array(values).unwrap_or(true) {
         return Err(invalid_argument(
             "values",
             "expected an object of name → string, number or boolean",
         ));
     }
     let object: &js_sys::Object = values.unchecked_ref();
-    let entries = js_sys::Object::entries(object);
-    let mut pairs = Vec::with_capacity(entries.length() as usize);
+    let entries = checked_entries(object)
+        .map_err(|_| invalid_argument("values", "reading its entries threw"))?;
+    let mut pairs = Vec::with_capacity(entries.length().min(4096) as usize);
+    let mut total = 0usize;
     for entry in entries.iter() {
         let entry: js_sys::Array = entry.unchecked_into();
-        let key = entry.get(0).as_string().unwrap_or_default();
+        let key = bounded(&entry.get(0), "values")?.unwrap_or_default();
         let value = entry.get(1);
-        let text = if let Some(text) = value.as_string() {
+        total += key.len();
+        let text = if let Some(text) = bounded(&value, &format!("values.{key}"))? {
+            total += text.len();
+            if total > crate::limits::MAX_SPEC_BYTES {
+                return Err(crate::limits::spec_too_large(total).at("values"));
+            }
             text
         } else if let Some(b) = value.as_bool() {
             b.to_string()
