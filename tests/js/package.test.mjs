@@ -116,6 +116,7 @@ describe("entries", () => {
       "apothic_image.js",
       "apothic_image_bg.wasm",
       "browser.js",
+      "cli.js",
       "errors.js",
       "hosts.js",
       "index.d.ts",

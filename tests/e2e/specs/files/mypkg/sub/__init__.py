@@ -1,0 +1,2 @@
+from .. import VALUE
+SUB = VALUE + ".sub"
