@@ -1,0 +1,178 @@
+// @apothic/image preview Worker: turns a posted or linked image spec into its Dockerfile.
+//
+//   POST /render                 { spec, files?, … } → { dockerfile, definitionHash, imageHash, specHash,
+//                                layers, context, mounts, plan, diagnostics } (resolved over the inline files)
+//   GET  /preview/<base64url>    the Dockerfile as text/plain; ?format=html → a highlighted page
+//                                (also /preview/z.<base64url of deflate-raw>, the console's share links)
+//   GET  /                       what the Worker serves, and its limits
+//
+// The package is imported through its "workerd" entry: the .wasm is a module import, compiled
+// by the runtime when the Worker loads and instantiated once at start (never in a request).
+// Every refusal is JSON `{ code, message }` with 400, 404, 405, 413, 414, 415 or 422; a 500 means
+// a bug (see www/worker/README.md for the table).
+
+import { ApothicError, Image, memoryHost } from "@apothic/image";
+import type { ImageHost, ImageSpec } from "@apothic/image";
+import { version } from "@apothic/image/package.json";
+import { checkJsonContentType, decodePreviewSpec, parseJson, parseRenderRequest, readBody } from "./body.js";
+import type { RenderRequest } from "./body.js";
+import { etagOf, ifNoneMatchMatches } from "./etag.js";
+import { contentSecurityPolicy, previewPage } from "./html.js";
+import { HttpError, jsonResponse, responseForError, textResponse } from "./http.js";
+import { LIMITS } from "./limits.js";
+
+/** A preview URL holds the whole spec, so its answer never changes for this package version. */
+const IMMUTABLE = "public, max-age=31536000, immutable";
+
+const ROUTES = {
+  render: ["POST", "OPTIONS"],
+  preview: ["GET", "HEAD", "OPTIONS"],
+  index: ["GET", "HEAD", "OPTIONS"],
+} as const;
+
+/** The memoryHost for a render request, with its facts as the optional callbacks. */
+function hostFor(input: RenderRequest): ImageHost {
+  let host: ImageHost;
+  try {
+    host = memoryHost(input.files, {
+      modes: input.modes,
+      symlinks: input.symlinks,
+      pythonPath: input.pythonPath,
+      ...(Object.keys(input.images).length > 0 && { inspectImage: (ref: string) => input.images[ref] ?? null }),
+      ...(Object.keys(input.derived).length > 0 && { lookupDerived: (hash: string) => input.derived[hash] ?? null }),
+    });
+  } catch (e) {
+    // memoryHost throws a TypeError for keys it cannot place: "../x", a path that is both a
+    // file and a folder, a mode or symlink for a path that is not there.
+    if (e instanceof TypeError) throw new HttpError(400, "INVALID_FILES", e.message);
+    throw e;
+  }
+  if (Object.keys(input.modules).length > 0) {
+    const fallback = host.resolvePythonModule?.bind(host);
+    host.resolvePythonModule = (name: string) => {
+      const found = input.modules[name];
+      if (found !== undefined) return found;
+      if (fallback === undefined) throw new Error(`no module named ${JSON.stringify(name)} in \`modules\``);
+      return fallback(name);
+    };
+  }
+  return host;
+}
+
+/** POST /render. */
+async function render(request: Request): Promise<Response> {
+  checkJsonContentType(request);
+  const input = parseRenderRequest(parseJson(await readBody(request), "the body"));
+  const image = Image.fromSpec(input.spec as ImageSpec);
+  try {
+    const definitionHash = image.definitionHash();
+    const resolution = await image.resolve(hostFor(input));
+    const { dockerfile, imageHash, specHash, layers, context, mounts, plan, diagnostics } = resolution;
+    return jsonResponse({ dockerfile, definitionHash, imageHash, specHash, layers, context, mounts, plan, diagnostics });
+  } finally {
+    image.free();
+  }
+}
+
+/** GET /preview/<base64url spec>[?format=text|html]. */
+async function preview(request: Request, url: URL, segment: string): Promise<Response> {
+  const format = url.searchParams.get("format") ?? "text";
+  if (format !== "text" && format !== "html") {
+    throw new HttpError(400, "INVALID_FORMAT", "format must be text (the default) or html");
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, "INVALID_BASE64URL", "the path after /preview/ is not a valid URL segment");
+  }
+  const spec = await decodePreviewSpec(decoded);
+  const image = Image.fromSpec(spec as ImageSpec);
+  try {
+    const definitionHash = image.definitionHash();
+    let dockerfile: string;
+    try {
+      dockerfile = image.dockerfile();
+    } catch (e) {
+      if (e instanceof ApothicError && e.code === "NEEDS_RESOLVE") {
+        e.message += " (a preview carries no files: POST the spec and its files to /render)";
+      }
+      throw e;
+    }
+    const etag = etagOf(definitionHash);
+    const headers: Record<string, string> = { etag, "cache-control": IMMUTABLE };
+    if (format === "html") headers["content-security-policy"] = await contentSecurityPolicy();
+    const type = format === "html" ? "text/html; charset=utf-8" : "text/plain; charset=utf-8";
+    if (ifNoneMatchMatches(request.headers.get("if-none-match"), etag)) return textResponse(null, type, 304, headers);
+    if (request.method === "HEAD") return textResponse(null, type, 200, headers);
+    if (format === "text") return textResponse(dockerfile, type, 200, headers);
+    const ops = image.toSpec().steps.map((step) => step.op);
+    return textResponse(previewPage({ dockerfile, definitionHash, ops, version }), type, 200, { ...headers, "referrer-policy": "no-referrer" });
+  } finally {
+    image.free();
+  }
+}
+
+/** GET /: what this Worker serves. */
+function index(): Response {
+  return jsonResponse({
+    name: "@apothic/image preview Worker",
+    package: `@apothic/image@${version}`,
+    routes: {
+      "POST /render": "{ spec, files?, modes?, symlinks?, pythonPath?, modules?, images?, derived? } (or a bare spec) → { dockerfile, definitionHash, imageHash, specHash, layers, context, mounts, plan, diagnostics }",
+      "GET /preview/<base64url spec>": "the Dockerfile as text/plain; ?format=html for a highlighted page; ETag is the definition hash",
+    },
+    limits: LIMITS,
+  });
+}
+
+function preflight(methods: readonly string[]): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      allow: methods.join(", "),
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": methods.join(", "),
+      "access-control-allow-headers": "content-type, if-none-match",
+      "access-control-max-age": "86400",
+    },
+  });
+}
+
+function methodNotAllowed(methods: readonly string[], method: string): HttpError {
+  return new HttpError(405, "METHOD_NOT_ALLOWED", `${method.slice(0, 20)} is not served here; use ${methods.filter((m) => m !== "OPTIONS").join(" or ")}`, {
+    allow: methods.join(", "),
+  });
+}
+
+async function route(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const path = url.pathname;
+  const method = request.method;
+  let name: keyof typeof ROUTES;
+  if (path === "/render") name = "render";
+  else if (path.startsWith("/preview/")) name = "preview";
+  else if (path === "/") name = "index";
+  else throw new HttpError(404, "NOT_FOUND", "nothing here: POST /render, or GET /preview/<base64url spec>");
+  const methods = ROUTES[name];
+  if (method === "OPTIONS") return preflight(methods);
+  if (!(methods as readonly string[]).includes(method)) throw methodNotAllowed(methods, method);
+  switch (name) {
+    case "render":
+      return render(request);
+    case "preview":
+      return preview(request, url, path.slice("/preview/".length));
+    case "index":
+      return index();
+  }
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    try {
+      return await route(request);
+    } catch (error) {
+      return responseForError(error);
+    }
+  },
+} satisfies ExportedHandler;

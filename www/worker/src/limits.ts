@@ -1,0 +1,23 @@
+// What one request may ask of the Worker. Every input comes from the network, so each limit is
+// checked before the work it bounds: the body before it is parsed, the nesting and counts before
+// the spec reaches the package, the URL before it is decoded. A request over a limit gets 413
+// (414 for a preview URL) and a JSON `{ code, message }` that names the limit.
+//
+// The numbers keep a request well inside the Workers Free plan's 10 ms of CPU and 128 MB of
+// memory (a 1 MiB body of files hashes in about 1 ms; a 100-step spec renders in well under
+// 1 ms), and far inside what real images use (the golden kitchen-sink spec has 19 steps).
+
+export const LIMITS = {
+  /** Bytes of a `POST /render` body (the JSON text, files included). */
+  maxBodyBytes: 1024 * 1024,
+  /** Characters of the base64url spec in `GET /preview/<spec>` (Cloudflare's URL limit is 16 KB). */
+  maxPreviewChars: 12 * 1024,
+  /** Bytes of a preview spec once inflated (`/preview/z.<deflate-raw>`): a bound on decompression bombs. */
+  maxPreviewSpecBytes: 256 * 1024,
+  /** Steps of a spec. */
+  maxSteps: 100,
+  /** Entries of `files` (and of each of `modes`, `symlinks`, `modules`, `images`, `derived`). */
+  maxFiles: 500,
+  /** Levels of nesting of the JSON body (a spec needs 5; a files object 2). */
+  maxDepth: 32,
+} as const;
