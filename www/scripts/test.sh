@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make test-www`: type-checks and builds the console (tsc, vite build), compiles src/core for
+# Node, then runs www/test/*.test.mjs with node's test runner: the core against the package's
+# golden vectors in Node, and the console in headless Chromium (playwright-core driving
+# /usr/bin/chromium; screenshots to www/screenshots/). Ends with a "www: N passed, N failed" line.
+set -euo pipefail
+www="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$www"
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "www: Chromium is missing (Debian's chromium package; make setup installs it)" >&2
+  exit 1
+fi
+if ! out="$(npm run --silent build 2>&1)"; then
+  echo "$out" >&2
+  echo "www: the console does not build (tsc or vite above)" >&2
+  exit 1
+fi
+npm run --silent build:core
+mkdir -p build
+tap="build/results.tap"
+status=0
+node --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" \
+  test/*.test.mjs || status=$?
+passed="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
+failed="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
+cancelled="$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
+failed=$(( ${failed:-0} + ${cancelled:-0} ))
+echo "www: ${passed:-0} passed, ${failed} failed"
+exit "$status"

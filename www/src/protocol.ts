@@ -1,0 +1,40 @@
+// Messages between the page (main.ts) and the rendering worker (worker.ts).
+
+import type { CodeError } from "./core/chain.ts";
+import type { ErrInfo, Evaluation } from "./core/engine.ts";
+import type { Model } from "./core/model.ts";
+
+export interface FilesPayload {
+  files: [string, Uint8Array][];
+  modes: Record<string, number>;
+  pythonPath: string[];
+}
+
+export type ToWorker =
+  /** Parse the code and evaluate it (source: what the user edited). */
+  | { type: "eval"; seq: number; code: string; source: "form" | "code" | "load" }
+  /** Replace the files panel's files (an eval follows). */
+  | { type: "files"; payload: FilesPayload }
+  /** A spec from a shared URL or an imported JSON file: validate it and turn it into code. */
+  | { type: "spec"; seq: number; text: string }
+  /** The build context tar of the last code (resolved again). */
+  | { type: "context"; seq: number; code: string };
+
+export type FromWorker =
+  | { type: "ready"; uvDefault: string }
+  | { type: "fatal"; message: string }
+  | {
+      type: "result";
+      seq: number;
+      source: "form" | "code" | "load";
+      /** The parsed model (null when the code does not parse). */
+      model: Model | null;
+      /** Problems in the code, parse errors or package errors mapped onto the code. */
+      codeErrors: (CodeError & { severity: "error" | "warning" })[];
+      evaluation: Evaluation | null;
+    }
+  | { type: "progress"; seq: number; files: number; bytes: number }
+  | { type: "spec"; seq: number; ok: true; code: string; model: Model }
+  | { type: "spec"; seq: number; ok: false; error: ErrInfo }
+  | { type: "context"; seq: number; ok: true; bytes: Uint8Array }
+  | { type: "context"; seq: number; ok: false; error: ErrInfo };

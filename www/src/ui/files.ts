@@ -1,0 +1,555 @@
+// The files panel: the in-memory files that resolution reads through `memoryHost` — typed in,
+// dropped (files or whole folders), picked with the File System Access API where the browser has
+// it, or with a folder <input> elsewhere. Nothing leaves the page.
+
+import type { ErrInfo } from "../core/engine.ts";
+import type { FilesPayload } from "../protocol.ts";
+import { clear, formatBytes, h, icon } from "./dom.ts";
+
+export interface FilesHost {
+  changed(): void;
+  toast(message: string, kind?: "info" | "error"): void;
+  useAsBase(path: string): void;
+}
+
+/** Folders that are almost never meant to be part of an image context. */
+const SKIP_DIRS = new Set([".git", "node_modules", "__pycache__", ".venv", ".mypy_cache", ".pytest_cache"]);
+const MAX_TOTAL = 256 * 1024 * 1024;
+const EDITABLE = 1024 * 1024;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
+
+function asText(bytes: Uint8Array): string | null {
+  if (bytes.length > EDITABLE) return null;
+  try {
+    const s = utf8.decode(bytes);
+    return s.includes("\0") ? null : s;
+  } catch {
+    return null;
+  }
+}
+
+export function normalizePath(p: string): string {
+  return p
+    .replace(/\\/g, "/")
+    .split("/")
+    .filter((s) => s !== "" && s !== ".")
+    .join("/");
+}
+
+/** Reads a dropped entry tree (webkitGetAsEntry) into [path, file] pairs. */
+async function readEntry(entry: FileSystemEntry, prefix: string, out: [string, File][], skipped: Set<string>): Promise<void> {
+  const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+  if (entry.isFile) {
+    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+    out.push([path, file]);
+  } else if (entry.isDirectory) {
+    if (SKIP_DIRS.has(entry.name)) {
+      skipped.add(entry.name);
+      return;
+    }
+    const reader = (entry as FileSystemDirectoryEntry).createReader();
+    for (;;) {
+      const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+      if (batch.length === 0) break;
+      for (const child of batch) await readEntry(child, path, out, skipped);
+    }
+  }
+}
+
+interface DirHandle {
+  kind: "directory";
+  name: string;
+  values(): AsyncIterable<DirHandle | FileHandle>;
+}
+interface FileHandle {
+  kind: "file";
+  name: string;
+  getFile(): Promise<File>;
+}
+
+async function readHandle(handle: DirHandle, prefix: string, out: [string, File][], skipped: Set<string>) {
+  for await (const child of handle.values()) {
+    const path = prefix ? `${prefix}/${child.name}` : child.name;
+    if (child.kind === "file") out.push([path, await child.getFile()]);
+    else if (SKIP_DIRS.has(child.name)) skipped.add(child.name);
+    else await readHandle(child, path, out, skipped);
+  }
+}
+
+export class FilesPanel {
+  files = new Map<string, Uint8Array>();
+  modes: Record<string, number> = {};
+  pythonPath: string[] = [];
+  private open: string | null = null;
+  /** Folders shown folded in the tree. */
+  private folded = new Set<string>();
+  private problems = new Map<string, ErrInfo>();
+  private tree: HTMLElement;
+  private editor: HTMLElement;
+  private summaryEl: HTMLElement;
+  private folderInput: HTMLInputElement;
+  private filesInput: HTMLInputElement;
+
+  constructor(
+    readonly root: HTMLElement,
+    private readonly host: FilesHost,
+  ) {
+    this.folderInput = h("input", { type: "file", hidden: true, "data-testid": "folder-input" });
+    this.folderInput.setAttribute("webkitdirectory", "");
+    this.folderInput.multiple = true;
+    this.folderInput.addEventListener("change", () => void this.fromInput(this.folderInput, true));
+    this.filesInput = h("input", { type: "file", hidden: true, multiple: true, "data-testid": "files-input" });
+    this.filesInput.addEventListener("change", () => void this.fromInput(this.filesInput, false));
+    this.tree = h("div", { class: "tree", role: "tree", "aria-label": "Files", "data-testid": "file-tree" });
+    this.editor = h("div", { class: "file-editor", hidden: true, "data-testid": "file-editor" });
+    this.summaryEl = h("span", { class: "muted small" });
+    const pyPath = h("input", { type: "text", class: "mono", placeholder: "src", spellcheck: false, "aria-label": "Python path", "data-testid": "python-path" });
+    pyPath.addEventListener("input", () => {
+      this.pythonPath = pyPath.value
+        .split(/[,:\s]+/)
+        .map(normalizePath)
+        .filter(Boolean);
+      this.host.changed();
+    });
+    this.pyPathInput = pyPath;
+    root.append(
+      h(
+        "div",
+        { class: "panel-toolbar" },
+        h("button", { type: "button", class: "btn small", onclick: () => this.newFile(), "data-testid": "new-file" }, icon("plus", 14), "New file"),
+        h("button", { type: "button", class: "btn small", onclick: () => this.filesInput.click(), title: "Add files" }, icon("file", 14), "Add files"),
+        h("button", { type: "button", class: "btn small", onclick: () => void this.pickFolder(), "data-testid": "open-folder", title: "Open a folder (its contents become the root)" }, icon("folder", 14), "Open folder"),
+        h("span", { class: "spacer" }),
+        h("button", { type: "button", class: "icon-btn", title: "Remove every file", "aria-label": "Remove every file", onclick: () => this.clearAll() }, icon("trash")),
+        this.folderInput,
+        this.filesInput,
+      ),
+      this.tree,
+      this.editor,
+      h("div", { class: "pypath" }, h("label", null, "Python path ", pyPath), h("span", { class: "help" }, "folders searched for *LocalPythonSource modules"), this.summaryEl),
+    );
+    this.render();
+  }
+
+  private pyPathInput: HTMLInputElement;
+
+  setPythonPath(paths: string[]) {
+    this.pythonPath = paths;
+    this.pyPathInput.value = paths.join(", ");
+  }
+
+  payload(): FilesPayload {
+    // postMessage copies the bytes (structured clone); the panel keeps its own.
+    return { files: [...this.files], modes: { ...this.modes }, pythonPath: this.pythonPath.slice() };
+  }
+
+  paths(kind: "file" | "dir" | "any" | "module"): string[] {
+    const files = [...this.files.keys()].sort();
+    const dirs = new Set<string>();
+    for (const f of files) {
+      const parts = f.split("/");
+      for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+    }
+    if (kind === "file") return files;
+    if (kind === "dir") return [".", ...[...dirs].sort()];
+    if (kind === "module") {
+      const mods = new Set<string>();
+      for (const root of ["", ...this.pythonPath]) {
+        for (const f of files) {
+          if (root && !f.startsWith(root + "/")) continue;
+          const rel = root ? f.slice(root.length + 1) : f;
+          if (rel.endsWith("/__init__.py")) mods.add(rel.slice(0, -"/__init__.py".length).replace(/\//g, "."));
+          else if (rel.endsWith(".py") && !rel.includes("/")) mods.add(rel.slice(0, -3));
+        }
+      }
+      return [...mods].sort();
+    }
+    return [...files, ...dirs].sort();
+  }
+
+  /** Adds files (path → bytes); a later one with the same path replaces the earlier. */
+  add(entries: [string, Uint8Array][], modes: Record<string, number> = {}) {
+    const dirs = new Set<string>();
+    const addDirs = (path: string) => {
+      for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) dirs.add(path.slice(0, i));
+    };
+    for (const k of this.files.keys()) addDirs(k);
+    const remove = (path: string) => {
+      this.files.delete(path);
+      delete this.modes[path];
+    };
+    for (const [p, bytes] of entries) {
+      const path = normalizePath(p);
+      if (!path) continue;
+      // A file where a folder was (or the reverse) replaces it.
+      const parts = path.split("/");
+      for (let i = 1; i < parts.length; i++) {
+        const ancestor = parts.slice(0, i).join("/");
+        if (this.files.has(ancestor)) remove(ancestor);
+      }
+      if (dirs.has(path)) {
+        for (const k of [...this.files.keys()]) if (k.startsWith(path + "/")) remove(k);
+        for (const d of [...dirs]) if (d === path || d.startsWith(path + "/")) dirs.delete(d);
+      }
+      this.files.set(path, bytes);
+      addDirs(path);
+      if (modes[p] !== undefined) this.modes[path] = modes[p];
+    }
+    // A big tree starts with its folders folded.
+    if (entries.length > 300) for (const d of dirs) this.folded.add(d);
+    this.render();
+    this.host.changed();
+  }
+
+  replaceAll(entries: [string, Uint8Array][], modes: Record<string, number> = {}) {
+    this.files.clear();
+    this.modes = {};
+    this.open = null;
+    this.add(entries, modes);
+  }
+
+  private clearAll() {
+    if (this.files.size === 0) return;
+    if (!confirm(`Remove all ${this.files.size} files from the panel?`)) return;
+    this.files.clear();
+    this.modes = {};
+    this.open = null;
+    this.render();
+    this.host.changed();
+  }
+
+  private newFile() {
+    const suggestions = ["requirements.txt", "pyproject.toml", ".env", "Dockerfile", ".dockerignore"].filter((n) => !this.files.has(n));
+    const name = prompt("File path (folders with /):", suggestions[0] ?? "file.txt");
+    if (!name) return;
+    const path = normalizePath(name);
+    if (!path || path.split("/").includes("..")) {
+      this.host.toast(`"${name}" is not a path inside the panel`, "error");
+      return;
+    }
+    if (!this.files.has(path)) this.add([[path, new Uint8Array()]]);
+    this.openFile(path);
+  }
+
+  /** Files from a drop on the page; returns how many were added. */
+  async fromDrop(dt: DataTransfer): Promise<number> {
+    const out: [string, File][] = [];
+    const skipped = new Set<string>();
+    const entries = [...dt.items].map((i) => (i.kind === "file" ? i.webkitGetAsEntry?.() : null));
+    if (entries.length && entries.every((e) => e)) {
+      const dirs = entries.filter((e) => e!.isDirectory);
+      for (const e of entries) await readEntry(e!, "", out, skipped);
+      // One folder dropped alone is the project: its contents become the root.
+      if (dirs.length === 1 && entries.length === 1) {
+        const prefix = dirs[0]!.name + "/";
+        for (const pair of out) pair[0] = pair[0].startsWith(prefix) ? pair[0].slice(prefix.length) : pair[0];
+      }
+    } else {
+      for (const f of dt.files) out.push([(f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, f]);
+    }
+    return this.load(out, skipped);
+  }
+
+  private async fromInput(input: HTMLInputElement, folder: boolean) {
+    const out: [string, File][] = [];
+    const skipped = new Set<string>();
+    for (const f of input.files ?? []) {
+      let p = folder ? f.webkitRelativePath || f.name : f.name;
+      if (folder) p = p.split("/").slice(1).join("/") || f.name;
+      const parts = p.split("/");
+      const skip = parts.slice(0, -1).find((s) => SKIP_DIRS.has(s));
+      if (skip) {
+        skipped.add(skip);
+        continue;
+      }
+      out.push([p, f]);
+    }
+    input.value = "";
+    await this.load(out, skipped);
+  }
+
+  private async pickFolder() {
+    const picker = (window as unknown as { showDirectoryPicker?: (o?: object) => Promise<DirHandle> }).showDirectoryPicker;
+    if (!picker) {
+      this.folderInput.click();
+      return;
+    }
+    let handle: DirHandle;
+    try {
+      handle = await picker.call(window, { mode: "read" });
+    } catch (e) {
+      if ((e as Error).name !== "AbortError") this.host.toast(`Could not open the folder: ${(e as Error).message}`, "error");
+      return;
+    }
+    const out: [string, File][] = [];
+    const skipped = new Set<string>();
+    await readHandle(handle, "", out, skipped);
+    await this.load(out, skipped);
+  }
+
+  private async load(pairs: [string, File][], skipped: Set<string>): Promise<number> {
+    let total = 0;
+    const entries: [string, Uint8Array][] = [];
+    for (const [p, f] of pairs) {
+      total += f.size;
+      if (total > MAX_TOTAL) {
+        this.host.toast(`Stopped at ${formatBytes(MAX_TOTAL)}: the panel holds files in memory`, "error");
+        break;
+      }
+      entries.push([p, new Uint8Array(await f.arrayBuffer())]);
+    }
+    if (entries.length) this.add(entries);
+    const note = skipped.size ? ` (skipped ${[...skipped].sort().join(", ")})` : "";
+    this.host.toast(`Added ${entries.length} file${entries.length === 1 ? "" : "s"}, ${formatBytes(total)}${note}`);
+    return entries.length;
+  }
+
+  // --- errors ------------------------------------------------------------------------------------
+
+  showProblems(errors: ErrInfo[]) {
+    this.problems.clear();
+    for (const e of errors) if (e.file) this.problems.set(normalizePath(e.file), e);
+    this.render();
+  }
+
+  // --- rendering ---------------------------------------------------------------------------------
+
+  render() {
+    const paths = [...this.files.keys()].sort();
+    let total = 0;
+    for (const b of this.files.values()) total += b.length;
+    this.summaryEl.textContent = paths.length ? `${paths.length} file${paths.length === 1 ? "" : "s"} · ${formatBytes(total)}` : "";
+    if (paths.length === 0) {
+      clear(
+        this.tree,
+        h(
+          "div",
+          { class: "dropzone", "data-testid": "dropzone" },
+          icon("upload", 22),
+          h("p", null, h("strong", null, "Drop files or a folder"), " here, or anywhere on the page."),
+          h("p", { class: "muted small" }, "requirements.txt, pyproject.toml, .env, a Dockerfile, your source folders: resolution reads them from here. They stay in this tab."),
+        ),
+      );
+      this.renderEditor();
+      return;
+    }
+    const rows: HTMLElement[] = [];
+    const shownDirs = new Set<string>();
+    for (const path of paths) {
+      const parts = path.split("/");
+      let hidden = false;
+      for (let i = 1; i < parts.length && !hidden; i++) {
+        const dir = parts.slice(0, i).join("/");
+        if (!shownDirs.has(dir)) {
+          shownDirs.add(dir);
+          const folded = this.folded.has(dir);
+          rows.push(
+            h(
+              "div",
+              { class: "node dir", role: "treeitem", "aria-expanded": String(!folded), style: { paddingLeft: `${(i - 1) * 14 + 6}px` } },
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "name-btn dir-btn",
+                  title: folded ? "Unfold" : "Fold",
+                  onclick: () => {
+                    if (this.folded.has(dir)) this.folded.delete(dir);
+                    else this.folded.add(dir);
+                    this.render();
+                  },
+                },
+                h("span", { class: folded ? "chev" : "chev open" }, icon("chevron", 12)),
+                icon("folder", 14),
+                h("span", { class: "name" }, parts[i - 1] + "/"),
+                folded ? h("span", { class: "size" }, `${paths.filter((p) => p.startsWith(dir + "/")).length} files`) : null,
+              ),
+            ),
+          );
+        }
+        if (this.folded.has(dir)) hidden = true;
+      }
+      if (hidden) continue;
+      const bytes = this.files.get(path)!;
+      const mode = this.modes[path] ?? 0o644;
+      const problem = this.problems.get(path);
+      const exec = h(
+        "button",
+        {
+          type: "button",
+          class: mode & 0o111 ? "mode on" : "mode",
+          title: `Mode ${mode.toString(8).padStart(4, "0")}: click to make it ${mode & 0o111 ? "not " : ""}executable (part of the image hash)`,
+          "aria-label": `${path} executable`,
+          "aria-pressed": String(Boolean(mode & 0o111)),
+          onclick: () => {
+            const m = this.modes[path] ?? 0o644;
+            this.modes[path] = m & 0o111 ? m & ~0o111 : m | 0o111;
+            if (this.modes[path] === 0o644) delete this.modes[path];
+            this.render();
+            this.host.changed();
+          },
+        },
+        "x",
+      );
+      rows.push(
+        h(
+          "div",
+          {
+            class: `node file${this.open === path ? " open" : ""}${problem ? " has-error" : ""}`,
+            role: "treeitem",
+            "data-path": path,
+            style: { paddingLeft: `${(parts.length - 1) * 14 + 6}px` },
+          },
+          h(
+            "button",
+            { type: "button", class: "name-btn", onclick: () => this.openFile(path), title: problem ? `${problem.code}: ${problem.message}` : `Open ${path}` },
+            icon("file", 14),
+            h("span", { class: "name" }, parts[parts.length - 1]),
+            problem ? h("span", { class: "badge error" }, problem.code) : null,
+          ),
+          h("span", { class: "size" }, formatBytes(bytes.length)),
+          exec,
+          h(
+            "button",
+            {
+              type: "button",
+              class: "icon-btn small",
+              title: `Remove ${path}`,
+              "aria-label": `Remove ${path}`,
+              onclick: () => {
+                this.files.delete(path);
+                delete this.modes[path];
+                if (this.open === path) this.open = null;
+                this.render();
+                this.host.changed();
+              },
+            },
+            icon("x", 14),
+          ),
+        ),
+      );
+    }
+    clear(this.tree, rows);
+    this.renderEditor();
+  }
+
+  openFile(path: string, line?: number) {
+    const p = normalizePath(path);
+    if (!this.files.has(p)) {
+      this.host.toast(`${p} is not in the files panel: add it (New file, or drop it)`, "error");
+      return;
+    }
+    this.open = p;
+    this.render();
+    const ta = this.editor.querySelector("textarea");
+    if (ta) {
+      ta.focus();
+      if (line) {
+        const lines = ta.value.split("\n");
+        const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+        ta.setSelectionRange(start, start + (lines[line - 1]?.length ?? 0));
+        const lh = parseFloat(getComputedStyle(ta).lineHeight) || 18;
+        ta.scrollTop = Math.max(0, (line - 3) * lh);
+      }
+    }
+    this.editor.scrollIntoView({ block: "nearest" });
+  }
+
+  private renderEditor() {
+    const path = this.open;
+    if (!path || !this.files.has(path)) {
+      this.editor.hidden = true;
+      this.editor.replaceChildren();
+      return;
+    }
+    this.editor.hidden = false;
+    const bytes = this.files.get(path)!;
+    const text = asText(bytes);
+    const problem = this.problems.get(path);
+    const isDockerfile = /(^|\/)(Dockerfile|Containerfile)[^/]*$|\.dockerfile$/i.test(path);
+    const head = h(
+      "div",
+      { class: "editor-head" },
+      h("span", { class: "mono path" }, path),
+      h("span", { class: "spacer" }),
+      isDockerfile ? h("button", { type: "button", class: "btn small", onclick: () => this.host.useAsBase(path), "data-testid": "use-as-base" }, "Use as base") : null,
+      h(
+        "button",
+        {
+          type: "button",
+          class: "icon-btn",
+          title: "Close (Esc)",
+          "aria-label": "Close the file",
+          onclick: () => {
+            this.open = null;
+            this.render();
+          },
+        },
+        icon("x"),
+      ),
+    );
+    let body: HTMLElement;
+    if (text === null) {
+      body = h("p", { class: "muted small" }, `Binary or large file (${formatBytes(bytes.length)}): not editable here, but resolution reads it.`);
+    } else {
+      const ta = h("textarea", { class: "mono", spellcheck: false, value: text, "aria-label": `Contents of ${path}`, rows: Math.min(16, Math.max(4, text.split("\n").length + 1)), "data-testid": "file-text" });
+      ta.addEventListener("input", () => {
+        this.files.set(path, encoder.encode(ta.value));
+        this.summarySize(path);
+        this.host.changed();
+      });
+      ta.addEventListener("keydown", (e) => {
+        if (e.key === "Escape") {
+          this.open = null;
+          this.render();
+          (this.tree.querySelector(`[data-path="${CSS.escape(path)}"] .name-btn`) as HTMLElement | null)?.focus();
+        }
+      });
+      body = ta;
+    }
+    clear(this.editor, head, problem ? h("div", { class: "problem error" }, h("span", { class: "code error" }, problem.code), " ", problem.line ? h("span", { class: "where" }, `line ${problem.line}${problem.column ? `, column ${problem.column}` : ""} `) : null, h("span", { class: "msg" }, problem.message)) : null, body);
+  }
+
+  private summarySize(path: string) {
+    const row = this.tree.querySelector(`[data-path="${CSS.escape(path)}"] .size`);
+    if (row) row.textContent = formatBytes(this.files.get(path)!.length);
+  }
+}
+
+/** A small project to try resolution with (the "Example project" button). */
+export function exampleProject(): { files: [string, Uint8Array][]; modes: Record<string, number>; pythonPath: string[] } {
+  const t = (s: string) => encoder.encode(s);
+  return {
+    files: [
+      ["requirements.txt", t("-r requirements/base.txt\nrequests==2.32.3\n")],
+      ["requirements/base.txt", t("numpy>=2\npandas>=2.2\n")],
+      [
+        "pyproject.toml",
+        t(`[project]\nname = "demo"\nversion = "0.1.0"\ndependencies = ["fastapi>=0.115", "uvicorn[standard]"]\n\n[project.optional-dependencies]\ndev = ["pytest>=8"]\n`),
+      ],
+      [".env", t("# runtime settings\nAPP_ENV=production\nexport PORT=8080\nGREETING='hello $USER'\n")],
+      ["src/app/__init__.py", t("")],
+      ["src/app/main.py", t('def handler(event):\n    return {"ok": True}\n')],
+      ["src/app/__pycache__/main.cpython-312.pyc", new Uint8Array([0x55, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0])],
+      ["scripts/entrypoint.sh", t('#!/bin/sh\nexec python -m app.main "$@"\n')],
+      ["data/README.md", t("Mounted at container start, not baked into the image.\n")],
+    ],
+    modes: { "scripts/entrypoint.sh": 0o755 },
+    pythonPath: ["src"],
+  };
+}
+
+export const EXAMPLE_CODE = `import { Image } from "@apothic/image";
+
+export const image = Image.debianSlim({ pythonVersion: "3.12" })
+  .aptInstall(["git", "curl"])
+  .pipInstallFromRequirements("requirements.txt")
+  .uvPipInstallFromPyproject("pyproject.toml", { optionalDependencies: ["dev"] })
+  .envFile(".env")
+  .copyLocalDir("src", "/app/src", { ignore: ["**/__pycache__"] })
+  .copyLocalFile("scripts/entrypoint.sh", "/usr/local/bin/")
+  .workdir("/app")
+  .addLocalDir("data", "/data");
+`;
