@@ -521,6 +521,8 @@ fn ignore_patterns(patterns: Vec<String>) -> Result<Vec<String>> {
     each(&patterns, "ignore", |p| {
         no_line_breaks(p, ErrorCode::InvalidPath, "ignore pattern")
     })?;
+    // Compiled here too, so a bad pattern fails at the call that names it, not at resolve.
+    crate::ignore::Patterns::new(&patterns)?;
     Ok(patterns)
 }
 

@@ -13,7 +13,7 @@
 //! | entries in one walked folder, all levels | 200,000 | `FOLDER_TOO_LARGE` |
 //! | folder depth | 512 levels | `FOLDER_TOO_LARGE` |
 //! | the relative paths of one walk, added up | 32 MiB | `FOLDER_TOO_LARGE` |
-//! | a name in a folder listing | 4,096 bytes | `HOST_CALLBACK_FAILED` |
+//! | a name in a folder listing | 4,096 bytes | `INVALID_PATH` |
 //! | the build context of `buildContext` (every context file together) | 512 MiB | `FOLDER_TOO_LARGE` |
 //!
 //! Hashing has no size limit: files are hashed by the host's `hashFile` or in 1 MiB chunks, so

@@ -1051,13 +1051,25 @@ fn copy_local_dir_of_an_empty_folder_copies_an_empty_step_folder() {
 
 #[test]
 fn copy_local_dir_bad_ignore_pattern_is_an_error() {
-    let host = MemoryHost::with(&[("src/a.py", "")]);
-    let e = fail(
-        &slim()
-            .copy_local_dir("src", Some("/app"), &["[unclosed"])
-            .unwrap(),
-        &host,
-    );
+    // At the call that names it, not only when resolving.
+    let e = slim()
+        .copy_local_dir("src", Some("/app"), &["ok/*.pyc", "[unclosed"])
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidIgnorePattern, "{e}");
+    assert_eq!(e.argument.as_deref(), Some("ignore[1]"), "{e}");
+    let e = slim()
+        .add_local_dir("src", Some("/app"), &["!"])
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidIgnorePattern, "{e}");
+    assert_eq!(e.argument.as_deref(), Some("ignore[0]"), "{e}");
+
+    // fromSpec names the step.
+    let spec = serde_json::json!({
+        "version": 1,
+        "base": { "op": "debianSlim", "pythonVersion": "3.12" },
+        "steps": [{ "op": "copyLocalDir", "local": "src", "remote": "/app", "ignore": ["[unclosed"] }]
+    });
+    let e = Image::from_spec_json(&spec.to_string()).unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidIgnorePattern, "{e}");
     assert_eq!(e.argument.as_deref(), Some("steps[0].ignore[0]"), "{e}");
 }
@@ -1418,6 +1430,48 @@ fn from_dockerfile_keeps_instructions_and_finds_copy_sources() {
         ]
     );
     assert_eq!(r.plan.mode, PlanMode::Derived);
+}
+
+#[test]
+fn from_dockerfile_copy_source_matching_nothing_is_a_diagnostic() {
+    let host = MemoryHost::with(&[
+        (
+            "Dockerfile",
+            "FROM python:3.12-slim\nCOPY app.py missing.txt /app/\nCOPY *.cfg /etc/\nCOPY secret.key /k\nCOPY --from=build /nothing /x\n",
+        ),
+        (".dockerignore", "secret.key\n"),
+        ("app.py", "x\n"),
+        ("secret.key", "k\n"),
+    ]);
+    let r = ok(
+        &Image::from_dockerfile("Dockerfile", &DockerfileOptions::default()).unwrap(),
+        &host,
+    );
+    assert_eq!(context_paths(&r), ["app.py"]);
+    let missing: Vec<&str> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "COPY_SOURCE_MISSING")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(missing.len(), 3, "{missing:?}");
+    for (message, source) in missing.iter().zip(["missing.txt", "*.cfg", "secret.key"]) {
+        assert!(message.contains(source), "{message}");
+        assert!(message.contains("build will fail"), "{message}");
+    }
+
+    // Every source found: no diagnostic.
+    let r = ok(
+        &Image::from_dockerfile("svc/Dockerfile", &DockerfileOptions::default()).unwrap(),
+        &dockerfile_host(),
+    );
+    assert!(
+        r.diagnostics
+            .iter()
+            .all(|d| d.code != "COPY_SOURCE_MISSING"),
+        "{:?}",
+        r.diagnostics
+    );
 }
 
 #[test]

@@ -106,6 +106,16 @@ pub(crate) async fn resolve_base<H: Host>(base: &Base, host: &H) -> Result<Resol
         wanted.as_ref().is_none_or(|w| w.matches(relative))
     })
     .await?;
+    if !everything {
+        for source in &sources {
+            let one = Patterns::new(std::slice::from_ref(source))?;
+            let matched = found.files.iter().any(|f| one.matches(&f.relative))
+                || found.dirs.iter().any(|d| one.matches(d));
+            if !matched {
+                resolved.diagnostics.push(source_missing(source));
+            }
+        }
+    }
     for file in found.files {
         if reserved_path(&file.relative) {
             return Err(Error::new(
@@ -261,6 +271,19 @@ async fn dockerignore<H: Host>(
 fn reserved_path(path: &str) -> bool {
     path.strip_prefix(RESERVED)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The diagnostic for a `COPY`/`ADD` source that nothing in the build context matches: the
+/// engine will stop at that instruction ("not found" or "no source files were specified").
+fn source_missing(source: &str) -> Diagnostic {
+    Diagnostic {
+        code: "COPY_SOURCE_MISSING".into(),
+        message: format!(
+            "the COPY/ADD source {} matches nothing in the build context (or only files that .dockerignore excludes), so the build will fail at that instruction",
+            Quoted(source)
+        ),
+        step: None,
+    }
 }
 
 /// The diagnostic for a symlink that was not followed.

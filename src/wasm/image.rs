@@ -38,17 +38,31 @@ fn opt<T: tsify::Tsify + DeserializeOwned + Default>(
     value.map_or_else(|| Ok(T::default()), |v| arg(v, name))
 }
 
-/// Reads a JavaScript value as `T` through its JSON text; failures get `code`.
+/// Reads a JavaScript value as `T` through its JSON text; failures get `code` and name the
+/// offending key (`options.indexUrl`, `packages[2]`) when there is one.
 fn from_js<T: DeserializeOwned>(value: &JsValue, name: &str, code: ErrorCode) -> Result<T> {
     let json = js_sys::JSON::stringify(value)
         .ok()
         .map(|text| bounded(&text, name))
         .transpose()?
         .flatten()
-        .ok_or_else(|| Error::new(code, format!("`{name}` cannot be read as JSON (a BigInt, a cycle or undefined); pass plain data")).at(name))?;
-    serde_json::from_str(&json).map_err(|e| match code {
-        ErrorCode::InvalidArgument => invalid_argument(name, e),
-        _ => Error::new(code, format!("`{name}` is not valid: {e}")).at(name),
+        .ok_or_else(|| Error::new(code, format!("`{name}` cannot be read as JSON (a BigInt, a cycle, nesting too deep, or undefined); pass plain data")).at(name))?;
+    let mut decoder = serde_json::Deserializer::from_str(&json);
+    serde_path_to_error::deserialize(&mut decoder).map_err(|e| {
+        let at = match e.path().to_string() {
+            path if path == "." => name.to_string(),
+            path if path.starts_with('[') => format!("{name}{path}"),
+            path => format!("{name}.{path}"),
+        };
+        // serde_json ends its message with a position in our own JSON text: not the caller's.
+        let detail = e.into_inner().to_string();
+        let detail = detail
+            .rfind(" at line ")
+            .map_or(detail.as_str(), |end| &detail[..end]);
+        match code {
+            ErrorCode::InvalidArgument => invalid_argument(&at, detail),
+            _ => Error::new(code, format!("`{at}` is not valid: {detail}")).at(name),
+        }
     })
 }
 

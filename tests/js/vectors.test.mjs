@@ -110,3 +110,29 @@ describe("error vectors", () => {
     });
   }
 });
+
+test("a value of the wrong JavaScript type names its path in what was passed", () => {
+  const slim = Image.debianSlim();
+  const cases = [
+    [() => Image.fromRegistry("python", { prebuilt: "yes" }), "options.prebuilt", /expected a boolean/],
+    [() => Image.debianSlim({ pythonVersion: 3.12 }), "options.pythonVersion", /expected a string/],
+    [() => slim.pipInstall("x", { indexUrl: 5 }), "options.indexUrl", /expected a string/],
+    [() => slim.pipInstall("x", { bogus: 1 }), "options.bogus", /unknown field `bogus`/],
+    [() => slim.uvPipInstall("x", { uvVersion: 13 }), "options.uvVersion", /expected a string/],
+    [() => Image.fromDockerfile("Dockerfile", { base: ["python"] }), "options.base", /expected a string/],
+  ];
+  for (const [call, argument, message] of cases) {
+    let thrown;
+    try {
+      call();
+    } catch (e) {
+      thrown = e;
+    }
+    assert.ok(thrown instanceof ApothicError, String(thrown));
+    assert.equal(thrown.code, "INVALID_ARGUMENT");
+    assert.equal(thrown.argument, argument, thrown.message);
+    assert.match(thrown.message, message);
+    // The position in the package's own JSON text means nothing to the caller.
+    assert.doesNotMatch(thrown.message, /line 1 column/);
+  }
+});

@@ -34,7 +34,10 @@ export function specErrorVectors() {
     .map((v) => ({ name: v.name, spec: v.calls[0][1], code: v.code, argument: v.argument }));
 }
 
+/** The files under `dir`, by path relative to `root`; none when `dir` does not exist (git keeps
+ * no empty folders, so a vector without host files has no host/ in a clone). */
 function filesUnder(dir, root = dir, out = {}) {
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) filesUnder(path, root, out);
