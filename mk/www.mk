@@ -8,7 +8,7 @@ DEMO_MORE += demo-www
 # The package tarball (make pkg: a no-op when current), then www/node_modules (npm ci, skipped
 # when made from the same lockfile and tarball).
 www-install: pkg
-	www/scripts/install.sh
+	scripts/npm-ci-local-package.sh www
 
 ## www-build: type-check and build the console into www/dist
 www-build: www-install

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Worker's npm dependencies from package-lock.json with `npm ci`, the way a user of
-# the package would: "@apothic/image" is the tarball that `make pkg` packed
-# (dist/apothic-image-<version>.tgz, a file: dependency), esbuild, TypeScript and
-# @cloudflare/workers-types are pinned. Idempotent: skipped when node_modules was made from the
-# same package.json, lockfile and tarball.
+# Usage: scripts/npm-ci-local-package.sh DIR
+# Installs the npm dependencies of DIR (www/, www/worker/) from its package-lock.json with
+# `npm ci`, the way a user of the package would: "@apothic/image" is the tarball that `make pkg`
+# packed (dist/apothic-image-<version>.tgz, a file: dependency); everything else is pinned by
+# the lockfile. Idempotent: skipped when node_modules was made from the same package.json,
+# lockfile and tarball and still holds the tarball's files.
 #
 # The lockfile keeps no integrity hash for the local tarball: the tarball changes whenever the
 # package is rebuilt, and with a hash npm ci either fails or, worse, installs an older copy from
 # its cache. This script removes such a hash if `npm install` wrote one back, and checks after
 # every install that node_modules/@apothic/image holds exactly the tarball's files.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+[ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
+cd "$1"
+where="$(basename "$PWD")"
 
-log() { echo "worker-install: $*" >&2; }
+log() { echo "$where-install: $*" >&2; }
 
 spec="$(node -p 'require("./package.json").dependencies["@apothic/image"]')"
 tarball="${spec#file:}"
@@ -31,7 +34,7 @@ for (const entry of Object.values(lock.packages ?? {})) {
 const out = JSON.stringify(lock, null, 2) + "\n";
 if (out !== text) {
   writeFileSync("package-lock.json", out);
-  console.error("worker-install: removed the integrity hash of the local tarball from package-lock.json");
+  console.error("install: removed the integrity hash of the local tarball from package-lock.json");
 }
 JS
 
@@ -51,7 +54,7 @@ want="$(cat package.json package-lock.json "$tarball" | sha256sum | cut -d' ' -f
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && verify; then
   exit 0
 fi
-log "npm ci in www/worker"
+log "npm ci"
 npm ci --no-audit --no-fund --loglevel=error >&2
 if ! verify; then
   log "node_modules/@apothic/image is not the contents of $tarball"
