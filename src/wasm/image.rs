@@ -38,8 +38,8 @@ fn opt<T: tsify::Tsify + DeserializeOwned + Default>(
     value.map_or_else(|| Ok(T::default()), |v| arg(v, name))
 }
 
-/// Reads a JavaScript value as `T` through its JSON text; failures get `code` and name the
-/// offending key (`options.indexUrl`, `packages[2]`) when there is one.
+/// Reads a JavaScript value as `T` through its JSON text; failures get `code`, and name the
+/// key of an object at fault (`options.indexUrl`) when there is one.
 fn from_js<T: DeserializeOwned>(value: &JsValue, name: &str, code: ErrorCode) -> Result<T> {
     let json = js_sys::JSON::stringify(value)
         .ok()
@@ -47,23 +47,50 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, name: &str, code: ErrorCode) ->
         .transpose()?
         .flatten()
         .ok_or_else(|| Error::new(code, format!("`{name}` cannot be read as JSON (a BigInt, a cycle, nesting too deep, or undefined); pass plain data")).at(name))?;
-    let mut decoder = serde_json::Deserializer::from_str(&json);
-    serde_path_to_error::deserialize(&mut decoder).map_err(|e| {
-        let at = match e.path().to_string() {
-            path if path == "." => name.to_string(),
-            path if path.starts_with('[') => format!("{name}{path}"),
-            path => format!("{name}.{path}"),
-        };
+    serde_json::from_str(&json).map_err(|e| {
+        // `JSON.stringify` writes one line, so the column is a byte offset into `json`.
+        let key = (e.line() == 1).then(|| key_at(&json, e.column())).flatten();
         // serde_json ends its message with a position in our own JSON text: not the caller's.
-        let detail = e.into_inner().to_string();
+        let detail = e.to_string();
         let detail = detail
             .rfind(" at line ")
             .map_or(detail.as_str(), |end| &detail[..end]);
-        match code {
-            ErrorCode::InvalidArgument => invalid_argument(&at, detail),
-            _ => Error::new(code, format!("`{at}` is not valid: {detail}")).at(name),
+        match (code, key) {
+            (ErrorCode::InvalidArgument, Some(key)) => {
+                invalid_argument(&format!("{name}.{key}"), detail)
+            }
+            (ErrorCode::InvalidArgument, None) => invalid_argument(name, detail),
+            _ => Error::new(code, format!("`{name}` is not valid: {detail}")).at(name),
         }
     })
+}
+
+/// The key of the top-level object whose entry holds byte `end` of `json` (compact JSON, as
+/// `JSON.stringify` writes it); `None` outside such an entry. A small scan instead of path
+/// tracking through every deserializer, which costs kilobytes of wasm.
+fn key_at(json: &str, end: usize) -> Option<String> {
+    let bytes = json.as_bytes();
+    let (mut depth, mut i, mut key, mut string_start) = (0usize, 0usize, None, None);
+    while i < bytes.len().min(end) {
+        match bytes[i] {
+            b'\\' if string_start.is_some() => i += 1,
+            b'"' => match string_start.take() {
+                None => string_start = Some(i),
+                Some(start) if depth == 1 && bytes.get(i + 1) == Some(&b':') => {
+                    // As written in JSON (escapes kept): the keys that matter are names.
+                    key = Some(start + 1..i);
+                }
+                Some(_) => {}
+            },
+            _ if string_start.is_some() => {}
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    key.filter(|_| json.starts_with('{'))
+        .map(|range| json[range].to_string())
 }
 
 /// A Rust value as a plain JavaScript value (through JSON, the inverse of [`from_js`]).
