@@ -1,8 +1,8 @@
 """Assertions for the e2e specs' check.py scripts, which run inside the built image.
 
 run-specs.mjs mounts the spec's folder (after templating) at /e2e/spec and this file at
-/e2e/lib/checklib.py, runs `python3 /e2e/spec/check.py` in a container of the image, and reads
-its standard output: one line per assertion, `ok <what>` or `not ok <what>: <why>`.
+/e2e/lib/checklib.py, runs /e2e/spec/check.py with python3 (both folders on sys.path, no
+environment variable changed) in a container of the image, and reads its standard output: one line per assertion, `ok <what>` or `not ok <what>: <why>`.
 Works on Python 3.9 and newer (the bases have 3.11 and 3.13).
 """
 

@@ -145,13 +145,15 @@ function runSpec(name) {
   for (const mount of plan.mounts) {
     for (const file of mount.files) mounts.push("-v", `${path.resolve(dir, file.source)}:${file.remote}:ro`);
   }
-  const command = config.command ?? ["python3", "/e2e/spec/check.py"];
+  // check.py runs with /e2e/lib (checklib) on sys.path and no bytecode written, set up here
+  // rather than through PYTHONPATH or PYTHONDONTWRITEBYTECODE, so that every environment
+  // variable a spec sets reaches the checks as the image has it.
+  const runCheck = "import runpy, sys; sys.path[:0] = ['/e2e/spec', '/e2e/lib']; runpy.run_path('/e2e/spec/check.py', run_name='__main__')";
+  const command = config.command ?? ["python3", "-B", "-c", runCheck];
   const run = sh([
     "docker", "run", "--rm", "--network", "none",
     "-v", `${dir}:/e2e/spec:ro`,
     "-v", `${path.join(here, "checklib.py")}:/e2e/lib/checklib.py:ro`,
-    "-e", "PYTHONPATH=/e2e/lib",
-    "-e", "PYTHONDONTWRITEBYTECODE=1",
     ...mounts,
     "--entrypoint", command[0],
     image, ...command.slice(1),
