@@ -1,4 +1,4 @@
-// Messages between the page (main.ts) and the rendering worker (worker.ts).
+// Messages between the page (app/channel.ts) and the rendering worker (worker.ts).
 
 import type { CodeError } from "./core/chain.ts";
 import type { ErrInfo, Evaluation } from "./core/engine.ts";

@@ -1,0 +1,32 @@
+// The page's state, shared by the flow, the views and the actions: the model the forms show, the
+// evaluation on screen, and the counters that say whether the screen is up to date.
+
+import type { Evaluation } from "../core/engine.ts";
+import { defaultModel, type Model } from "../core/model.ts";
+
+export interface State {
+  /** The calls as the forms show them (replaced from the code only when the code changed). */
+  model: Model;
+  /** The last evaluation sent to the worker: the only one whose result is shown. */
+  seq: number;
+  /** The evaluation on screen. */
+  last: Evaluation | null;
+  /** Whether the code parsed the last time. */
+  lastCodeOk: boolean;
+  /** When the awaited evaluation was sent (0 when none is pending). */
+  pendingSince: number;
+  /** An edit waits in a debounce (the result on screen is older than the text). */
+  dirty: boolean;
+  /** The worker's default uv version. */
+  uvDefault: string;
+}
+
+export const state: State = {
+  model: defaultModel(),
+  seq: 0,
+  last: null,
+  lastCodeOk: true,
+  pendingSince: 0,
+  dirty: false,
+  uvDefault: "",
+};
