@@ -1,6 +1,6 @@
 // The console in headless Chromium, used as a person would (clicking, typing, dropping files,
 // downloading), with every number checked against the package's own result computed here in
-// Node. Screenshots of the run go to www/screenshots/ (the README shows them).
+// Node. Screenshots of the run go to www/build/screenshots/ (see shot() in browser.mjs).
 
 import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
