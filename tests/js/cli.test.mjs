@@ -359,7 +359,8 @@ describe("apothic-image: errors", () => {
 });
 
 describe("apothic-image: terminals", () => {
-  const hasScript = spawnSync("script", ["--version"]).status === 0;
+  // script(1) (util-linux, essential on Debian) gives the CLI a real terminal.
+  const requireScript = () => assert.equal(spawnSync("script", ["--version"]).status, 0, "script(1) is missing: install util-linux");
   /** Runs the CLI on a pseudo-terminal (script(1)); returns what the terminal showed. */
   function onTerminal(args, env = {}) {
     const command = [bin, ...args].map((a) => `'${a.replaceAll("'", `'"'"'`)}'`).join(" ");
@@ -378,7 +379,8 @@ describe("apothic-image: terminals", () => {
     assert.doesNotMatch(last, / 0 B hashed/);
   });
 
-  test("on a terminal the bar is drawn without asking; --no-progress and -q turn it off", { skip: !hasScript && "script(1) is not installed" }, () => {
+  test("on a terminal the bar is drawn without asking; --no-progress and -q turn it off", () => {
+    requireScript();
     const env = { APOTHIC_PROGRESS_DELAY_MS: "0" };
     const shown = onTerminal(["render", "--python-path", "src", "spec.json"], env);
     assert.equal(shown.status, 0, shown.screen);
@@ -391,7 +393,8 @@ describe("apothic-image: terminals", () => {
     }
   });
 
-  test("context refuses to write a tar to a terminal", { skip: !hasScript && "script(1) is not installed" }, () => {
+  test("context refuses to write a tar to a terminal", () => {
+    requireScript();
     const r = onTerminal(["context", "spec.json"]);
     assert.notEqual(r.status, 0);
     assert.match(r.screen, /apothic-image: error TTY_OUTPUT: refusing to write a tar archive to a terminal/);

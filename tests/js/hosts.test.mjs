@@ -323,11 +323,11 @@ describe("nodeHost", () => {
     await rejects(host.readFile("README.md/x"), "ENOTDIR", '"README.md/x"');
   });
 
-  test("a FIFO is left out of listings and refused by readFile instead of hanging", { skip: spawnSync("mkfifo", ["--version"]).error ? "no mkfifo" : false }, async () => {
+  test("a FIFO is left out of listings and refused by readFile instead of hanging", async () => {
     const fifoRoot = join(base, "fifo");
     mkdirSync(fifoRoot);
     writeFileSync(join(fifoRoot, "a.txt"), "a");
-    assert.equal(spawnSync("mkfifo", [join(fifoRoot, "pipe")]).status, 0);
+    assert.equal(spawnSync("mkfifo", [join(fifoRoot, "pipe")]).status, 0, "mkfifo (coreutils) failed");
     const fifoHost = nodeHost({ root: fifoRoot });
     assert.deepEqual((await fifoHost.readDir(".")).map((e) => e.name), ["a.txt"]);
     await rejects(fifoHost.readFile("pipe"), "EINVAL", '"pipe"', "not a regular file");
