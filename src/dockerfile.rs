@@ -321,6 +321,17 @@ pub fn parse(text: &str) -> Result<Dockerfile> {
 /// On success the parsed fragment is returned; each instruction's `logical_line`, written on a
 /// line of its own in a Dockerfile with the default escape `\`, means the same instruction.
 pub fn check_fragment(contents: &str) -> Result<Dockerfile> {
+    // A NUL has no place in a Dockerfile, not even in a comment (tools that read it as a C
+    // string stop there; found by fuzzing the renderer against BuildKit's parser).
+    if let Some(offset) = contents.find('\0') {
+        let before = &contents[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        return Err(syntax(
+            "the fragment holds a NUL character; remove it",
+            Position { line, column },
+        ));
+    }
     let parsed = parse_document(contents)?;
     if let (Some((name, value)), Some(position)) = (
         parsed.dockerfile.directives.first(),

@@ -64,6 +64,19 @@ fn fragment_shell_must_be_a_non_empty_json_array() {
         .is_ok());
 }
 
+/// fuzz `render` (the corpus through BuildKit's own parser): a NUL inside a comment of a
+/// fragment was accepted; a parser that reads the text as a C string stops there.
+#[test]
+fn fragment_may_not_hold_a_nul_even_in_a_comment() {
+    let e = slim()
+        .with_dockerfile("RUN a\n# x\0y\nEXPOSE 80\n")
+        .expect_err("NUL");
+    assert_eq!(e.code, ErrorCode::DockerfileSyntax, "{e}");
+    let at = e.position.expect("a position");
+    assert_eq!((at.line, at.column), (2, 4), "{e}");
+    assert!(e.message.contains("NUL"), "{e}");
+}
+
 /// fuzz `dotenv`: `export #A=1` set a variable `#A`, while `#A=1` alone is a comment.
 #[test]
 fn dotenv_key_after_export_may_not_start_with_a_hash() {

@@ -307,6 +307,62 @@ def sh_tokens(line: str) -> list[Token]:
     return tokens
 
 
+def posix_words(text: str) -> list[str]:
+    """The words a POSIX shell reads in `text`, nothing expanded and no operators (extraOptions
+    is split this way): like `shlex.split`, except that inside double quotes a backslash also
+    escapes `$` and a backquote, and backslash-newline disappears (shlex keeps both backslashes;
+    a fuzzed `"\\$HOME"` showed the difference)."""
+    words: list[str] = []
+    word: list[str] | None = None
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in " \t\r\n":
+            if word is not None:
+                words.append("".join(word))
+                word = None
+            i += 1
+            continue
+        if word is None:
+            word = []
+        if ch == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                raise ValueError("unterminated single quote")
+            word.append(text[i + 1 : end])
+            i = end + 1
+        elif ch == '"':
+            i += 1
+            while True:
+                if i >= n:
+                    raise ValueError("unterminated double quote")
+                c = text[i]
+                if c == '"':
+                    i += 1
+                    break
+                if c == "\\" and i + 1 < n and text[i + 1] in '$`"\\\n':
+                    if text[i + 1] != "\n":
+                        word.append(text[i + 1])
+                    i += 2
+                    continue
+                word.append(c)
+                i += 1
+        elif ch == "\\":
+            if i + 1 >= n:
+                raise ValueError("a backslash at the very end")
+            if text[i + 1] != "\n":
+                word.append(text[i + 1])
+            elif not word:
+                word = None  # a line continuation between words
+            i += 2
+        else:
+            word.append(ch)
+            i += 1
+    if word is not None:
+        words.append("".join(word))
+    return words
+
+
 def W(text: str, specials: str = "") -> Token:
     return Token("word", text, specials)
 
@@ -468,7 +524,7 @@ def installer_words(options: Any, ctx: str, pre_flag: str) -> list[str]:
         if not isinstance(extra, str):
             raise SpecProblem(f"{ctx}.options.extraOptions: expected a string, got {extra!r}")
         try:
-            words += shlex.split(extra)
+            words += posix_words(extra)
         except ValueError as e:
             raise SpecProblem(f"{ctx}.options.extraOptions {extra!r} cannot be split into words: {e}") from None
     return words
@@ -1036,6 +1092,7 @@ NEEDS_RESOLVE_STEP = {"op": "envFile", "path": ".env"}
 def self_test_cases() -> list[tuple[str, dict, str, str | None]]:
     """(name, spec, dockerfile, None if it must pass else a substring its failure must contain)."""
     pip_spec = _spec(SLIM_312, PIP_STEP)
+    sh_extra_spec = _spec(SLIM_312, {"op": "pipInstall", "packages": ["x"], "options": {"extraOptions": '--config-settings "a=\\$HOME"'}})
     env_spec = _spec(SLIM_312, ENV_STEP)
     run_spec = _spec(UBUNTU, *RUN_STEPS)
     uv_spec = _spec(PY_REG, *UV_STEPS)
@@ -1085,6 +1142,11 @@ def self_test_cases() -> list[tuple[str, dict, str, str | None]]:
         ("bad/pip-empty", _spec(SLIM_312, {"op": "pipInstall", "packages": [], "options": {}}),
          "FROM python:3.12-slim-trixie\nRUN python -m pip install --no-cache-dir\n", "packages is empty"),
         ("bad/extra-instruction", pip_spec, PIP_OK + "RUN echo extra\n", "extra instruction"),
+        # extraOptions split as sh does: in double quotes `\$` is `$` (shlex would keep the backslash).
+        ("ok/extra-options-escaped-dollar", sh_extra_spec,
+         "FROM python:3.12-slim-trixie\nRUN python -m pip install --no-cache-dir --config-settings 'a=$HOME' x\n", None),
+        ("bad/extra-options-read-like-shlex", sh_extra_spec,
+         "FROM python:3.12-slim-trixie\nRUN python -m pip install --no-cache-dir --config-settings 'a=\\$HOME' x\n", "differ at index 6"),
         ("bad/missing-instruction", uv_spec, UV_OK.rsplit("RUN apt-get", 1)[0], "no more instructions"),
         ("bad/trailing-backslash-swallows-next-line", trailing_spec,
          "FROM ubuntu:24.04\nRUN echo a \\\nRUN echo b\n", "continuation"),
