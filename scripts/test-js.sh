@@ -38,20 +38,5 @@ export APOTHIC_REPO="$root"
 export APOTHIC_NPM_TOOLS="$root/scripts/tools/node_modules"
 export APOTHIC_WORKERD="$tools_bin/workerd"
 
-tap="$scratch/results.tap"
-status=0
-(cd "$scratch" && node --test \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" \
-  "${files[@]}") || status=$?
-
-passed="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-failed="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-skipped="$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-cancelled="$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-failed=$(( ${failed:-0} + ${cancelled:-0} ))
-echo "js: ${passed:-0} passed, ${failed} failed, ${skipped:-0} skipped"
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  echo "js: node --test exited with status $status" >&2
-fi
-exit "$status"
+cd "$scratch"
+exec "$root/scripts/node-test.sh" js "$scratch/results.tap" "${files[@]}"

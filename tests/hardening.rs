@@ -4,10 +4,14 @@
 //! invariant under any JSON key order and the order of set arguments, and a folder hashed the
 //! same whatever order `readDir` lists it in.
 
+#[path = "support/json_order.rs"]
+mod json_order;
 #[path = "support/memory_host.rs"]
 mod memory_host;
 #[path = "support/spec_strategies.rs"]
 mod spec_strategies;
+
+use json_order::shuffled_json;
 
 use std::cell::Cell;
 
@@ -23,7 +27,6 @@ use apothic_image::{
 };
 use memory_host::{block_on, MemoryHost};
 use proptest::prelude::*;
-use serde_json::Value;
 
 fn slim() -> Image {
     Image::debian_slim(&DebianSlimOptions::default()).expect("base")
@@ -423,36 +426,6 @@ fn build_context_size_limit() {
 
 // ---------------------------------------------------------------------------------------------
 // Properties, in bounded time.
-
-/// JSON text with every object's keys in an order given by `seed`.
-fn shuffled_json(value: &Value, seed: u64) -> String {
-    match value {
-        Value::Object(members) => {
-            let mut keys: Vec<&String> = members.keys().collect();
-            keys.sort_by_key(|k| apothic_image::hash::sha256_hex(format!("{seed}{k}").as_bytes()));
-            let parts: Vec<String> = keys
-                .iter()
-                .map(|k| {
-                    format!(
-                        "{}:{}",
-                        Value::String((*k).clone()),
-                        shuffled_json(&members[*k], seed)
-                    )
-                })
-                .collect();
-            format!("{{{}}}", parts.join(","))
-        }
-        Value::Array(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(|v| shuffled_json(v, seed))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        other => other.to_string(),
-    }
-}
 
 /// A permutation of `items` given by `seed`.
 fn permuted<T: Clone + std::fmt::Debug>(items: &[T], seed: u64) -> Vec<T> {

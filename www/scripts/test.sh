@@ -16,16 +16,4 @@ if ! out="$(npm run --silent build 2>&1)"; then
   exit 1
 fi
 npm run --silent build:core
-mkdir -p build
-tap="build/results.tap"
-status=0
-node --test --test-concurrency=1 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" \
-  test/*.test.mjs || status=$?
-passed="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-failed="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-cancelled="$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-failed=$(( ${failed:-0} + ${cancelled:-0} ))
-echo "www: ${passed:-0} passed, ${failed} failed"
-exit "$status"
+exec ../scripts/node-test.sh www build/results.tap --test-concurrency=1 test/*.test.mjs

@@ -12,21 +12,4 @@ export APOTHIC_WORKERD
 
 cd "$worker"
 if [ "$#" -gt 0 ]; then files=("$@"); else files=(test/*.test.mjs); fi
-mkdir -p "$worker/node_modules/.cache"
-tap="$worker/node_modules/.cache/worker-results.tap"
-status=0
-node --test --test-concurrency=1 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" \
-  "${files[@]}" || status=$?
-
-passed="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-failed="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-skipped="$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-cancelled="$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$tap" | tail -n 1)"
-failed=$(( ${failed:-0} + ${cancelled:-0} ))
-echo "worker: ${passed:-0} passed, ${failed} failed, ${skipped:-0} skipped"
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  echo "worker: node --test exited with status $status" >&2
-fi
-exit "$status"
+exec "$worker/../../scripts/node-test.sh" worker "$worker/node_modules/.cache/worker-results.tap" --test-concurrency=1 "${files[@]}"
