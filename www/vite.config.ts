@@ -1,8 +1,8 @@
 import { defineConfig } from "vite";
 
 // The console is a static site: `vite build` writes dist/, which any static server can host
-// (scripts/serve.mjs serves it for `make demo-www` and the tests). The renderer runs in a module
-// Web Worker (src/worker.ts), so the worker bundle is ES too.
+// (scripts/serve.mjs serves it for `make demo-www` and the tests). The evaluator runs in a module
+// Web Worker (src/evaluator.worker.ts), so the worker bundle is ES too.
 export default defineConfig({
   base: "./",
   build: {

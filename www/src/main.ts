@@ -1,7 +1,7 @@
-// The console page: builds the layout and the views, and wires them to the flow (edit → worker →
-// result), the actions, the keyboard and file drops. Each part is a module of src/app/.
+// The console page: builds the layout and the views, and wires them to the flow (edit →
+// evaluator → result), the actions, the keyboard and file drops. Each part is a module of src/app/.
 //
-// State flows one way: an edit (form, code, files) → the code text → the worker parses and
+// State flows one way: an edit (form, code, files) → the code text → the evaluator parses and
 // evaluates it → one result message → every view shows it. The model (what the forms show) is
 // replaced from the code only when the edit came from the code (or a loaded spec), so typing in
 // a form never re-renders the form under the caret.

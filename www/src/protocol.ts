@@ -1,4 +1,4 @@
-// Messages between the page (app/channel.ts) and the rendering worker (worker.ts).
+// Messages between the page (app/channel.ts) and the evaluator (evaluator.worker.ts, a Web Worker).
 
 import type { CodeError } from "./core/chain.ts";
 import type { ErrInfo, Evaluation } from "./core/engine.ts";
@@ -10,7 +10,7 @@ export interface FilesPayload {
   pythonPath: string[];
 }
 
-export type ToWorker =
+export type ToEvaluator =
   /** Parse the code and evaluate it (source: what the user edited). */
   | { type: "eval"; seq: number; code: string; source: "form" | "code" | "load" }
   /** Replace the files panel's files (an eval follows). */
@@ -20,7 +20,7 @@ export type ToWorker =
   /** The build context tar of the last code (resolved again). */
   | { type: "context"; seq: number; code: string };
 
-export type FromWorker =
+export type FromEvaluator =
   | { type: "ready"; uvDefault: string }
   | { type: "fatal"; message: string }
   | {

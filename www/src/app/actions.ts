@@ -4,8 +4,8 @@
 import { defaultModel, newCall } from "../core/model.ts";
 import { encodeSpec } from "../share.ts";
 import { formatBytes, h, icon } from "../ui/dom.ts";
-import { EXAMPLE_CODE, exampleProject } from "../ui/files.ts";
 import { request, send } from "./channel.ts";
+import { EXAMPLE_CODE, exampleProject } from "./example.ts";
 import { copy, download } from "./export.ts";
 import type { Flow } from "./flow.ts";
 import { state } from "./state.ts";
@@ -24,7 +24,7 @@ export interface Actions {
   share(): Promise<void>;
   /** Downloads the resolved Dockerfile (only of the whole image). */
   downloadDockerfile(): void;
-  /** Downloads the build context tar, built by the worker. */
+  /** Downloads the build context tar, built by the evaluator. */
   downloadContext(): Promise<void>;
   /** Replaces the files and the code with the example project's. */
   loadExample(): void;

@@ -1,40 +1,40 @@
-// The page's line to the rendering worker (src/worker.ts): it posts messages, pairs the answers to
+// The page's line to the evaluator (src/evaluator.worker.ts, a Web Worker): it posts messages, pairs the answers to
 // spec and context requests with their request, and hands every other message to one listener.
 
-import type { FromWorker, ToWorker } from "../protocol.ts";
+import type { FromEvaluator, ToEvaluator } from "../protocol.ts";
 
 type Request = { type: "spec"; text: string } | { type: "context"; code: string };
-type Answer<R extends Request> = Extract<FromWorker, { type: R["type"] }>;
+type Answer<R extends Request> = Extract<FromEvaluator, { type: R["type"] }>;
 /** The messages that are not an answer to a request. */
-export type Report = Exclude<FromWorker, { type: Request["type"] }>;
+export type Report = Exclude<FromEvaluator, { type: Request["type"] }>;
 
-const worker = new Worker(new URL("../worker.ts", import.meta.url), { type: "module" });
-const waiters = new Map<number, (m: FromWorker) => void>();
+const evaluator = new Worker(new URL("../evaluator.worker.ts", import.meta.url), { type: "module" });
+const waiters = new Map<number, (m: FromEvaluator) => void>();
 /** Requests (spec, context) count separately from evaluations. */
 let reqSeq = 0;
 
-/** Posts a message to the worker. */
-export function send(m: ToWorker) {
-  worker.postMessage(m);
+/** Posts a message to the evaluator. */
+export function send(m: ToEvaluator) {
+  evaluator.postMessage(m);
 }
 
-/** Sends a spec or context request; resolves with the worker's answer to it. */
+/** Sends a spec or context request; resolves with the evaluator's answer to it. */
 export function request<R extends Request>(m: R): Promise<Answer<R>> {
   const seq = ++reqSeq;
   return new Promise((resolve) => {
-    waiters.set(seq, resolve as (m: FromWorker) => void);
-    send({ ...m, seq } as ToWorker);
+    waiters.set(seq, resolve as (m: FromEvaluator) => void);
+    send({ ...m, seq } as ToEvaluator);
   });
 }
 
-/** Hands the worker's reports to `report`, and a crash of the worker to `failed`. */
+/** Hands the evaluator's reports to `report`, and a crash of the evaluator to `failed`. */
 export function listen(report: (m: Report) => void, failed: (e: ErrorEvent) => void) {
-  worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  evaluator.onmessage = (event: MessageEvent<FromEvaluator>) => {
     const m = event.data;
     if (m.type === "spec" || m.type === "context") {
       waiters.get(m.seq)?.(m);
       waiters.delete(m.seq);
     } else report(m);
   };
-  worker.onerror = failed;
+  evaluator.onerror = failed;
 }

@@ -1,4 +1,4 @@
-// The one flow of the page: an edit (form, code or files) becomes the code text, the worker
+// The one flow of the page: an edit (form, code or files) becomes the code text, the evaluator
 // evaluates it, and its result goes to every view. Code and file edits wait in short debounces;
 // only the result of the newest evaluation is shown.
 
@@ -12,7 +12,7 @@ import { saver } from "./storage.ts";
 import type { Views } from "./views.ts";
 
 export interface Flow {
-  /** Sends the code to the worker now (source: what was edited). */
+  /** Sends the code to the evaluator now (source: what was edited). */
   evalNow(source: "form" | "code" | "load"): void;
   /** The model changed through a form: the code follows, then the evaluation. */
   formChanged(): void;
@@ -22,7 +22,7 @@ export interface Flow {
   filesChanged(): void;
 }
 
-/** Starts listening to the worker; `ready` runs once it has loaded the package. */
+/** Starts listening to the evaluator; `ready` runs once it has loaded the package. */
 export function createFlow(v: Views, ready: () => void): Flow {
   const { codeView, files } = v;
   const persist = saver(codeView, files);

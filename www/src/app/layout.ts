@@ -4,8 +4,7 @@
 import { h, icon } from "../ui/dom.ts";
 import { copy, download } from "./export.ts";
 import { hashButton } from "./hashes.ts";
-import { specText } from "./output.ts";
-import { state } from "./state.ts";
+import { specText, state } from "./state.ts";
 import { progressEl, statusEl, toasts } from "./status.ts";
 import { tabs } from "./tabs.ts";
 import { themeBtn } from "./theme.ts";

@@ -2,23 +2,18 @@
 // the Dockerfile and spec views, the layers, and the error counts and status.
 
 import type { Evaluation } from "../core/engine.ts";
-import type { FromWorker } from "../protocol.ts";
+import type { FromEvaluator } from "../protocol.ts";
 import { clear, h, icon, shortHash } from "../ui/dom.ts";
 import { dockerfileLine, jsonPieces, renderLines } from "../ui/highlight.ts";
 import { marksFor, type Marks } from "./marks.ts";
 import { renderResolution, stepLabel } from "./resolution.ts";
-import { state } from "./state.ts";
+import { specText, state } from "./state.ts";
 import { setStatus } from "./status.ts";
 import { selectTab } from "./tabs.ts";
 import type { Views } from "./views.ts";
 
-/** The spec on screen as JSON text ("" before the first evaluation). */
-export function specText(): string {
-  return state.last ? JSON.stringify(state.last.spec, null, 2) + "\n" : "";
-}
-
-/** Shows the worker's result: the code's errors, and the evaluation when the code parsed. */
-export function showResult(v: Views, m: Extract<FromWorker, { type: "result" }>) {
+/** Shows the evaluator's result: the code's errors, and the evaluation when the code parsed. */
+export function showResult(v: Views, m: Extract<FromEvaluator, { type: "result" }>) {
   const { ui, codeView } = v;
   codeView.setErrors(m.codeErrors);
   // The code banner: the code does not parse, so the forms show the last version that did.

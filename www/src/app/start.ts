@@ -1,4 +1,4 @@
-// The first evaluation, once the worker is ready: the saved files, then the spec of a shared link,
+// The first evaluation, once the evaluator is ready: the saved files, then the spec of a shared link,
 // or else the saved code, or else the starter image.
 
 import { decodeSpec } from "../share.ts";

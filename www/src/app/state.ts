@@ -1,5 +1,6 @@
 // The page's state, shared by the flow, the views and the actions: the model the forms show, the
-// evaluation on screen, and the counters that say whether the screen is up to date.
+// evaluation on screen (and its spec as JSON text), and the counters that say whether the screen
+// is up to date.
 
 import type { Evaluation } from "../core/engine.ts";
 import { defaultModel, type Model } from "../core/model.ts";
@@ -7,7 +8,7 @@ import { defaultModel, type Model } from "../core/model.ts";
 export interface State {
   /** The calls as the forms show them (replaced from the code only when the code changed). */
   model: Model;
-  /** The last evaluation sent to the worker: the only one whose result is shown. */
+  /** The last evaluation sent to the evaluator: the only one whose result is shown. */
   seq: number;
   /** The evaluation on screen. */
   last: Evaluation | null;
@@ -17,7 +18,7 @@ export interface State {
   pendingSince: number;
   /** An edit waits in a debounce (the result on screen is older than the text). */
   dirty: boolean;
-  /** The worker's default uv version. */
+  /** The evaluator's default uv version. */
   uvDefault: string;
 }
 
@@ -30,3 +31,8 @@ export const state: State = {
   dirty: false,
   uvDefault: "",
 };
+
+/** The spec on screen as JSON text ("" before the first evaluation). */
+export function specText(): string {
+  return state.last ? JSON.stringify(state.last.spec, null, 2) + "\n" : "";
+}

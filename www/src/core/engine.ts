@@ -1,12 +1,12 @@
 // Turns the model into an image with the package, call by call, and resolves it through a
 // memory host: the spec, definition hash, Dockerfile, layers, context, plan and every error,
-// attributed to the call (and field) it concerns. It runs in the Web Worker (worker.ts) and,
-// unchanged, in the Node tests with the package's node entry.
+// attributed to the call (and field) it concerns. It runs in the evaluator (evaluator.worker.ts)
+// and, unchanged, in the Node tests with the package's node entry.
 
 import type { Image as ImageClass, ImageHost, ImageSpec, Resolution, memoryHost as MemoryHostFn } from "@apothic/image";
 import { callArgs, duplicateEnvKeys, type CallModel, type Model } from "./model.ts";
 
-/** The parts of the package the engine uses (the browser entry in the worker, node in tests). */
+/** The parts of the package the engine uses (the browser entry in the evaluator, node in tests). */
 export interface Api {
   Image: typeof ImageClass;
   memoryHost: typeof MemoryHostFn;

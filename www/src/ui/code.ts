@@ -1,4 +1,4 @@
-// The TypeScript view as the page sees it: the text (the source of truth the worker parses) and
+// The TypeScript view as the page sees it: the text (the source of truth the evaluator parses) and
 // its errors. The CodeMirror editor (editor.ts, the largest part of the page's code) is loaded
 // the first time the view is shown; until then the text lives here.
 

@@ -1,5 +1,5 @@
 // The TypeScript view's editor: CodeMirror 6 with the builder chain, method completion, and the
-// worker's errors as lint diagnostics at the exact argument they concern. Loaded on first use
+// evaluator's errors as lint diagnostics at the exact argument they concern. Loaded on first use
 // (code.ts), so the page shows before CodeMirror arrives.
 
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";

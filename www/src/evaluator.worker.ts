@@ -1,22 +1,23 @@
-// The rendering worker: owns the WebAssembly module, parses the TypeScript view, builds and
-// resolves the image, and answers the page. Everything heavy happens here, so typing in the page
-// never waits for the package (and a slow resolution of a big folder never freezes it).
+// The evaluator, the page's module Web Worker (not the Cloudflare Worker of www/worker/): owns the
+// WebAssembly module, parses the TypeScript view, builds and resolves the image, and answers the
+// page. Everything heavy happens here, so typing in the page never waits for the package (and a
+// slow resolution of a big folder never freezes it).
 
 import { init, Image, memoryHost, type ImageHost, type ImageSpec } from "@apothic/image";
 import wasmUrl from "@apothic/image/apothic_image_bg.wasm?url";
 import { locateArgument, modelToCode, parseModel, type CodeError } from "./core/chain.ts";
 import { cachedHost, errInfo, evaluate, retarget, type Api } from "./core/engine.ts";
 import { specToModel } from "./core/model.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
+import type { FromEvaluator, ToEvaluator } from "./protocol.ts";
 
 const api: Api = { Image, memoryHost };
-const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+const post = (m: FromEvaluator, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 let host: ImageHost = memoryHost({});
 let uvDefault = "";
 /** Set on the running evaluation when a newer one starts (resolution stops at its next call). */
 let current: { aborted: boolean } = { aborted: false };
-let queue: ToWorker[] = [];
+let queue: ToEvaluator[] = [];
 let ready = false;
 
 async function start() {
@@ -36,7 +37,7 @@ async function start() {
   }
 }
 
-self.onmessage = (event: MessageEvent<ToWorker>) => {
+self.onmessage = (event: MessageEvent<ToEvaluator>) => {
   if (!ready) {
     queue.push(event.data);
     return;
@@ -44,7 +45,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   void handle(event.data);
 };
 
-async function handle(m: ToWorker) {
+async function handle(m: ToEvaluator) {
   switch (m.type) {
     case "files": {
       host = cachedHost(api, new Map(m.payload.files), m.payload.modes, m.payload.pythonPath);
