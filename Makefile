@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
-.PHONY: setup demo test lint test-rust test-wasm test-js test-parse-back test-hashing bench pkg
+.PHONY: help setup demo test check lint test-rust test-wasm test-js test-parse-back test-hashing bench pkg
 
 export CARGO_TERM_COLOR ?= never
 export APOTHIC_PYTHON := $(CURDIR)/.venv/bin/python
@@ -11,6 +11,14 @@ BENCH_MORE :=
 DEMO_MORE :=
 -include mk/*.mk
 
+## help: list the targets with what each does
+help:
+	@awk '/^## [a-z0-9-]+:/ { sub(/^## /, ""); name = $$0; sub(/:.*/, "", name); \
+	  printf "  %-14s %s\n", name, substr($$0, length(name) + 3); more = 1; next } \
+	  /^## / && more { sub(/^## /, ""); printf "  %-14s %s\n", "", $$0; next } \
+	  { more = 0 }' $(MAKEFILE_LIST)
+
+## setup: the idempotent install step `make test` runs first (Rust components, Chromium, venv)
 setup:
 	@scripts/setup.sh
 
@@ -21,6 +29,10 @@ demo:
 
 ## test: formatting, lints, unit + conformance + golden + property tests, BuildKit parse-back
 test: setup lint test-rust test-wasm test-js test-parse-back test-hashing $(TEST_MORE)
+
+## check: the inner loop (fmt, clippy, native tests, the package's JS tests; no root, Docker
+## or browser)
+check: lint test-rust test-js
 
 WASM_TEST = CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test --target wasm32-unknown-unknown --features wasm --test wasm --test wasm_resolve

@@ -7,10 +7,18 @@
 //
 // Errors print `apothic-image: error CODE: message` on stderr and exit 1 (2 for a wrong command
 // line). On a terminal, a resolve that takes a while draws a progress bar on stderr.
+//
+// Terminal safety: what goes to stderr has every control character escaped (C0, DEL, C1 as
+// \u00XX), so a spec, a file name or a host answer cannot send escape sequences (an OSC 52
+// clipboard write, say) to the terminal. Standard output is escaped the same way when it is a
+// terminal (newlines and tabs kept); to a pipe or a file (-o) it is written byte for byte, as
+// `docker build` must read it. A spec on standard input needs --root: it is not rooted at the
+// working directory by default, where it could copy ~/.ssh into a context.
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Image, nodeHost } from "./node.js";
+import { escapeControls } from "./node-host.js";
 
 const NAME = "apothic-image";
 const VERSION = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")).version;
@@ -35,7 +43,8 @@ function cliError(code, message, extra = {}) {
 
 const RESOLVE_OPTIONS = `Resolution options:
   --root DIR                 the folder local paths resolve against and may not leave
-                             (default: the spec's folder; the working directory for -)
+                             (default: the spec's folder; required with -, a spec on
+                             standard input, which is never rooted at the working directory)
   --python-path DIR          a folder searched for *LocalPythonSource modules after the root
                              (repeatable; inside the root)
   --inspect FILE             a JSON object mapping image references (as the spec writes them)
@@ -60,7 +69,8 @@ const HELP = {
 Renders, hashes, plans and packs container images described by a JSON spec (what
 \`image.toSpec()\` of @apothic/image returns). SPEC is a file, or - for standard input.
 Local paths in the spec (requirements, Dockerfiles, folders to copy) are read from the
-spec's folder.
+spec's folder, or from --root DIR, which a spec on standard input requires (a spec piped in
+from your home folder could otherwise copy ~/.ssh into the build context).
 
 Commands:
   render SPEC      print the Dockerfile, every step rendered
@@ -74,7 +84,8 @@ Options:
   -V, --version    print the version
 
 Errors print "${NAME}: error CODE: message" on stderr; the exit status is 1, or 2 for a
-wrong command line.`,
+wrong command line. Control characters in what is printed on stderr, and on stdout when it
+is a terminal, are shown escaped (\\u001b); output to a pipe or a file is exact.`,
 
   render: `Usage: ${NAME} render [options] SPEC
 
@@ -223,6 +234,9 @@ function parseArgs(argv) {
   }
   if (options.progress && options["no-progress"]) throw new UsageError("--progress and --no-progress contradict each other");
   if (options.inspect !== undefined && options["docker-inspect"]) throw new UsageError("--inspect and --docker-inspect contradict each other");
+  if (operands[0] === "-" && options.root === undefined && !(command === "hash" && options.definition)) {
+    throw new UsageError(`a spec on standard input needs --root DIR, the folder its local paths are read from (--root . for the working directory); see ${NAME} ${command} --help`);
+  }
   return { command, options, operands };
 }
 
@@ -326,7 +340,7 @@ function mapLookup(file, what) {
 
 /** The nodeHost and resolve options the command line asks for. */
 function resolution(specPath, options, progress) {
-  const rootOption = options.root ?? (specPath === "-" ? "." : path.dirname(specPath));
+  const rootOption = options.root ?? path.dirname(specPath); // "-" needs --root (parseArgs)
   const root = path.resolve(rootOption);
   const hostOptions = { root };
   if (options["python-path"]) {
@@ -356,8 +370,12 @@ function resolution(specPath, options, progress) {
 
 // --- output ---------------------------------------------------------------------------------
 
-/** Writes to standard output and waits until it is flushed; a closed pipe ends quietly. */
+/**
+ * Writes to standard output and waits until it is flushed; a closed pipe ends quietly. Text
+ * shown on a terminal has its control characters escaped (newlines and tabs kept).
+ */
 function writeStdout(data) {
+  if (typeof data === "string" && process.stdout.isTTY) data = escapeControls(data, true);
   return new Promise((resolve, reject) => {
     const onError = (error) => {
       if (error.code === "EPIPE") resolve();
@@ -373,7 +391,7 @@ function writeStdout(data) {
 }
 
 async function output(data, file) {
-  if (file === undefined) return writeStdout(data);
+  if (file === undefined) return writeStdout(data); // bytes (a tar) never reach a terminal: main refuses
   try {
     writeFileSync(file, data);
   } catch (error) {
@@ -442,33 +460,38 @@ class Progress {
   }
 }
 
+/** JSON text with DEL and C1 written as \\u escapes too (JSON.stringify escapes C0 only): same JSON, safe anywhere. */
+const json = (value, indent) => escapeControls(JSON.stringify(value, null, indent), true);
+
+/** One line for stderr: every control character escaped, the newline added. */
+const errLine = (text) => process.stderr.write(`${escapeControls(text)}\n`);
+
 function printDiagnostics(diagnostics, quiet) {
   if (quiet) return;
   for (const d of diagnostics ?? []) {
     const where = d.step === undefined || d.step === null ? "" : ` (step ${d.step})`;
-    process.stderr.write(`${NAME}: warning ${d.code}${where}: ${d.message}\n`);
+    errLine(`${NAME}: warning ${d.code}${where}: ${d.message}`);
   }
 }
 
 function printError(error) {
   if (error instanceof UsageError) {
-    process.stderr.write(`${NAME}: error USAGE: ${error.message}\n`);
+    errLine(`${NAME}: error USAGE: ${error.message}`);
     return 2;
   }
   const code = error && typeof error === "object" && typeof error.code === "string" ? error.code : "INTERNAL";
   const message = error && typeof error === "object" && "message" in error ? String(error.message) : String(error);
-  let text = `${NAME}: error ${code}: ${message}\n`;
+  errLine(`${NAME}: error ${code}: ${message}`);
   if (error && typeof error === "object") {
-    if (error.argument) text += `  at: ${error.argument}\n`;
+    if (error.argument) errLine(`  at: ${error.argument}`);
     if (error.file) {
       let where = String(error.file);
       if (error.line !== undefined && error.line !== null) where += `:${error.line}`;
       if (error.column !== undefined && error.column !== null) where += `:${error.column}`;
-      text += `  in: ${where}\n`;
+      errLine(`  in: ${where}`);
     }
-    if (code === "INTERNAL" && process.env.APOTHIC_DEBUG && error.stack) text += `${error.stack}\n`;
+    if (code === "INTERNAL" && process.env.APOTHIC_DEBUG && error.stack) process.stderr.write(`${escapeControls(error.stack, true)}\n`);
   }
-  process.stderr.write(text);
   return 1;
 }
 
@@ -479,7 +502,7 @@ async function main(argv) {
   if (command === "version") return writeStdout(`${VERSION}\n`);
   if (command === "help") return writeStdout(`${HELP[operands[0] ?? "main"]}\n`);
   if (command === "usage") {
-    process.stderr.write(`${HELP.main}\n`);
+    process.stderr.write(`${HELP.main}\n`); // our own text
     process.exitCode = 2;
     return undefined;
   }
@@ -495,7 +518,7 @@ async function main(argv) {
   try {
     if (command === "hash" && options.definition) {
       const hash = image.definitionHash();
-      return writeStdout(options.json ? `${JSON.stringify({ definitionHash: hash })}\n` : `${hash}\n`);
+      return writeStdout(options.json ? `${json({ definitionHash: hash })}\n` : `${hash}\n`);
     }
     const quiet = Boolean(options.quiet);
     const drawProgress = !quiet && !options["no-progress"] && (options.progress || Boolean(process.stderr.isTTY));
@@ -514,7 +537,7 @@ async function main(argv) {
       const hashes = { definitionHash: image.definitionHash(), imageHash: result.imageHash, specHash: result.specHash };
       return await writeStdout(
         options.json
-          ? `${JSON.stringify(hashes, null, 2)}\n`
+          ? `${json(hashes, 2)}\n`
           : `definition ${hashes.definitionHash}\nimage      ${hashes.imageHash}\nspec       ${hashes.specHash}\n`,
       );
     }
@@ -528,7 +551,7 @@ async function main(argv) {
       mounts: result.mounts,
       diagnostics: result.diagnostics,
     };
-    return await writeStdout(`${JSON.stringify(plan, null, 2)}\n`);
+    return await writeStdout(`${json(plan, 2)}\n`);
   } finally {
     image.free();
   }

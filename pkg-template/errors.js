@@ -2,7 +2,9 @@
 // objects named "ApothicError" with `code`, `argument`, `file`, `line` and `column` as own
 // properties (they are made inside the module, so they cannot share a prototype with this class);
 // `instanceof ApothicError` therefore checks the name, and holds for those errors and for
-// instances of this class alike.
+// instances of this class alike. One code is made in JavaScript: "INSTANCE_TRAPPED", when the
+// module traps (recovery.js: the instance is replaced, its pending promises reject with it, and
+// its Images throw it).
 export class ApothicError extends Error {
   /**
    * @param {string} message

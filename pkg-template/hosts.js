@@ -13,6 +13,12 @@ const textEncoder = new TextEncoder();
 /** Symlinks followed while looking one path up before it is a loop (Linux's limit). */
 const MAX_SYMLINK_HOPS = 40;
 
+/**
+ * The longest symlink target, in UTF-8 bytes (Linux's PATH_MAX). With the hop limit it bounds
+ * one lookup's work: at most 40 × 2,048 target segments on top of the path's own.
+ */
+const MAX_SYMLINK_TARGET_BYTES = 4096;
+
 const DEFAULT_FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 const SYMLINK_MODE = 0o777;
@@ -137,25 +143,34 @@ export function memoryHost(files, options) {
   else if (files !== null && typeof files === "object" && !Array.isArray(files) && !ArrayBuffer.isView(files)) pairs = Object.entries(files);
   else throw new TypeError(`${NAME}: files must be an object or a Map of path → string | Uint8Array`);
 
-  // The tree: folder path ("" is the root) → Map(name → node).
-  const folders = new Map([["", new Map()]]);
+  // The tree: each folder node holds its children (Map name → node). Walked node by node (no
+  // path strings per level), so making and looking up deep paths costs linear time.
+  const root = { kind: "dir", children: new Map() };
   const where = new Map(); // normalised path → the key that made it (for duplicate errors)
 
   const folderOf = (parts, key) => {
-    let path = "";
-    for (const part of parts) {
-      const children = folders.get(path);
-      const next = path === "" ? part : `${path}/${part}`;
-      const node = children.get(part);
+    let folder = root;
+    for (const [i, part] of parts.entries()) {
+      let node = folder.children.get(part);
       if (node === undefined) {
-        children.set(part, { kind: "dir" });
-        folders.set(next, new Map());
+        node = { kind: "dir", children: new Map() };
+        folder.children.set(part, node);
       } else if (node.kind !== "dir") {
+        const next = parts.slice(0, i + 1).join("/");
         throw new TypeError(`${NAME}: ${quote(key)} needs ${quote(next)} to be a folder, but ${quote(where.get(next))} makes it a ${node.kind}`);
       }
-      path = next;
+      folder = node;
     }
-    return folders.get(path);
+    return folder.children;
+  };
+  /** The folder node at `parts` (no symlinks followed), or undefined. */
+  const folderNode = (parts) => {
+    let folder = root;
+    for (const part of parts) {
+      folder = folder.children.get(part);
+      if (folder?.kind !== "dir") return undefined;
+    }
+    return folder;
   };
   const add = (key, node, what) => {
     const parts = normalizeKey(key, what);
@@ -172,7 +187,6 @@ export function memoryHost(files, options) {
       );
     }
     children.set(name, node);
-    if (node.kind === "dir") folders.set(path, new Map());
     where.set(path, key);
   };
 
@@ -197,49 +211,68 @@ export function memoryHost(files, options) {
       if (typeof target !== "string" || target === "" || target.includes("\0")) {
         throw new TypeError(`${NAME}: the target of the symlink ${quote(key)} must be a non-empty path`);
       }
-      add(key, { kind: "symlink", target }, "symlinks");
+      const bytes = textEncoder.encode(target).length;
+      if (bytes > MAX_SYMLINK_TARGET_BYTES) {
+        const error = new TypeError(
+          `${NAME}: the target of the symlink ${quote(key.slice(0, 200))} is ${bytes.toLocaleString("en")} bytes; ` +
+            `a symlink target may hold at most ${MAX_SYMLINK_TARGET_BYTES.toLocaleString("en")} bytes`,
+        );
+        error.code = "ENAMETOOLONG";
+        throw error;
+      }
+      // The target's segments in reverse: a lookup pushes them onto its stack of segments to go.
+      const reversed = segments(target).reverse();
+      add(key, { kind: "symlink", target, reversed, absolute: target.startsWith("/") }, "symlinks");
     }
   }
 
   // Looks a path up, following symlinks on the way (and at the end when `followLast`), with
-  // ".." resolved physically, as the kernel does. Returns { path, node } or throws.
+  // ".." resolved physically, as the kernel does. Returns { node, names } (names: the segments
+  // of the path with every symlink followed) or throws. Linear: the
+  // segments still to go are a stack (next one last), and the folders walked keep their
+  // children, so each segment costs O(1) (bounded by the hop and target limits above).
   const lookup = (callback, path, followLast = true) => {
     if (typeof path !== "string") throw new TypeError(`${NAME}: ${callback} takes a path string, got ${typeof path}`);
     if (path.includes("\0")) throw hostError("EINVAL", `${NAME}: ${callback}(${quote(path)}): the path contains a NUL character`, path);
-    const queue = segments(path);
-    const stack = [];
-    let node = { kind: "dir" };
+    const toGo = segments(path).reverse();
+    const names = []; // the path resolved so far
+    const dirs = [root]; // dirs[i]: the folder names[0..i)
+    let node = root;
     let hops = 0;
-    while (queue.length > 0) {
-      const part = queue.shift();
+    while (toGo.length > 0) {
+      const part = toGo.pop();
       if (part === "..") {
-        if (stack.length === 0) {
+        if (names.length === 0) {
           throw hostError("EACCES", `${NAME}: ${callback}(${quote(path)}): the path leaves the root; paths may not go above it`, path);
         }
-        stack.pop();
-        node = { kind: "dir" };
+        names.pop();
+        dirs.pop();
+        node = dirs[dirs.length - 1];
         continue;
       }
-      const children = folders.get(stack.join("/"));
-      node = children.get(part);
+      node = dirs[dirs.length - 1].children.get(part);
       if (node === undefined) {
-        const missing = [...stack, part].join("/");
+        const missing = [...names, part].join("/");
         const detail = missing === segments(path).join("/") ? "" : ` (${quote(missing)} does not exist)`;
         throw hostError("ENOENT", `${NAME}: ${callback}(${quote(path)}): no such file or folder${detail}`, path);
       }
-      if (node.kind === "symlink" && (queue.length > 0 || followLast)) {
+      if (node.kind === "symlink" && (toGo.length > 0 || followLast)) {
         if (++hops > MAX_SYMLINK_HOPS) throw hostError("ELOOP", `${NAME}: ${callback}(${quote(path)}): too many levels of symlinks`, path);
-        if (node.target.startsWith("/")) stack.length = 0;
-        queue.unshift(...segments(node.target));
-        node = { kind: "dir" };
+        if (node.absolute) {
+          names.length = 0;
+          dirs.length = 1;
+        }
+        for (const segment of node.reversed) toGo.push(segment);
+        node = dirs[dirs.length - 1];
         continue;
       }
-      if (queue.length > 0 && node.kind !== "dir") {
-        throw hostError("ENOTDIR", `${NAME}: ${callback}(${quote(path)}): ${quote([...stack, part].join("/"))} is a file, not a folder`, path);
+      if (toGo.length > 0 && node.kind !== "dir") {
+        throw hostError("ENOTDIR", `${NAME}: ${callback}(${quote(path)}): ${quote([...names, part].join("/"))} is a file, not a folder`, path);
       }
-      stack.push(part);
+      names.push(part);
+      if (node.kind === "dir") dirs.push(node);
     }
-    return { path: stack.join("/"), node };
+    return { node, names };
   };
 
   const fileNode = (callback, path) => {
@@ -265,7 +298,7 @@ export function memoryHost(files, options) {
         throw new TypeError(`${NAME}: options.modes[${quote(key)}] must be permission bits from 0 to 0o7777 (such as 0o755)`);
       }
       const parts = normalizeKey(key, "modes");
-      const node = folders.get(parts.slice(0, -1).join("/"))?.get(parts.at(-1));
+      const node = folderNode(parts.slice(0, -1))?.children.get(parts.at(-1));
       if (node?.kind !== "file") throw new TypeError(`${NAME}: options.modes names ${quote(key)}, which is not one of the files`);
       node.mode = mode;
     }
@@ -293,13 +326,17 @@ export function memoryHost(files, options) {
       if (found.node.kind !== "dir") {
         throw hostError("ENOTDIR", `${NAME}: readDir(${quote(path)}): is a file, not a folder`, path);
       }
-      const children = folders.get(found.path);
+      const children = found.node.children;
       return [...children.keys()].sort().map((name) => {
         const node = children.get(name);
         if (node.kind === "file") return { name, kind: "file", size: node.bytes.length, mode: node.mode };
         if (node.kind === "dir") return { name, kind: "dir", size: 0, mode: DIR_MODE };
         return { name, kind: "symlink", size: textEncoder.encode(node.target).length, mode: SYMLINK_MODE };
       });
+    },
+    /** The path with every symlink followed: one file reached through two paths gives one answer. */
+    async realPath(path) {
+      return lookup("realPath", path).names.join("/") || ".";
     },
     /** Where a module's source is: `a/b` (a package, with `a/b/__init__.py`) or `a/b.py`. */
     async resolvePythonModule(name) {

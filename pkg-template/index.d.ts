@@ -16,7 +16,6 @@ export type {
   EntryKind,
   EnvValue,
   EnvValues,
-  ErrorCode,
   ImageHost,
   ImageInspection,
   ImageSpec,
@@ -41,7 +40,16 @@ export type {
   UvPipOptions,
 } from "./apothic_image.js";
 
-import type { ErrorCode, ImageHost } from "./apothic_image.js";
+import type { ErrorCode as ModuleErrorCode, ImageHost } from "./apothic_image.js";
+
+/**
+ * Stable identifiers of every kind of failure (`ApothicError.code`): the WebAssembly module's
+ * codes, and `"INSTANCE_TRAPPED"`, which the package's JavaScript raises when the module traps
+ * (runs out of memory, hits `unreachable`): the call that trapped and every promise of that
+ * instance not settled yet reject with it, the next call runs on a fresh instance, and an `Image`
+ * made before the trap throws it from every method (make it again, e.g. with `Image.fromSpec`).
+ */
+export type ErrorCode = ModuleErrorCode | "INSTANCE_TRAPPED";
 
 /** Where an `ApothicError` applies, besides its message. */
 export interface ApothicErrorDetails {

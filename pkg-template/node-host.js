@@ -1,42 +1,77 @@
-// nodeHost({ root }): the ImageHost over Node's file system (node:fs/promises, node:crypto).
+// nodeHost({ root }): the ImageHost over Node's file system (node:fs, node:crypto).
 // Imported by node.js only; the browser and workerd entries export a stub that says so.
 //
-// Confinement: every path resolves against `root` and must stay inside it twice, lexically
-// (after `..` is resolved) and physically (after `realpath`, so a symlink that points outside is
-// refused with an error naming the path). Listings use `lstat`: symlinks are reported as
+// Confinement: every path resolves against `root` and must stay inside it, lexically (after `..`
+// is resolved) and physically (after `realpath`). Listings use `lstat`: symlinks are reported as
 // `kind: "symlink"` and never followed by the listing. Files are opened with O_NOFOLLOW (and
-// O_NONBLOCK, so a FIFO cannot hang the host) and must be regular files. These checks protect
-// against a project folder whose contents point elsewhere; they are not a sandbox against a
-// process that swaps folders for symlinks while resolution runs.
+// O_NONBLOCK, so a FIFO cannot hang the host) and must be regular files. An error about a path
+// that leaves the root says so and never where it leads, nor whether that place exists.
+//
+// Swaps: a process may replace a folder of the path with a symlink out of the root between the
+// check and the open. So the descriptor that is opened is the one that is checked and read: after
+// the open, the place it refers to must lie inside the root, and the bytes, the hash and the
+// listing all come through that descriptor, never through a second lookup of the path.
+//   - Linux (and any system with /proc/self/fd): readlink("/proc/self/fd/N") names where the
+//     descriptor really is; a folder is listed, and its entries lstat'ed, through
+//     "/proc/self/fd/N/", which the kernel resolves to the opened folder itself. No window.
+//   - Elsewhere (macOS, the BSDs, Windows: Node has no openat and no F_GETPATH): after the open
+//     (after the listing, for a folder), the real path is looked up again and must lie inside the
+//     root and be the same file (device and inode) as the descriptor. A swap is then caught unless
+//     it is undone again between two system calls of ours; a best effort, not a sandbox.
 //
 // Speed: small files (up to 1 MiB) and listings are handled with synchronous calls, which cost
-// a fraction of the thread-pool round trips of their async forms (five per file); big files are
-// read asynchronously in 1 MiB chunks, so the event loop is never held for long.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync } from "node:fs";
-import { open } from "node:fs/promises";
+// a fraction of the thread-pool round trips of their async forms; big files are read from the
+// same descriptor asynchronously in 1 MiB chunks, so the event loop is never held for long.
+import { closeSync, constants, fstatSync, lstatSync, openSync, read, readdirSync, readlinkSync, readSync, realpathSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkOptions, checkPythonPath, hostError, moduleNotFound, moduleParts, passThrough, quote } from "./hosts.js";
+import { promisify } from "node:util";
+import { checkOptions, checkPythonPath, hostError, moduleNotFound, moduleParts, passThrough } from "./hosts.js";
 
 const NAME = "nodeHost";
 
-/** Bytes read per chunk while hashing: memory stays bounded whatever the file size. */
-const HASH_CHUNK = 1 << 20;
+/** Bytes read per chunk of a big file: memory per read stays bounded whatever the file size. */
+const CHUNK = 1 << 20;
 
 /** Files up to this size are read with synchronous calls. */
 const SYNC_LIMIT = 1 << 20;
 
+/** Symlinks followed while explaining a failed lookup (the kernel's own limit is 40). */
+const MAX_HOPS = 40;
+
 /** The buffer small files are read into (one per process: reads are synchronous). */
 let syncBuffer;
 
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+const readAsync = promisify(read);
+
+const NOFOLLOW = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+const FILE_FLAGS = constants.O_RDONLY | NOFOLLOW;
+const DIR_FLAGS = constants.O_RDONLY | NOFOLLOW | (constants.O_DIRECTORY ?? 0);
+
+/** Where the kernel says descriptor `fd` is (Linux procfs). */
+const procPath = (fd) => `/proc/self/fd/${fd}`;
+
+/**
+ * `text` with every control character (C0, DEL, C1) written as `\u00XX`, except newlines and
+ * tabs when `keepLines` is true: safe to print to a terminal. Exported for the CLI only.
+ */
+export function escapeControls(text, keepLines = false) {
+  const pattern = keepLines ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g : /[\u0000-\u001f\u007f-\u009f]/g;
+  return String(text).replace(pattern, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** `"a"` → `'"a"'` for a message: JSON quoting, and DEL and C1 escaped too. */
+const quote = (value) => escapeControls(JSON.stringify(String(value)));
 
 /** True when `child` is `parent` or below it. */
 function inside(parent, child) {
   const rel = path.relative(parent, child);
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
+
+/** True when two stats name the same file. */
+const sameFile = (a, b) => a.dev === b.dev && a.ino === b.ino;
 
 /** A Node fs error, re-made with a message that names the callback and the path as given. */
 function fsError(error, callback, given) {
@@ -48,11 +83,15 @@ function fsError(error, callback, given) {
       EACCES: "permission denied",
       EPERM: "operation not permitted",
       ELOOP: "too many levels of symlinks (or the file was replaced by a symlink)",
-    }[error?.code] ?? error?.message ?? String(error);
+    }[error?.code] ?? escapeControls(error?.message ?? String(error));
   const made = hostError(error?.code ?? "EIO", `${NAME}: ${callback}(${quote(given)}): ${reason}`, given);
   made.cause = error;
   return made;
 }
+
+/** The error for a path whose symlinks lead out of the root (where to is not said). */
+const leavesRoot = (callback, given) =>
+  hostError("EACCES", `${NAME}: ${callback}(${quote(given)}): it goes through a symlink that leads outside the root; symlinks may not leave the root`, given);
 
 /**
  * An `ImageHost` over a folder of the file system.
@@ -72,20 +111,34 @@ export function nodeHost(options) {
   }
   const rootPath = path.resolve(root);
 
-  // realpath(root), checked to be a folder; computed on first use and again after a failure
-  // (the folder may not exist yet when the host is made).
+  // realpath(root), checked to be a folder, and whether /proc/self/fd tells where a descriptor
+  // is (tried on the root itself); computed on first use and again after a failure (the folder
+  // may not exist yet when the host is made).
   let realRoot;
+  let procfs;
   const rootReal = () => {
     if (realRoot !== undefined) return realRoot;
     let real;
+    let fd;
     try {
       real = realpathSync.native(rootPath);
+      fd = openSync(real, DIR_FLAGS);
     } catch (error) {
-      const made = hostError(error.code ?? "EIO", `${NAME}: the root ${quote(rootPath)} cannot be used: ${error.code === "ENOENT" ? "it does not exist" : error.message}`, rootPath);
+      const reason = error.code === "ENOENT" ? "it does not exist" : error.code === "ENOTDIR" ? "it is not a folder" : escapeControls(error.message);
+      const made = hostError(error.code ?? "EIO", `${NAME}: the root ${quote(rootPath)} cannot be used: ${reason}`, rootPath);
       made.cause = error;
       throw made;
     }
-    if (!lstatSync(real).isDirectory()) throw hostError("ENOTDIR", `${NAME}: the root ${quote(rootPath)} is not a folder`, rootPath);
+    try {
+      if (!fstatSync(fd).isDirectory()) throw hostError("ENOTDIR", `${NAME}: the root ${quote(rootPath)} is not a folder`, rootPath);
+      try {
+        procfs = readlinkSync(procPath(fd)) === real;
+      } catch {
+        procfs = false;
+      }
+    } finally {
+      closeSync(fd);
+    }
     return (realRoot = real);
   };
 
@@ -100,7 +153,34 @@ export function nodeHost(options) {
     return absolute;
   };
 
-  /** The real path of a host path, inside the real root (else throws naming the path). */
+  /**
+   * Whether looking up `absolute` (lexically inside the root) meets a symlink that leads out of
+   * the root before it fails. Only explains a failed lookup: it reads symlinks inside the root
+   * and stops at the first one that leads out, so it never touches what lies outside.
+   */
+  const leads = (absolute) => {
+    const top = rootReal();
+    const rest = path.relative(rootPath, absolute).split(path.sep).filter((s) => s !== "" && s !== ".");
+    let current = top;
+    for (let hops = 0; rest.length > 0; ) {
+      const next = path.join(current, rest.shift());
+      let target;
+      try {
+        target = readlinkSync(next);
+      } catch {
+        current = next; // not a symlink (or missing: the lookup fails here, inside)
+        continue;
+      }
+      const resolved = path.resolve(current, target);
+      if (!inside(top, resolved)) return true;
+      if (++hops > MAX_HOPS) return false;
+      rest.unshift(...path.relative(top, resolved).split(path.sep).filter((s) => s !== ""));
+      current = top;
+    }
+    return false;
+  };
+
+  /** The real path of a host path, inside the real root (else throws naming the path only). */
   const locate = (callback, given) => {
     const absolute = lexical(callback, given);
     const top = rootReal();
@@ -108,40 +188,68 @@ export function nodeHost(options) {
     try {
       real = realpathSync.native(absolute);
     } catch (error) {
-      throw fsError(error, callback, given);
+      throw leads(absolute) ? leavesRoot(callback, given) : fsError(error, callback, given);
     }
-    if (!inside(top, real)) {
-      throw hostError(
-        "EACCES",
-        `${NAME}: ${callback}(${quote(given)}): it goes through a symlink to ${quote(real)}, outside the root ${quote(top)}; symlinks may not leave the root`,
-        given,
-      );
-    }
+    if (!inside(top, real)) throw leavesRoot(callback, given);
     return real;
   };
 
   /**
-   * Opens a regular file for reading (never through a symlink, never a FIFO or device) and
-   * hands its descriptor and size to `use`, closing it afterwards. Sync: `use` must not await.
+   * Checks that descriptor `fd`, opened from `real`, is inside the root (see "Swaps" above);
+   * `stats` are its fstat.
    */
-  const withFile = (callback, given, use) => {
+  const verify = (callback, given, fd, real, stats) => {
+    const top = realRoot;
+    let ok;
+    if (procfs) {
+      let where;
+      try {
+        where = readlinkSync(procPath(fd));
+      } catch (error) {
+        throw fsError(error, callback, given);
+      }
+      ok = inside(top, where.endsWith(" (deleted)") ? where.slice(0, -10) : where);
+    } else {
+      try {
+        const again = realpathSync.native(real);
+        ok = inside(top, again) && sameFile(lstatSync(again), stats);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      throw hostError("EACCES", `${NAME}: ${callback}(${quote(given)}): the path led outside the root when it was opened (was a folder replaced by a symlink?); paths may not leave the root`, given);
+    }
+  };
+
+  /**
+   * Opens a host path (never through a symlink in its last part, never a FIFO or a device),
+   * checks that the descriptor is inside the root and of `kind` ("file", "dir" or "any"), and
+   * returns { fd, stats, real }. The caller closes `fd`. For "any", something that is neither a
+   * file nor a folder (a device, say) is not opened at all: the result is null.
+   */
+  const openChecked = (callback, given, kind) => {
     const real = locate(callback, given);
     let fd;
     try {
-      fd = openSync(real, OPEN_FLAGS);
+      if (kind === "any") {
+        const found = lstatSync(real);
+        if (!found.isFile() && !found.isDirectory()) return null;
+      }
+      fd = openSync(real, kind === "dir" ? DIR_FLAGS : FILE_FLAGS);
     } catch (error) {
       throw fsError(error, callback, given);
     }
     try {
       const stats = fstatSync(fd);
-      if (!stats.isFile()) {
+      if (kind !== "dir") verify(callback, given, fd, real, stats); // a listing is verified after it is read (see readDir)
+      if (kind === "file" && !stats.isFile()) {
         throw hostError(stats.isDirectory() ? "EISDIR" : "EINVAL", `${NAME}: ${callback}(${quote(given)}): ${stats.isDirectory() ? "is a folder" : "is not a regular file"}`, given);
       }
-      return use(fd, stats.size, real);
+      return { fd, stats, real };
     } catch (error) {
-      throw error?.code && !String(error.message).startsWith(NAME) ? fsError(error, callback, given) : error;
-    } finally {
       closeSync(fd);
+      throw error?.code && !String(error.message).startsWith(NAME) ? fsError(error, callback, given) : error;
     }
   };
 
@@ -155,35 +263,84 @@ export function nodeHost(options) {
     syncBuffer ??= Buffer.allocUnsafe(SYNC_LIMIT + 1);
     let total = 0;
     for (;;) {
-      const bytesRead = readSync(fd, syncBuffer, total, syncBuffer.length - total, null);
+      const bytesRead = readSync(fd, syncBuffer, total, syncBuffer.length - total, total);
       if (bytesRead === 0) return syncBuffer.subarray(0, total);
       total += bytesRead;
       if (total === syncBuffer.length) return null; // grew past the limit: read it the big way
     }
   };
 
-  /** Opens a big file asynchronously (its real path checked as for small ones). */
-  const openBig = async (callback, real, given) => {
+  /** Hands each chunk of the file behind `fd` to `use`, read asynchronously in CHUNK bytes. */
+  const readChunks = async (callback, given, fd, use) => {
     try {
-      return await open(real, OPEN_FLAGS);
+      for (let position = 0; ; ) {
+        const buffer = Buffer.allocUnsafe(CHUNK);
+        const { bytesRead } = await readAsync(fd, buffer, 0, CHUNK, position);
+        if (bytesRead === 0) return;
+        position += bytesRead;
+        use(buffer.subarray(0, bytesRead));
+      }
     } catch (error) {
       throw fsError(error, callback, given);
     }
   };
 
+  /** Reads a verified file: small ones synchronously, then `small(bytes)`; big ones through `big`. */
+  const withFile = async (callback, given, small, big) => {
+    const { fd, stats } = openChecked(callback, given, "file");
+    try {
+      const bytes = readSmall(fd, stats.size);
+      if (bytes !== null) return small(bytes);
+      return await big(fd);
+    } finally {
+      closeSync(fd);
+    }
+  };
+
   /** "file" | "dir" | null (missing) for a host path, following symlinks inside the root. */
   const kindOf = async (callback, given) => {
-    let real;
+    let opened;
     try {
-      real = locate(callback, given);
+      opened = openChecked(callback, given, "any");
     } catch (error) {
       if (error.code === "ENOENT" || error.code === "ENOTDIR") return null;
       throw error;
     }
-    const stats = lstatSync(real);
-    return stats.isFile() ? "file" : stats.isDirectory() ? "dir" : null;
+    if (opened === null) return null;
+    closeSync(opened.fd);
+    return opened.stats.isFile() ? "file" : opened.stats.isDirectory() ? "dir" : null;
   };
 
+  /** The entries of the folder behind `fd` (opened from `real`), with lstat, and where to find them. */
+  const list = (callback, given, fd, real, stats) => {
+    const dir = procfs ? procPath(fd) : real;
+    let names;
+    try {
+      names = readdirSync(dir);
+    } catch (error) {
+      throw fsError(error, callback, given);
+    }
+    const entries = [];
+    for (const name of names) {
+      let entry;
+      try {
+        entry = lstatSync(`${dir}${path.sep}${name}`);
+      } catch (error) {
+        if (error.code !== "ENOENT") throw fsError(error, callback, `${given}/${name}`);
+        if (name.includes("\uFFFD")) {
+          throw hostError("EILSEQ", `${NAME}: ${callback}(${quote(given)}): a file name in it is not valid UTF-8 (${quote(name)}); rename it`, given);
+        }
+        continue; // removed since the listing
+      }
+      const mode = entry.mode & 0o7777;
+      if (entry.isFile()) entries.push({ name, kind: "file", size: entry.size, mode });
+      else if (entry.isDirectory()) entries.push({ name, kind: "dir", size: 0, mode });
+      else if (entry.isSymbolicLink()) entries.push({ name, kind: "symlink", size: entry.size, mode });
+      // Sockets, FIFOs and devices are not files an image can hold: left out.
+    }
+    verify(callback, given, fd, real, stats); // after the listing: without procfs it was read by path
+    return entries;
+  };
   // pythonPath folders as root-relative POSIX paths ("" for the root itself).
   const roots = [""];
   for (const entry of checkPythonPath(options.pythonPath, NAME)) {
@@ -196,73 +353,51 @@ export function nodeHost(options) {
   const host = {
     /** The file's bytes (a Buffer, which is a Uint8Array). */
     async readFile(given) {
-      const small = withFile("readFile", given, (fd, size, real) => {
-        const bytes = readSmall(fd, size);
-        return bytes === null ? { real } : { bytes: Buffer.from(bytes) };
-      });
-      if (small.bytes) return small.bytes;
-      const handle = await openBig("readFile", small.real, given);
-      try {
-        return await handle.readFile();
-      } catch (error) {
-        throw fsError(error, "readFile", given);
-      } finally {
-        await handle.close();
-      }
+      return withFile(
+        "readFile",
+        given,
+        (bytes) => Buffer.from(bytes),
+        async (fd) => {
+          const chunks = [];
+          await readChunks("readFile", given, fd, (chunk) => chunks.push(chunk));
+          return Buffer.concat(chunks);
+        },
+      );
     },
 
     /** The folder's entries from `lstat` (symlinks reported, not followed), sorted by name. */
     async readDir(given) {
-      const real = locate("readDir", given);
-      let names;
+      const { fd, stats, real } = openChecked("readDir", given, "dir");
+      let entries;
       try {
-        names = readdirSync(real);
-      } catch (error) {
-        throw fsError(error, "readDir", given);
-      }
-      const entries = [];
-      for (const name of names) {
-        let stats;
-        try {
-          stats = lstatSync(path.join(real, name));
-        } catch (error) {
-          if (error.code !== "ENOENT") throw fsError(error, "readDir", `${given}/${name}`);
-          if (name.includes("\uFFFD")) {
-            throw hostError("EILSEQ", `${NAME}: readDir(${quote(given)}): a file name in it is not valid UTF-8 (${quote(name)}); rename it`, given);
-          }
-          continue; // removed since the listing
-        }
-        const mode = stats.mode & 0o7777;
-        if (stats.isFile()) entries.push({ name, kind: "file", size: stats.size, mode });
-        else if (stats.isDirectory()) entries.push({ name, kind: "dir", size: 0, mode });
-        else if (stats.isSymbolicLink()) entries.push({ name, kind: "symlink", size: stats.size, mode });
-        // Sockets, FIFOs and devices are not files an image can hold: left out.
+        entries = list("readDir", given, fd, real, stats);
+      } finally {
+        closeSync(fd);
       }
       return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
 
     /** `sha256:<hex>` of the file through node:crypto (big files in 1 MiB chunks). */
     async hashFile(given) {
-      const small = withFile("hashFile", given, (fd, size, real) => {
-        const bytes = readSmall(fd, size);
-        return bytes === null ? { real } : { digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
-      });
-      if (small.digest) return small.digest;
-      const handle = await openBig("hashFile", small.real, given);
-      try {
-        const hash = createHash("sha256");
-        const buffer = Buffer.allocUnsafe(HASH_CHUNK);
-        for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-          if (bytesRead === 0) break;
-          hash.update(buffer.subarray(0, bytesRead));
-        }
-        return `sha256:${hash.digest("hex")}`;
-      } catch (error) {
-        throw fsError(error, "hashFile", given);
-      } finally {
-        await handle.close();
-      }
+      return withFile(
+        "hashFile",
+        given,
+        (bytes) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
+        async (fd) => {
+          const hash = createHash("sha256");
+          await readChunks("hashFile", given, fd, (chunk) => hash.update(chunk));
+          return `sha256:${hash.digest("hex")}`;
+        },
+      );
+    },
+
+    /**
+     * The path relative to the root with every symlink followed (`.` for the root), so one file
+     * reached through two paths gives one answer; a path that leaves the root is refused.
+     */
+    async realPath(given) {
+      const real = locate("realPath", given);
+      return path.relative(rootReal(), real).split(path.sep).join("/") || ".";
     },
 
     /** `a/b` (a package: `a/b/__init__.py`) or `a/b.py`, under the root, then each pythonPath folder. */

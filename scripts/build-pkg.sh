@@ -67,16 +67,94 @@ fi
 
 gen="target/wasm-bindgen"
 rm -rf "$gen" && mkdir -p "$gen"
-log "wasm-bindgen --target web --weak-refs"
-wasm-bindgen --target web --weak-refs --out-dir "$gen" --out-name apothic_image "$raw"
+# --experimental-reset-state-function: the glue can instantiate the module again after a trap, and
+# tags objects and closures with the instance that made them (see pkg-template/recovery.js).
+log "wasm-bindgen --target web --weak-refs --experimental-reset-state-function"
+wasm-bindgen --target web --weak-refs --experimental-reset-state-function --out-dir "$gen" --out-name apothic_image "$raw"
 log "wasm-opt -Oz ($binaryen_version)"
 "$wasm_opt" "${wasm_opt_flags[@]}" "$gen/apothic_image_bg.wasm" -o "$gen/apothic_image_bg.opt.wasm"
 
 # --- assemble pkg/ ----------------------------------------------------------------------------
 rm -rf pkg && mkdir -p pkg
 cp -R pkg-template/. pkg/
-cp "$gen/apothic_image.js" pkg/
 cp "$gen/apothic_image_bg.opt.wasm" pkg/apothic_image_bg.wasm
+
+# Trap recovery (pkg-template/recovery.js): the glue passes every instance's exports through
+# `guardExports`, so that a trap rejects the instance's pending promises, is reported as an
+# "INSTANCE_TRAPPED" ApothicError and replaces the instance once the trapped call has unwound.
+# Objects and closures of a replaced instance must then never touch the new one: a stale Image
+# throws that coded error, its free() does nothing, and a stale callback (a host promise settling,
+# a queued microtask) does nothing. Each edit names the exact text it replaces and how often it
+# must occur; when wasm-bindgen's output differs, the build fails here.
+node --input-type=module - "$gen/apothic_image.js" pkg/apothic_image.js <<'EOF'
+import { readFileSync, writeFileSync } from "node:fs";
+const [from, to] = process.argv.slice(2);
+let text = readFileSync(from, "utf8");
+const count = (pattern) => (typeof pattern === "string" ? text.split(pattern).length - 1 : (text.match(pattern) ?? []).length);
+const freeMethods = count(/^    free\(\) \{$/gm);
+const promiseExecutors = count("const ret = new Promise(cb0);");
+const edits = [
+  {
+    what: "import the recovery helpers",
+    find: '/* @ts-self-types="./apothic_image.d.ts" */\n',
+    replace: '/* @ts-self-types="./apothic_image.d.ts" */\nimport { guardExports, isHandledTrap, staleImageError } from "./recovery.js";\n',
+    times: 1,
+  },
+  { what: "guard the first instance's exports", find: "    wasm = instance.exports;\n", replace: "    wasm = guardExports(instance.exports, __wbg_reset_state);\n", times: 1 },
+  { what: "guard a new instance's exports", find: "    wasm = wasmInstance.exports;\n", replace: "    wasm = guardExports(wasmInstance.exports, __wbg_reset_state);\n", times: 1 },
+  {
+    what: "a stale object's method throws the coded error",
+    find: "throw new Error('Invalid stale object from previous Wasm instance');",
+    replace: "throw staleImageError();",
+    times: "at least 1",
+  },
+  {
+    what: "a stale object's free() does not touch the new instance",
+    find: /^    free\(\) \{\n        const ptr = this\.__destroy_into_raw\(\);\n        __wbg_call_guard\(\);\n/gm,
+    replace:
+      "    free() {\n        const stale = this.__wbg_inst !== undefined && this.__wbg_inst !== __wbg_instance_id;\n" +
+      "        const ptr = this.__destroy_into_raw();\n        if (stale) return;\n        __wbg_call_guard();\n",
+    times: freeMethods,
+  },
+  {
+    what: "a stale closure does nothing",
+    find: "            throw new Error('Cannot invoke closure from previous WASM instance');\n",
+    replace: "            return;\n",
+    times: 1,
+  },
+  {
+    what: "a closure drops a trap that was handled (it runs from a microtask or a host promise)",
+    find: "        try {\n            return f(a, state.b, ...args);\n        } finally {\n",
+    replace: "        try {\n            return f(a, state.b, ...args);\n        } catch (error) {\n            if (!isHandledTrap(error)) throw error;\n        } finally {\n",
+    times: 1,
+  },
+  {
+    what: "a stale closure's release does not touch the new instance",
+    find: "    real._wbg_cb_unref = () => {\n",
+    replace: "    real._wbg_cb_unref = () => {\n        if (state.instance !== __wbg_instance_id) return;\n",
+    times: 1,
+  },
+  {
+    what: "a promise executor drops a trap that was handled (the promise is never returned)",
+    find: /^( +)try \{\n( +return wasm_bindgen__convert__closures_____invoke__\w+\(a, state0\.b, arg0, arg1\);\n)( +)\} finally \{\n/gm,
+    replace: "$1try {\n$2$3} catch (error) {\n$3    if (!isHandledTrap(error)) throw error;\n$3} finally {\n",
+    times: promiseExecutors,
+  },
+];
+const problems = [];
+if (freeMethods < 1) problems.push("no free() method found");
+for (const { what, find, replace, times } of edits) {
+  const found = count(find);
+  const ok = times === "at least 1" ? found >= 1 : found === times;
+  if (!ok) problems.push(`${what}: expected ${times} occurrence(s), found ${found}`);
+  else text = typeof find === "string" ? text.split(find).join(replace) : text.replace(find, replace);
+}
+if (problems.length) {
+  console.error("build-pkg: the generated glue does not have the shape the trap recovery patches expect:\n  " + problems.join("\n  "));
+  process.exit(1);
+}
+writeFileSync(to, text);
+EOF
 
 # The generated .d.ts ends with the glue's loader declarations (InitInput, InitOutput with the raw
 # wasm exports typed `any`, SyncInitInput, initSync, the default init). The entries do not export
@@ -89,7 +167,11 @@ let text = readFileSync(from, "utf8");
 const start = text.indexOf("\nexport type InitInput =");
 if (start < 0) throw new Error(`build-pkg: the glue's loader declarations were not found in ${from}`);
 text = text.slice(0, start).trimEnd() + "\n";
-for (const name of ["InitInput", "InitOutput", "SyncInitInput", "initSync", "__wbg_init"]) {
+// The reset function is the trap recovery's (pkg-template/recovery.js), not an API.
+const reset = "\nexport function __wbg_reset_state(): void;\n";
+if (!text.includes(reset)) throw new Error(`build-pkg: __wbg_reset_state's declaration was not found in ${from}`);
+text = text.replace(reset, "");
+for (const name of ["InitInput", "InitOutput", "SyncInitInput", "initSync", "__wbg_init", "__wbg_reset_state"]) {
   if (new RegExp(`\\b${name}\\b`).test(text)) throw new Error(`build-pkg: ${name} is still declared after the cut`);
 }
 writeFileSync(to, text);
@@ -101,7 +183,7 @@ node --input-type=module - "$root/pkg" <<'EOF'
 import { readFileSync } from "node:fs";
 const dir = process.argv[2];
 const read = (f) => readFileSync(`${dir}/${f}`, "utf8");
-const internal = new Set(["initSync", "default", "InitInput", "InitOutput", "SyncInitInput"]);
+const internal = new Set(["initSync", "default", "InitInput", "InitOutput", "SyncInitInput", "__wbg_reset_state"]);
 const values = new Set();
 for (const m of read("apothic_image.js").matchAll(/^export (?:class|function|const) (\w+)/gm)) values.add(m[1]);
 for (const m of read("apothic_image.js").matchAll(/^export \{([^}]*)\}/gm))

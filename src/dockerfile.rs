@@ -87,6 +87,13 @@ pub struct Dockerfile {
     pub directives: Vec<(String, String)>,
     /// The instructions, in order.
     pub instructions: Vec<Instruction>,
+    /// Where each parser directive is (same order as [`Dockerfile::directives`]).
+    pub directive_positions: Vec<Position>,
+    /// Where the escape token is whose line continuation ran into the end of the text, when
+    /// the last instruction's did (`RUN a \\` as the last line, or followed only by comment and
+    /// blank lines). BuildKit ends the instruction there, but a line written after the text
+    /// would join it.
+    pub open_continuation: Option<Position>,
 }
 
 /// One instruction.
@@ -311,6 +318,9 @@ pub fn parse(text: &str) -> Result<Dockerfile> {
 ///   `user@host:path`): the same; `ADD --from` does not exist (use `COPY --from=`);
 /// - parser directives (`# syntax=`, `# escape=`, `# check=`): they only work at the top of a
 ///   Dockerfile, and the fragment is inserted mid-file;
+/// - `RUN --mount` of type `bind` (the default) without `from=<stage or image>`: it would read
+///   the build context, which a fragment does not have; `cache`, `tmpfs`, `secret`, `ssh` and
+///   `bind` with `from=` are fine, other types are refused;
 /// - heredocs (`<<EOF`): the rendered Dockerfile must build on engines without heredoc support;
 ///   a multi-line command goes through `runCommands`;
 /// - `ONBUILD` wrapping any of those;
@@ -335,7 +345,7 @@ pub fn check_fragment(contents: &str) -> Result<Dockerfile> {
     let parsed = parse_document(contents)?;
     if let (Some((name, value)), Some(position)) = (
         parsed.dockerfile.directives.first(),
-        parsed.directive_positions.first(),
+        parsed.dockerfile.directive_positions.first(),
     ) {
         return Err(forbidden(
             format!(
@@ -390,6 +400,58 @@ fn is_remote_source(src: &str) -> bool {
         }
     }
     false
+}
+
+/// Why a `RUN --mount=<value>` cannot be in a fragment, or `None` when it can: a `bind` mount
+/// (the default type) without `from=` reads the build context, which a fragment does not have,
+/// and an unknown type is refused rather than guessed at. The value is read as BuildKit reads
+/// it: comma-separated `key=value` fields (CSV, double quotes allowed), keys and the type
+/// case-insensitive.
+fn mount_problem(value: &str) -> Option<String> {
+    let mut kind = "bind".to_string();
+    let mut from = false;
+    for field in csv_fields(value) {
+        let (key, value) = field.split_once('=').unwrap_or((field.as_str(), ""));
+        match key.trim().to_ascii_lowercase().as_str() {
+            "type" => kind = value.to_ascii_lowercase(),
+            "from" => from = !value.is_empty(),
+            _ => {}
+        }
+    }
+    match kind.as_str() {
+        "bind" if !from => Some(
+            "is a bind mount of the build context (type=bind is the default; no from= names another image or stage), \
+             and a fragment has no build context"
+                .to_string(),
+        ),
+        "bind" | "cache" | "tmpfs" | "secret" | "ssh" => None,
+        other => Some(format!(
+            "has the mount type `{}`, which is not one of bind, cache, tmpfs, secret, ssh",
+            other.chars().take(64).collect::<String>()
+        )),
+    }
+}
+
+/// The fields of one CSV record, as Go's `encoding/csv` reads a line: split at commas outside
+/// double quotes; a quoted field loses its quotes and `""` inside it is one `"`.
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
 }
 
 /// The fragment rules for one instruction; `top` is the instruction as written (for `ONBUILD`,
@@ -467,6 +529,21 @@ fn check_instruction(top: &Instruction, inner: &Instruction, in_onbuild: bool) -
                 ));
             }
         }
+        "RUN" => {
+            for flag in inner.flags.iter().filter(|f| f.name == "mount") {
+                if let Some(problem) = mount_problem(flag.value.as_deref().unwrap_or("")) {
+                    return Err(forbidden(
+                        format!(
+                            "{prefix}RUN --mount={} {problem}; in withDockerfile only mounts that do not read the build context are allowed: \
+                             type=cache, type=tmpfs, type=secret, type=ssh, and type=bind with from=<image or stage>. \
+                             Use copyLocalFile or copyLocalDir to put local files into the image",
+                            flag.value.as_deref().unwrap_or("").chars().take(200).collect::<String>()
+                        ),
+                        at,
+                    ));
+                }
+            }
+        }
         // BuildKit parses `SHELL foo` but refuses to build it ("SHELL requires the arguments to
         // be in JSON form"), and an empty array too; found by fuzzing the renderer.
         "SHELL" if !matches!(&inner.args, Args::Json(argv) if !argv.is_empty()) => {
@@ -488,8 +565,6 @@ fn check_instruction(top: &Instruction, inner: &Instruction, in_onbuild: bool) -
 /// Everything the parser found, including what is not an instruction.
 struct Document {
     dockerfile: Dockerfile,
-    /// Where each directive is.
-    directive_positions: Vec<Position>,
     /// Number of lines read.
     lines: usize,
 }
@@ -858,6 +933,7 @@ fn parse_document(text: &str) -> Result<Document> {
     let mut d = Directives::new();
     let mut current_line = 0usize;
     let mut instructions = Vec::new();
+    let mut open_continuation = None;
 
     while let Some(raw) = lines.next_line()? {
         let raw = if current_line == 0 {
@@ -887,10 +963,18 @@ fn parse_document(text: &str) -> Result<Document> {
         if end_of_instruction && piece.is_empty() {
             continue;
         }
+        // Where the escape token that continues the current line is.
+        let mut escape_at = Position {
+            line: start_line,
+            column: lead_columns + piece.chars().count() + 1,
+        };
         let mut joined = String::from(piece);
         let mut pieces = vec![(0usize, start_line, lead_columns)];
         while !end_of_instruction {
-            let Some(raw) = lines.next_line()? else { break };
+            let Some(raw) = lines.next_line()? else {
+                open_continuation = Some(escape_at);
+                break;
+            };
             let token = trim_newline(raw);
             current_line += 1;
             d.possible(
@@ -908,6 +992,10 @@ fn parse_document(text: &str) -> Result<Document> {
             }
             let (piece, end) = trim_continuation(token, d.escape);
             end_of_instruction = end;
+            escape_at = Position {
+                line: current_line,
+                column: piece.chars().count() + 1,
+            };
             pieces.push((joined.len(), current_line, 0));
             joined.push_str(piece);
         }
@@ -980,8 +1068,9 @@ fn parse_document(text: &str) -> Result<Document> {
             escape: d.escape,
             directives: d.found,
             instructions,
+            directive_positions: d.positions,
+            open_continuation,
         },
-        directive_positions: d.positions,
         lines: current_line,
     })
 }

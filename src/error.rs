@@ -1,7 +1,7 @@
 //! The one error type of the crate: a stable machine-readable [`ErrorCode`], a message that says
 //! what to do, and where the problem is (argument path, file, line and column).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// Stable identifiers of every kind of failure. The string form (`code.as_str()`) is part of the
 /// public API: the JavaScript `ApothicError.code` carries it, and it never changes meaning.
@@ -73,11 +73,14 @@ pub enum ErrorCode {
     /// A folder has more entries or levels than a walk accepts, or a build context is larger
     /// than `buildContext` writes in memory.
     FolderTooLarge,
+    /// One `resolve` / `buildContext` call would hold more than its `maxBytes` (files read
+    /// whole and folder listings added up; 256 MiB by default).
+    ResolveTooLarge,
 }
 
 impl ErrorCode {
-    /// Every code, in the order of the README's table.
-    pub const ALL: [ErrorCode; 31] = [
+    /// Every code, in the order of the table in docs/api.md.
+    pub const ALL: [ErrorCode; 32] = [
         ErrorCode::InvalidArgument,
         ErrorCode::InvalidPythonVersion,
         ErrorCode::InvalidImageRef,
@@ -109,6 +112,7 @@ impl ErrorCode {
         ErrorCode::SpecTooLarge,
         ErrorCode::FileTooLarge,
         ErrorCode::FolderTooLarge,
+        ErrorCode::ResolveTooLarge,
     ];
 
     /// The stable string form, e.g. `"INVALID_IMAGE_REF"`.
@@ -145,6 +149,7 @@ impl ErrorCode {
             ErrorCode::SpecTooLarge => "SPEC_TOO_LARGE",
             ErrorCode::FileTooLarge => "FILE_TOO_LARGE",
             ErrorCode::FolderTooLarge => "FOLDER_TOO_LARGE",
+            ErrorCode::ResolveTooLarge => "RESOLVE_TOO_LARGE",
         }
     }
 }
@@ -169,11 +174,13 @@ pub struct Position {
 pub struct Error {
     /// What kind of failure this is.
     pub code: ErrorCode,
-    /// A sentence that says what is wrong and what to do.
+    /// A sentence that says what is wrong and what to do; it holds no control character
+    /// (they are escaped when the error is made).
     pub message: String,
-    /// The argument it concerns, as a path (`packages[2]`, `values.PATH`, `steps[3].commands[0]`).
+    /// The argument it concerns, as a path (`packages[2]`, `values.PATH`, `steps[3].commands[0]`),
+    /// exactly as given (a key may hold control characters: escape it before printing).
     pub argument: Option<String>,
-    /// The file it concerns, when the input came from a file.
+    /// The file it concerns, when the input came from a file, exactly as named.
     pub file: Option<String>,
     /// Where in a text (Dockerfile, dotenv, ...) the problem is.
     pub position: Option<Position>,
@@ -181,10 +188,13 @@ pub struct Error {
 
 impl Error {
     /// A new error with a code and message, without location.
+    /// Control characters in the message are escaped ([`escape_controls`]), so a message is safe
+    /// to print to a terminal. The argument path and file name stay exact (they name a key or a
+    /// file a program may look up); `Display` escapes them.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error {
             code,
-            message: message.into(),
+            message: escape_controls(message.into()),
             argument: None,
             file: None,
             position: None,
@@ -222,14 +232,17 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// Every field is escaped here (the argument path and file name are kept exact in the
+    /// struct, and the fields are public): what is displayed never holds a control character.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)?;
+        let message = Escaped(&self.message);
+        write!(f, "{}: {message}", self.code)?;
         if let Some(argument) = &self.argument {
-            write!(f, " (argument `{argument}`)")?;
+            write!(f, " (argument `{}`)", Escaped(argument))?;
         }
         match (&self.file, self.position) {
-            (Some(file), Some(p)) => write!(f, " at {file}:{}:{}", p.line, p.column),
-            (Some(file), None) => write!(f, " in {file}"),
+            (Some(file), Some(p)) => write!(f, " at {}:{}:{}", Escaped(file), p.line, p.column),
+            (Some(file), None) => write!(f, " in {}", Escaped(file)),
             (None, Some(p)) => write!(f, " at line {}, column {}", p.line, p.column),
             (None, None) => Ok(()),
         }
@@ -238,14 +251,70 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Displays a text the user gave as a JSON string literal (`"it's \"x\""`, control characters
-/// escaped), for error messages. Cheaper in the wasm build than `{:?}`, which pulls in Unicode
-/// printability tables.
+/// Whether `c` is a control character a terminal may act on: C0 (U+0000–U+001F), DEL (U+007F)
+/// or C1 (U+0080–U+009F, which includes the 8-bit CSI and OSC introducers).
+pub fn is_control(c: char) -> bool {
+    matches!(u32::from(c), 0..=0x1f | 0x7f..=0x9f)
+}
+
+/// The one place control characters are escaped for messages: each one becomes its JSON escape
+/// (`\n`, `\t`, `\r`, `\b`, `\f`, else `\u001b` style); every other character, quotes and
+/// backslashes included, is kept. Text without control characters is returned unchanged, so
+/// escaping twice is the same as escaping once.
+pub fn escape_controls(text: String) -> String {
+    if text.chars().any(is_control) {
+        Escaped(&text).to_string()
+    } else {
+        text
+    }
+}
+
+/// Writes the escape of a control character (see [`escape_controls`]).
+fn write_control(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
+    match c {
+        '\n' => f.write_str("\\n"),
+        '\t' => f.write_str("\\t"),
+        '\r' => f.write_str("\\r"),
+        '\u{8}' => f.write_str("\\b"),
+        '\u{c}' => f.write_str("\\f"),
+        _ => write!(f, "\\u{:04x}", u32::from(c)),
+    }
+}
+
+/// Displays a text with its control characters escaped and everything else as it is.
+struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find(is_control) {
+            f.write_str(&rest[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            write_control(f, c)?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        f.write_str(rest)
+    }
+}
+
+/// Displays a text the user gave as a JSON string literal (`"it's \"x\""`), for error messages:
+/// quotes and backslashes are escaped, and control characters as [`escape_controls`] does
+/// (C1 and DEL too, which JSON itself would leave raw). Cheaper in the wasm build than `{:?}`,
+/// which pulls in Unicode printability tables.
 pub(crate) struct Quoted<'a>(pub &'a str);
 
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&serde_json::to_string(self.0).unwrap_or_default())
+        f.write_str("\"")?;
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                c if is_control(c) => write_control(f, c)?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_str("\"")
     }
 }
 
@@ -265,12 +334,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod tests {
     use super::*;
 
-    /// The TypeScript `ErrorCode` union (src/wasm/errors.rs) and the README table list exactly
+    /// The TypeScript `ErrorCode` union (src/wasm/errors.rs) and the table in docs/api.md list exactly
     /// the codes of the enum.
     #[test]
     fn every_code_is_in_the_typescript_union_and_the_readme() {
         let ts = include_str!("wasm/errors.rs");
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../docs/api.md");
         let mut codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
@@ -281,7 +350,7 @@ mod tests {
             );
             assert!(
                 readme.contains(&format!("| `{code}` |")),
-                "{code} missing from the README table"
+                "{code} missing from the table in docs/api.md"
             );
         }
         assert_eq!(

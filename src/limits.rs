@@ -14,7 +14,11 @@
 //! | folder depth | 512 levels | `FOLDER_TOO_LARGE` |
 //! | the relative paths of one walk, added up | 32 MiB | `FOLDER_TOO_LARGE` |
 //! | a name in a folder listing | 4,096 bytes | `INVALID_PATH` |
-//! | the build context of `buildContext` (every context file together) | 512 MiB | `FOLDER_TOO_LARGE` |
+//! | the build context of `buildContext` (every context file together) | 512 MiB, and at most what is left of `maxBytes` | `FOLDER_TOO_LARGE` |
+//! | what one `resolve` / `buildContext` call holds: files read whole and folder listings (names plus 64 bytes an entry), added up | `maxBytes`: 256 MiB by default, at most 1 GiB | `RESOLVE_TOO_LARGE` |
+//!
+//! Every bound is checked before the bytes are copied: the JavaScript host sees a
+//! `Uint8Array`'s length and a listing's length and name lengths first.
 //!
 //! Hashing has no size limit: files are hashed by the host's `hashFile` or in 1 MiB chunks, so
 //! `resolve` takes files and folders of any size.
@@ -49,6 +53,18 @@ pub const MAX_NAME_BYTES: usize = 4_096;
 
 /// The largest build context `buildContext` writes (the tar is built in memory).
 pub const MAX_CONTEXT_BYTES: u64 = 512 << 20;
+
+/// The default byte budget of one `resolve` / `buildContext` call ([`crate::resolve::ResolveOptions::max_bytes`]):
+/// files read whole and folder listings, added up. At most 16 MiB of it is parsed at once, and
+/// a build context is held twice (its files and the tar), so a call stays under about 1 GiB of
+/// wasm memory, far from the 4 GiB a 32-bit instance can have.
+pub const DEFAULT_MAX_BYTES: u64 = 256 << 20;
+
+/// The largest byte budget a call may ask for (`maxBytes`).
+pub const MAX_MAX_BYTES: u64 = 1 << 30;
+
+/// What one folder entry costs against the byte budget besides its name (the entry's record).
+pub const ENTRY_BYTES: u64 = 64;
 
 /// `n` bytes as `4 MiB` / `16 KiB` / `12 bytes`.
 pub(crate) fn show_bytes(n: u64) -> String {
@@ -95,6 +111,18 @@ pub fn check_file_size(path: &str, size: u64, max: u64) -> Result<()> {
         .in_file(path));
     }
     Ok(())
+}
+
+/// `RESOLVE_TOO_LARGE`: `what` would take the bytes one call holds past `max`.
+pub(crate) fn budget_exceeded(what: &str, max: u64) -> Error {
+    Error::new(
+        ErrorCode::ResolveTooLarge,
+        format!(
+            "{what} would take what this call holds (files read whole and folder listings) past its maxBytes of {}; make the project smaller, or raise maxBytes (at most {})",
+            show_bytes(max),
+            show_bytes(MAX_MAX_BYTES)
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -37,7 +37,10 @@
 //! once); a cycle is a `RequirementsSyntax` error that names it (`a.txt → b.txt → a.txt`), since
 //! pip would recurse forever.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::error::{Error, ErrorCode, Quoted, Result};
+use crate::limits::MAX_REQUIREMENTS_FILES;
 
 /// Whether an include is a requirements file (`-r`) or a constraints file (`-c`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +88,7 @@ const LONG_OPTIONS: [(&str, u8); 18] = [
     ("--config-settings", b'v'),
 ];
 
-/// A character of a logical line with its physical position (0-based line, 0-based column).
-type Located = (char, usize, usize);
-
-/// A shell word and the physical position of its first character.
+/// A shell word and the physical position of its first character (0-based line and column).
 type Word = (String, usize, usize);
 
 /// Python's `str.isspace` (what `\s` and `str.strip()` use).
@@ -96,8 +96,110 @@ fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
+/// The line breaks of Python's `str.splitlines`.
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
 fn syntax(line: usize, column: usize, message: String) -> Error {
     Error::new(ErrorCode::RequirementsSyntax, message).at_position(line + 1, column + 1)
+}
+
+/// Step 1: physical lines as Python's `str.splitlines` cuts them (`\r\n` is one break), one at
+/// a time.
+fn physical_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.char_indices().find(|(_, c)| is_line_break(*c)) {
+            Some((at, c)) => {
+                let mut next = at + c.len_utf8();
+                if c == '\r' && current[next..].starts_with('\n') {
+                    next += 1;
+                }
+                rest = Some(&current[next..]);
+                Some(&current[..at])
+            }
+            None => {
+                rest = None;
+                Some(current).filter(|line| !line.is_empty())
+            }
+        }
+    })
+}
+
+/// What a physical line adds to its logical line, as (column, text) pieces, and whether the
+/// logical line goes on: a comment line ends it (pip prefixes it with a space "so comments are
+/// always matched"); a line ending in `\` continues, without its leading and trailing
+/// backslashes (pip strips them all).
+fn pieces(line: &str) -> ([(usize, &str); 2], bool) {
+    if line.chars().find(|c| !is_py_space(*c)) == Some('#') {
+        ([(0, " "), (0, line)], false)
+    } else if line.ends_with('\\') {
+        let start = line.trim_start_matches('\\');
+        (
+            [
+                (line.len() - start.len(), start.trim_end_matches('\\')),
+                (0, ""),
+            ],
+            true,
+        )
+    } else {
+        ([(0, line), (0, "")], false)
+    }
+}
+
+/// Physical positions of offsets into a logical line, asked in increasing order: it walks the
+/// physical lines again as they were joined, so a logical line holds nothing but its text.
+struct Cursor<'t, I> {
+    lines: I,
+    queued: Vec<(usize, usize, &'t str)>,
+    /// The current piece (line, column, text) and the logical offset where it starts.
+    piece: (usize, usize, &'t str),
+    start: usize,
+    /// The offset reached and its column.
+    at: usize,
+    column: usize,
+}
+
+impl<'t, I: Iterator<Item = (usize, &'t str)>> Cursor<'t, I> {
+    fn new(lines: I) -> Self {
+        Cursor {
+            lines,
+            queued: Vec::new(),
+            piece: (0, 0, ""),
+            start: 0,
+            at: 0,
+            column: 0,
+        }
+    }
+
+    fn position(&mut self, text: &str, offset: usize) -> (usize, usize) {
+        while offset >= self.start + self.piece.2.len() {
+            let next = loop {
+                if let Some(piece) = self.queued.pop() {
+                    break Some(piece);
+                }
+                let Some((index, line)) = self.lines.next() else {
+                    break None;
+                };
+                let ([first, second], _) = pieces(line);
+                self.queued = vec![(index, second.0, second.1), (index, first.0, first.1)];
+            };
+            let Some(next) = next else { break };
+            self.start += self.piece.2.len();
+            self.piece = next;
+            (self.at, self.column) = (self.start, next.1);
+        }
+        if offset > self.at {
+            self.column += text[self.at..offset].chars().count();
+            self.at = offset;
+        }
+        (self.piece.0, self.column)
+    }
 }
 
 /// The `-r` / `-c` includes of a requirements file, in file order, paths as written. Errors are
@@ -105,148 +207,146 @@ fn syntax(line: usize, column: usize, message: String) -> Error {
 /// a line, `-r ""`), an unterminated quote or a trailing escape on an option line. The caller adds
 /// the file name (`.in_file(path)`).
 pub fn includes(text: &str) -> Result<Vec<Include>> {
-    let chars: Vec<char> = text
-        .strip_prefix('\u{feff}')
-        .unwrap_or(text)
-        .chars()
-        .collect();
-    // Step 1: physical lines as Python's `str.splitlines` cuts them (`\r\n` is one break).
-    let mut lines: Vec<&[char]> = Vec::new();
-    let mut start = 0;
-    let mut at = 0;
-    while at < chars.len() {
-        let c = chars[at];
-        at += 1;
-        if matches!(
-            c,
-            '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
-        ) {
-            lines.push(&chars[start..at - 1]);
-            if c == '\r' && chars.get(at) == Some(&'\n') {
-                at += 1;
-            }
-            start = at;
-        }
-    }
-    if start < chars.len() {
-        lines.push(&chars[start..]);
-    }
-
     let mut out = Vec::new();
-    let mut index = 0;
-    while index < lines.len() {
+    for_each_include(text, |include| {
+        out.push(include);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `found` with each include of `text` in file order, holding one logical line and one
+/// shell word at a time (so memory stays a small multiple of the longest line).
+fn for_each_include(text: &str, mut found: impl FnMut(Include) -> Result<()>) -> Result<()> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = physical_lines(text).enumerate().peekable();
+    let mut logical = String::new();
+    while let Some(&(first, first_line)) = lines.peek() {
         // Step 2: a line ending in `\` continues on the next; a comment line ends it.
-        let mut logical: Vec<Located> = Vec::new();
-        loop {
-            let line = lines[index];
-            let comment = line.iter().find(|c| !is_py_space(**c)) == Some(&'#');
-            let (mut from, mut to) = (0, line.len());
-            if comment || line.last() != Some(&'\\') {
-                // pip prefixes a comment line with a space "so comments are always matched".
-                if comment {
-                    logical.push((' ', index, 0));
-                }
-            } else {
-                // pip strips every leading and trailing backslash of a continued line.
-                while from < to && line[from] == '\\' {
-                    from += 1;
-                }
-                while to > from && line[to - 1] == '\\' {
-                    to -= 1;
-                }
-            }
-            logical.extend((from..to).map(|column| (line[column], index, column)));
-            index += 1;
-            if comment || line.last() != Some(&'\\') || index == lines.len() {
+        logical.clear();
+        for (_, line) in lines.by_ref() {
+            let (pieces, continued) = pieces(line);
+            pieces.iter().for_each(|(_, piece)| logical.push_str(piece));
+            if !continued {
                 break;
             }
         }
         // Step 3: the comment goes (`#` at the start or after whitespace), then outer whitespace.
-        let mut end = logical
-            .iter()
-            .enumerate()
-            .position(|(i, c)| c.0 == '#' && (i == 0 || is_py_space(logical[i - 1].0)))
-            .unwrap_or(logical.len());
-        while end > 0 && is_py_space(logical[end - 1].0) {
-            end -= 1;
+        let mut end = logical.len();
+        let mut after_space = true;
+        for (at, c) in logical.char_indices() {
+            if c == '#' && after_space {
+                end = at;
+                break;
+            }
+            after_space = is_py_space(c);
         }
-        let first = logical[..end]
-            .iter()
-            .position(|c| !is_py_space(c.0))
-            .unwrap_or(end);
+        let body = logical[..end].trim_end_matches(is_py_space);
+        let start = body.len() - body.trim_start_matches(is_py_space).len();
         // Step 4: only a line whose first word starts with `-` is an option line.
-        if logical.get(first).map(|c| c.0) != Some('-') {
+        if !body[start..].starts_with('-') {
             continue;
         }
-        let words = shell_words(&logical[first..end])?;
-        if let Some(include) = read_options(&words)? {
-            out.push(include);
+        let from = first_line.as_ptr() as usize - text.as_ptr() as usize;
+        let mut words = Words {
+            text: &logical,
+            at: start,
+            end: body.len(),
+            cursor: Cursor::new(
+                physical_lines(&text[from..])
+                    .zip(first..)
+                    .map(|(line, index)| (index, line)),
+            ),
+        };
+        let include = read_options(&mut words)?;
+        // pip splits the whole line before it reads options: a bad quote after them still fails.
+        while words.next_word()?.is_some() {}
+        if let Some(include) = include {
+            found(include)?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// `shlex.split` in POSIX mode without comments.
-fn shell_words(line: &[Located]) -> Result<Vec<Word>> {
-    let mut words: Vec<Word> = Vec::new();
-    let mut word: Option<Word> = None;
-    let mut at = 0;
-    while at < line.len() {
-        let (c, l, col) = line[at];
-        at += 1;
-        if matches!(c, ' ' | '\t' | '\r' | '\n') {
-            words.extend(word.take());
-            continue;
-        }
-        let current = word.get_or_insert_with(|| (String::new(), l, col));
-        match c {
-            '\'' | '"' => loop {
-                let Some(&(q, ..)) = line.get(at) else {
-                    return Err(syntax(
-                        l,
-                        col,
-                        "this quote is never closed: add the closing quote".into(),
-                    ));
-                };
-                at += 1;
-                if q == c {
+/// `shlex.split` in POSIX mode without comments, over `logical.text[at..end]`, one word at a
+/// time.
+struct Words<'a, I> {
+    text: &'a str,
+    at: usize,
+    end: usize,
+    cursor: Cursor<'a, I>,
+}
+
+impl<'a, I: Iterator<Item = (usize, &'a str)>> Words<'a, I> {
+    fn peek(&self) -> Option<char> {
+        self.text[self.at..self.end].chars().next()
+    }
+
+    fn error(&mut self, offset: usize, message: &str) -> Error {
+        let (line, column) = self.cursor.position(self.text, offset);
+        syntax(line, column, message.into())
+    }
+
+    fn next_word(&mut self) -> Result<Option<Word>> {
+        let mut word: Option<Word> = None;
+        while let Some(c) = self.peek() {
+            let here = self.at;
+            self.at += c.len_utf8();
+            if matches!(c, ' ' | '\t' | '\r' | '\n') {
+                if word.is_some() {
                     break;
                 }
-                // Inside double quotes, a backslash escapes only `"` and `\`.
-                if q == '\\' && c == '"' && matches!(line.get(at), Some(('"' | '\\', ..))) {
-                    current.0.push(line[at].0);
-                    at += 1;
-                } else {
-                    current.0.push(q);
-                }
-            },
-            '\\' => {
-                let Some(&(e, ..)) = line.get(at) else {
-                    return Err(syntax(
-                        l,
-                        col,
-                        "this backslash escapes nothing: remove it".into(),
-                    ));
-                };
-                at += 1;
-                current.0.push(e);
+                continue;
             }
-            _ => current.0.push(c),
+            let current = match &mut word {
+                Some((text, ..)) => text,
+                None => {
+                    let (line, column) = self.cursor.position(self.text, here);
+                    &mut word.insert((String::new(), line, column)).0
+                }
+            };
+            match c {
+                '\'' | '"' => loop {
+                    let Some(q) = self.peek() else {
+                        return Err(
+                            self.error(here, "this quote is never closed: add the closing quote")
+                        );
+                    };
+                    self.at += q.len_utf8();
+                    if q == c {
+                        break;
+                    }
+                    // Inside double quotes, a backslash escapes only `"` and `\`.
+                    match self.peek() {
+                        Some(e @ ('"' | '\\')) if q == '\\' && c == '"' => {
+                            current.push(e);
+                            self.at += 1;
+                        }
+                        _ => current.push(q),
+                    }
+                },
+                '\\' => {
+                    let Some(e) = self.peek() else {
+                        return Err(self.error(here, "this backslash escapes nothing: remove it"));
+                    };
+                    self.at += e.len_utf8();
+                    current.push(e);
+                }
+                _ => current.push(c),
+            }
         }
+        Ok(word)
     }
-    words.extend(word);
-    Ok(words)
 }
 
 /// Step 5, what optparse makes of the words: pip follows the first `-r`, or else the first
 /// `-c`, of a line without `-e`.
-fn read_options(words: &[Word]) -> Result<Option<Include>> {
+fn read_options<'a, I: Iterator<Item = (usize, &'a str)>>(
+    words: &mut Words<'a, I>,
+) -> Result<Option<Include>> {
     let mut requirement: Option<Include> = None;
     let mut constraint: Option<Include> = None;
-    let mut at = 0;
-    while at < words.len() {
-        let (word, line, column) = (&words[at].0, words[at].1, words[at].2);
-        at += 1;
+    while let Some((word, line, column)) = words.next_word()? {
         // The option (as its first letter after the dashes) and a value given inline.
         let (option, inline) = if word == "--" {
             break;
@@ -286,21 +386,20 @@ fn read_options(words: &[Word]) -> Result<Option<Include>> {
         };
         let value = match inline {
             Some(value) => value.to_string(),
-            None if at < words.len() => {
-                at += 1;
-                words[at - 1].0.clone()
-            }
-            None if matches!(option, b'r' | b'c') => {
-                let flag = if option == b'r' { "-r" } else { "-c" };
-                return Err(syntax(
-                    line,
-                    column,
-                    format!(
-                        "this {flag} has no file name: write `{flag} FILE`, relative to this file"
-                    ),
-                ));
-            }
-            None => continue,
+            None => match words.next_word()? {
+                Some((value, ..)) => value,
+                None if matches!(option, b'r' | b'c') => {
+                    let flag = if option == b'r' { "-r" } else { "-c" };
+                    return Err(syntax(
+                        line,
+                        column,
+                        format!(
+                            "this {flag} has no file name: write `{flag} FILE`, relative to this file"
+                        ),
+                    ));
+                }
+                None => continue,
+            },
         };
         let slot = match option {
             b'r' => &mut requirement,
@@ -381,9 +480,13 @@ struct Next {
     column: usize,
 }
 
-fn next_files(path: &str, text: &str) -> Result<Vec<Next>> {
+/// The local includes of the requirements file `path` (whose text is `text`), as written, each
+/// written path once, in file order; checked as [`next_includes`] says. More than
+/// [`MAX_REQUIREMENTS_FILES`] of them is an error (the walk could not read them all).
+fn written_includes(path: &str, text: &str) -> Result<Vec<Next>> {
     let mut out: Vec<Next> = Vec::new();
-    for include in includes(text).map_err(|e| e.in_file(path))? {
+    let mut seen: HashSet<String> = HashSet::new();
+    for_each_include(text, |include| {
         let written = include.path.as_str();
         let scheme = written.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
         // pip's `ENV_VAR_RE`: `${NAME}` with NAME of A-Z, 0-9 and `_`.
@@ -397,7 +500,7 @@ fn next_files(path: &str, text: &str) -> Result<Vec<Next>> {
         });
         let problem = match scheme.as_deref() {
             // pip downloads it when it installs; there is no local file to add.
-            Some("http" | "https") => continue,
+            Some("http" | "https") => return Ok(()),
             Some("file") => "is a file: URL",
             _ if written.starts_with('/') => "is an absolute path",
             _ if variable.is_some() => "uses an environment variable, which is not expanded (the image must not depend on the machine)",
@@ -408,19 +511,44 @@ fn next_files(path: &str, text: &str) -> Result<Vec<Next>> {
                 include.line - 1,
                 include.column - 1,
                 format!("{} {problem}: pip would not read it from this project; write a path relative to this file", Quoted(written)),
-            )
-            .in_file(path));
+            ));
         }
-        let resolved = resolve_relative(path, written);
-        if !out.iter().any(|next| next.path == resolved) {
+        if seen.insert(include.path.clone()) {
+            if out.len() == MAX_REQUIREMENTS_FILES {
+                return Err(syntax(
+                    include.line - 1,
+                    include.column - 1,
+                    format!("this file includes more than {MAX_REQUIREMENTS_FILES} files; include fewer files"),
+                ));
+            }
             out.push(Next {
-                path: resolved,
+                path: include.path,
                 line: include.line,
                 column: include.column,
             });
         }
-    }
+        Ok(())
+    })
+    .map_err(|e| e.in_file(path))?;
     Ok(out)
+}
+
+/// The files `written` includes name when the including file is `path`: resolved against its
+/// folder ([`resolve_relative`]), each once, in order.
+fn resolved_includes(path: &str, written: &[Next]) -> Vec<Next> {
+    let mut seen: HashSet<String> = HashSet::new();
+    written
+        .iter()
+        .map(|next| Next {
+            path: resolve_relative(path, &next.path),
+            ..next.clone()
+        })
+        .filter(|next| seen.insert(next.path.clone()))
+        .collect()
+}
+
+fn next_files(path: &str, text: &str) -> Result<Vec<Next>> {
+    Ok(resolved_includes(path, &written_includes(path, text)?))
 }
 
 /// One step of the walk, pure: the local files that the requirements file `path` (whose text is
@@ -454,11 +582,16 @@ pub fn next_includes(path: &str, text: &str) -> Result<Vec<String>> {
 pub struct IncludeWalk {
     /// The files read so far, in the order they were reached.
     files: Vec<String>,
-    /// The chain from the root to the file being expanded, each with the includes it still has
-    /// to visit (last first).
-    stack: Vec<(String, Vec<Next>)>,
+    /// The chain from the root to the file being expanded, each with its identity (see
+    /// [`identify`](Self::identify)) and the includes it still has to visit (last first).
+    stack: Vec<(String, String, Vec<Next>)>,
+    /// The includes of each file read, as written, by identity: a file reached again through
+    /// another path is not read again.
+    read: HashMap<String, Vec<Next>>,
     /// The file `next_file` handed out, waiting for its text.
     pending: Option<String>,
+    /// The identity [`identify`](Self::identify) gave the pending file.
+    pending_identity: Option<String>,
     /// Where the pending file is included: the including file, line and column (`None` for
     /// the root).
     included_at: Option<(String, usize, usize)>,
@@ -470,7 +603,9 @@ impl IncludeWalk {
         IncludeWalk {
             files: Vec::new(),
             stack: Vec::new(),
+            read: HashMap::new(),
             pending: Some(normalize(root)),
+            pending_identity: None,
             included_at: None,
         }
     }
@@ -480,7 +615,7 @@ impl IncludeWalk {
     /// include cycle, naming it (`a.txt → b.txt → a.txt`) at the include that closes it.
     pub fn next_file(&mut self) -> Result<Option<String>> {
         while self.pending.is_none() {
-            let Some((including, children)) = self.stack.last_mut() else {
+            let Some((including, _, children)) = self.stack.last_mut() else {
                 return Ok(None);
             };
             let Some(next) = children.pop() else {
@@ -488,10 +623,10 @@ impl IncludeWalk {
                 continue;
             };
             let including = including.clone();
-            if let Some(start) = self.stack.iter().position(|(p, _)| *p == next.path) {
+            if let Some(start) = self.stack.iter().position(|(p, ..)| *p == next.path) {
                 let mut chain: Vec<&str> = self.stack[start..]
                     .iter()
-                    .map(|(p, _)| p.as_str())
+                    .map(|(p, ..)| p.as_str())
                     .collect();
                 chain.push(&next.path);
                 return Err(syntax(
@@ -524,18 +659,75 @@ impl IncludeWalk {
     /// the errors of [`next_includes`] (the file stays pending), or `InvalidArgument` when no
     /// file is waiting.
     pub fn feed(&mut self, text: &str) -> Result<()> {
-        let Some(path) = self.pending.clone() else {
+        let path = self.pending_path()?;
+        let written = written_includes(&path, text)?;
+        self.expand(path, written.clone());
+        let identity = self.stack.last().map(|(_, id, _)| id.clone());
+        self.read.extend(identity.map(|id| (id, written)));
+        Ok(())
+    }
+
+    /// Says which file the pending one really is (its path after following symlinks, as the
+    /// host gives it), before it is read: two paths of one file are one file. Fails with
+    /// `RequirementsSyntax` when that file is one of those including it (a cycle through a
+    /// symlink, which pip would follow forever). Returns true when that file was read already:
+    /// then call [`feed_again`](Self::feed_again) instead of reading it.
+    pub fn identify(&mut self, identity: &str) -> Result<bool> {
+        let path = self.pending_path()?;
+        if let Some(start) = self.stack.iter().position(|(_, id, _)| id == identity) {
+            let mut chain: Vec<&str> = self.stack[start..]
+                .iter()
+                .map(|(p, ..)| p.as_str())
+                .collect();
+            chain.push(&path);
+            let message = format!("requirements files include each other in a cycle ({}; {} is {} through a symlink), which pip would follow forever: remove one of these includes", chain.join(" → "), Quoted(&path), Quoted(chain[0]));
+            return Err(match &self.included_at {
+                Some((including, line, column)) => {
+                    syntax(line - 1, column - 1, message).in_file(including.clone())
+                }
+                None => Error::new(ErrorCode::RequirementsSyntax, message),
+            });
+        }
+        self.pending_identity = Some(identity.to_string());
+        Ok(self.read.contains_key(identity))
+    }
+
+    /// Feeds the pending file with what was read of the same file through another path (see
+    /// [`identify`](Self::identify)); `InvalidArgument` when it was not read.
+    pub fn feed_again(&mut self) -> Result<()> {
+        let path = self.pending_path()?;
+        let known = self
+            .pending_identity
+            .as_ref()
+            .and_then(|id| self.read.get(id));
+        let Some(written) = known.cloned() else {
             return Err(Error::new(
                 ErrorCode::InvalidArgument,
-                "IncludeWalk::feed called with no file pending: call next_file first",
+                "IncludeWalk::feed_again called for a file not read yet: read it and call feed",
             ));
         };
-        let mut children = next_files(&path, text)?;
+        self.expand(path, written);
+        Ok(())
+    }
+
+    /// The pending file, or `InvalidArgument` when none is waiting.
+    fn pending_path(&self) -> Result<String> {
+        self.pending.clone().ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                "IncludeWalk::feed called with no file pending: call next_file first",
+            )
+        })
+    }
+
+    /// Marks the pending file `path` read, with its includes as written.
+    fn expand(&mut self, path: String, written: Vec<Next>) {
+        let mut children = resolved_includes(&path, &written);
         children.reverse();
+        let identity = self.pending_identity.take().unwrap_or_else(|| path.clone());
         self.pending = None;
         self.files.push(path.clone());
-        self.stack.push((path, children));
-        Ok(())
+        self.stack.push((path, identity, children));
     }
 
     /// Where the file [`next_file`](Self::next_file) returned is included: the including

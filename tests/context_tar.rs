@@ -287,7 +287,7 @@ fn tar_written_in_any_order_reads_back_sorted_with_folders_first() {
             data: b"",
         },
     ];
-    let members = read_back(&context_tar::write(entries));
+    let members = read_back(&context_tar::write(entries).expect("a valid tar"));
     assert_eq!(
         names(&members),
         [
@@ -338,7 +338,7 @@ fn long_paths_survive() {
         }
     }
     entries.extend(parents.iter().map(|d| TarEntry::Dir { path: d }));
-    let members = read_back(&context_tar::write(entries));
+    let members = read_back(&context_tar::write(entries).expect("a valid tar"));
     for p in &paths {
         let m = member(&members, p);
         assert_eq!(m["type"], "0", "{p}");
@@ -389,7 +389,7 @@ fn non_ascii_tar() -> Vec<u8> {
         })
         .collect();
     entries.extend(["données", "日本語", "emoji", "combining"].map(|d| TarEntry::Dir { path: d }));
-    context_tar::write(entries)
+    context_tar::write(entries).expect("a valid tar")
 }
 
 #[test]

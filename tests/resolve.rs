@@ -1892,13 +1892,13 @@ fn plan_derived_with_lookup_derived() {
 
     host.derived.insert(
         r.image_hash.clone(),
-        "registry.example.com/derived@sha256:abc".into(),
+        "registry.example.com/derived@sha256:abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0".into(),
     );
     let again = ok(&image, &host);
     assert_eq!(again.plan.mode, PlanMode::Derived);
     assert_eq!(
         again.plan.image.as_deref(),
-        Some("registry.example.com/derived@sha256:abc")
+        Some("registry.example.com/derived@sha256:abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0")
     );
     assert_eq!(again.image_hash, r.image_hash);
 }
@@ -1989,6 +1989,7 @@ fn plan_managed_cpython_for_old_python_with_arm64_musl_and_custom_template() {
             url_template:
                 "https://mirror.example/pbs/{release}/cpython-{version}-{arch}-{libc}.tar.gz".into(),
         },
+        ..ResolveOptions::default()
     };
     let r = ok_with(
         &registry("alpine:3.12").run_commands(&["true"]).unwrap(),

@@ -46,11 +46,36 @@
 use crate::error::Quoted;
 use crate::{Error, ErrorCode, Result};
 
+mod dfa;
+
+use std::cell::RefCell;
+
+/// The longest pattern accepted, in bytes (after trimming).
+pub const MAX_PATTERN_BYTES: usize = 1_024;
+/// The most `*` one pattern holds (`**` counts two): each is a loop the matcher may keep
+/// alive at every character.
+pub const MAX_PATTERN_STARS: usize = 128;
+/// The most patterns one list holds.
+pub const MAX_PATTERNS: usize = 10_000;
+/// The most instructions the compiled patterns of one list add up to (a pattern alone may
+/// expand to 10,000 through repetition counts).
+pub const MAX_LIST_INSTS: usize = 100_000;
+/// The steps one pattern list may spend matching, over all its calls (see
+/// [`Patterns::check`]): about one step per character of each path per pattern, so real
+/// folders stay far below it.
+pub const MAX_MATCH_STEPS: u64 = 1 << 28;
+
 /// A compiled list of dockerignore patterns (`Patterns::new`), ready to match paths.
+///
+/// Matching is linear in the path (a lazily built automaton per pattern; a folder's parents
+/// are matched in the same pass as the path) and every step is counted: once the list has
+/// spent its budget ([`MAX_MATCH_STEPS`] unless [`Patterns::with_budget`] says otherwise),
+/// [`Patterns::matches`] answers `true` at no cost and [`Patterns::check`] reports the error.
 #[derive(Debug, Clone, Default)]
 pub struct Patterns {
     list: Vec<Pattern>,
     exclusions: bool,
+    cache: RefCell<dfa::Cache>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,12 +101,41 @@ impl Patterns {
     /// Compiles patterns in the order given (later ones override earlier ones). Empty and
     /// whitespace-only entries are skipped. An invalid pattern is an
     /// [`ErrorCode::InvalidIgnorePattern`] error at `ignore[i]`.
+    ///
+    /// Bounds: at most [`MAX_PATTERNS`] patterns of at most [`MAX_PATTERN_BYTES`] bytes and
+    /// [`MAX_PATTERN_STARS`] `*` each, whose
+    /// compiled programs add up to at most [`MAX_LIST_INSTS`] instructions (each an
+    /// [`ErrorCode::InvalidIgnorePattern`] error), and a budget of [`MAX_MATCH_STEPS`].
     pub fn new(patterns: &[String]) -> Result<Patterns> {
+        Patterns::with_budget(patterns, MAX_MATCH_STEPS)
+    }
+
+    /// [`Patterns::new`] with a budget of `steps` matching steps instead of
+    /// [`MAX_MATCH_STEPS`].
+    pub fn with_budget(patterns: &[String], steps: u64) -> Result<Patterns> {
+        if patterns.len() > MAX_PATTERNS {
+            return Err(Error::new(
+                ErrorCode::InvalidIgnorePattern,
+                format!(
+                    "{} ignore patterns are more than the {MAX_PATTERNS} a list may hold: \
+                     exclude whole folders rather than single files",
+                    patterns.len()
+                ),
+            )
+            .at("ignore"));
+        }
         let mut out = Patterns::default();
+        let mut insts = 0;
         for (i, raw) in patterns.iter().enumerate() {
             let trimmed = raw.trim();
             if trimmed.is_empty() {
                 continue;
+            }
+            if trimmed.len() > MAX_PATTERN_BYTES {
+                return Err(invalid(i, &clip(raw), TOO_LONG));
+            }
+            if trimmed.matches('*').count() > MAX_PATTERN_STARS {
+                return Err(invalid(i, &clip(raw), TOO_MANY_STARS));
             }
             let cleaned = clean(trimmed);
             let (exclusion, mut text) = match cleaned.strip_prefix('!') {
@@ -95,6 +149,12 @@ impl Patterns {
             let kind = check_glob(text.as_bytes())
                 .and_then(|()| compile(text))
                 .map_err(|why| invalid(i, raw, why))?;
+            if let Kind::Regexp(program) = &kind {
+                insts += program.insts.len();
+                if insts > MAX_LIST_INSTS {
+                    return Err(invalid(i, &clip(raw), LIST_TOO_COMPLEX));
+                }
+            }
             out.exclusions |= exclusion;
             out.list.push(Pattern {
                 text: text.to_string(),
@@ -102,31 +162,81 @@ impl Patterns {
                 kind,
             });
         }
+        out.cache = RefCell::new(dfa::Cache::new(out.list.len(), steps));
         Ok(out)
     }
 
     /// Whether `path` (relative to the context root, `/`-separated, clean) is excluded: the last
     /// pattern that matches it or one of its parent folders decides (`MatchesOrParentMatches`).
+    ///
+    /// Once the list's step budget is spent this is `true` (excluded) without matching, and
+    /// [`Patterns::check`] is an error: a caller checks it before relying on the answers.
     pub fn matches(&self, path: &str) -> bool {
         if path.is_empty() || path == "." {
             return false;
         }
+        let mut cache = self.cache.borrow_mut();
+        if cache.steps > cache.budget {
+            return true;
+        }
         let parent = dir(path);
+        // The texts to match and whether their prefixes before each `/` count too: one pass
+        // over a clean path covers its parents (`a`, `a/b` for `a/b/c`).
+        let texts: &[(&str, bool)] = if parent == "." {
+            &[(path, false)]
+        } else if path.rfind('/') == Some(parent.len()) && path.starts_with(parent.as_str()) {
+            &[(path, true)]
+        } else {
+            &[(parent.as_str(), true), (path, false)]
+        };
         let mut matched = false;
-        for p in &self.list {
+        for (id, p) in self.list.iter().enumerate() {
             // An inclusion only matters while not matched, an exclusion only while matched.
             if p.exclusion != matched {
                 continue;
             }
-            let hit = p.hit(path)
-                || (parent != "."
-                    && (parent.match_indices('/').any(|(k, _)| p.hit(&parent[..k]))
-                        || p.hit(&parent)));
+            let mut hit = false;
+            for &(text, at_slashes) in texts {
+                match p.hit_any(id, text, at_slashes, &mut cache) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        hit = true;
+                        break;
+                    }
+                    Err(dfa::OutOfSteps) => return true,
+                }
+            }
             if hit {
                 matched = !p.exclusion;
             }
         }
         matched
+    }
+
+    /// The matching steps this list has spent so far (a caller running several lists in one
+    /// call hands what is left of one budget to the next with [`Patterns::with_budget`]).
+    pub fn steps_spent(&self) -> u64 {
+        self.cache.borrow().steps
+    }
+
+    /// `Ok` while the list's matching stayed within its step budget; else an
+    /// [`ErrorCode::InvalidIgnorePattern`] error (answers of [`Patterns::matches`] are then
+    /// not to be used).
+    pub fn check(&self) -> Result<()> {
+        let cache = self.cache.borrow();
+        if cache.steps <= cache.budget {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorCode::InvalidIgnorePattern,
+            format!(
+                "matching the ignore patterns took more than {} steps (about one per character \
+                 of each path per pattern): use fewer or simpler patterns (long runs of \"*\" \
+                 and \"**\" are the costly ones), or ignore whole folders",
+                cache.budget
+            ),
+        )
+        .at("ignore"))
     }
 
     /// Whether any pattern is an exclusion (`!…`), as patternmatcher's `Exclusions()`.
@@ -161,19 +271,57 @@ impl Patterns {
 }
 
 impl Pattern {
-    /// patternmatcher's `Pattern.match`.
-    fn hit(&self, path: &str) -> bool {
-        let (t, p) = (self.text.as_bytes(), path.as_bytes());
+    /// patternmatcher's `Pattern.match` on `text` or, when `at_slashes`, on any prefix of it
+    /// that ends before a `/`; pattern number `id` in the list of `cache`.
+    fn hit_any(
+        &self,
+        id: usize,
+        text: &str,
+        at_slashes: bool,
+        cache: &mut dfa::Cache,
+    ) -> Result<bool, dfa::OutOfSteps> {
+        let (t, p) = (self.text.as_bytes(), text.as_bytes());
         match &self.kind {
-            Kind::Exact => path == self.text,
-            Kind::Prefix => p.starts_with(&t[..t.len().saturating_sub(2)]),
+            Kind::Exact => {
+                cache.spend(1 + t.len() as u64 / 64)?;
+                Ok(match p.get(t.len()) {
+                    None => p == t,
+                    Some(&b) => at_slashes && b == b'/' && p.starts_with(t),
+                })
+            }
+            // A prefix of the text starts with it only if the text does.
+            Kind::Prefix => {
+                cache.spend(1 + t.len() as u64 / 64)?;
+                Ok(p.starts_with(&t[..t.len().saturating_sub(2)]))
+            }
             Kind::Suffix => {
                 let suffix = t.get(2..).unwrap_or_default();
-                p.ends_with(suffix) || (suffix.first() == Some(&b'/') && p == &suffix[1..])
+                cache.spend(p.len() as u64 / 64)?;
+                let ends = p
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| at_slashes && b == b'/');
+                for k in ends.map(|(k, _)| k).chain([p.len()]) {
+                    cache.spend(1 + suffix.len() as u64 / 64)?;
+                    let p = &p[..k];
+                    if p.ends_with(suffix) || (suffix.first() == Some(&b'/') && p == &suffix[1..]) {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
             }
-            Kind::Regexp(program) => program.is_match(path),
+            Kind::Regexp(program) => cache.any_prefix_matches(id, program, text, at_slashes),
         }
     }
+}
+
+/// The start of a (long) pattern, for messages.
+fn clip(raw: &str) -> String {
+    let mut shown: String = raw.chars().take(60).collect();
+    if shown.len() < raw.len() {
+        shown.push('…');
+    }
+    shown
 }
 
 /// Reads a `.dockerignore` file as moby's `ignorefile.ReadAll`: a UTF-8 BOM is dropped, lines
@@ -238,6 +386,12 @@ const BAD_REPEAT: Why = "has \"{n}\", \"|\" or a class holding \"*\" where Docke
      count over 1000): escape them as \"\\{\", \"\\|\", \"\\*\"";
 const TOO_COMPLEX: Why = "expands past 10000 matching steps (repetition counts): write a simpler \
      pattern";
+const TOO_LONG: Why = "is longer than 1024 bytes, the most a pattern may hold: write a shorter \
+     pattern";
+const TOO_MANY_STARS: Why = "holds more than 128 \"*\", the most a pattern may hold: write a \
+     simpler pattern";
+const LIST_TOO_COMPLEX: Why = "takes the patterns past 100000 matching instructions together \
+     (repetition counts, long patterns): use fewer or simpler patterns";
 const MALFORMED: Why = "is not a pattern Docker's matcher accepts: escape \"[\", \"]\", \"{\" and \
      \"|\" with a backslash when they are meant literally";
 
@@ -965,7 +1119,9 @@ impl Program {
         }
     }
 
-    /// Whether the expression matches anywhere in `text` (Go's `MatchString`).
+    /// Whether the expression matches anywhere in `text` (Go's `MatchString`), by a Pike VM:
+    /// the reference the automaton of [`dfa`] is checked against.
+    #[cfg(test)]
     fn is_match(&self, text: &str) -> bool {
         let n = self.insts.len();
         // `seen[pc] == step` marks the threads of the current position.
@@ -1304,6 +1460,63 @@ mod tests {
         assert!(pats(&["build", "!buildx/y"]).may_skip_dir("build"));
     }
 
+    /// The matcher as patternmatcher runs it: each parent folder separately, the Pike VM for
+    /// regular expressions. The automaton must agree with it everywhere.
+    fn reference(patterns: &Patterns, path: &str) -> bool {
+        let hit = |p: &Pattern, path: &str| {
+            let (t, b) = (p.text.as_bytes(), path.as_bytes());
+            match &p.kind {
+                Kind::Exact => path == p.text,
+                Kind::Prefix => b.starts_with(&t[..t.len().saturating_sub(2)]),
+                Kind::Suffix => {
+                    let suffix = t.get(2..).unwrap_or_default();
+                    b.ends_with(suffix) || (suffix.first() == Some(&b'/') && b == &suffix[1..])
+                }
+                Kind::Regexp(program) => program.is_match(path),
+            }
+        };
+        if path.is_empty() || path == "." {
+            return false;
+        }
+        let parent = dir(path);
+        let mut matched = false;
+        for p in &patterns.list {
+            if p.exclusion != matched {
+                continue;
+            }
+            let parents = parent != "."
+                && (parent.match_indices('/').any(|(k, _)| hit(p, &parent[..k]))
+                    || hit(p, &parent));
+            if hit(p, path) || parents {
+                matched = !p.exclusion;
+            }
+        }
+        matched
+    }
+
+    #[test]
+    fn the_automaton_agrees_with_the_pike_vm_on_quirks() {
+        for (list, path) in [
+            (&["a/**/b"][..], "a/x/y/b/c"),
+            (&["*.js|*.ts"][..], "dir/x.ts/y"),
+            (&["\\bx\\b*"][..], "x/y"),
+            (&["a\\B*"][..], "ab/c"),
+            (&["[^a]"][..], "\n/x"),
+            (&["**/a$*"][..], "b/a/c"),
+            (&["x", "!x/**", "x/y/z*"][..], "x/y/zz/w"),
+        ] {
+            let p = pats(list);
+            for prefix in ["", "q/", "/", "a//"] {
+                let path = format!("{prefix}{path}");
+                assert_eq!(
+                    p.matches(&path),
+                    reference(&p, &path),
+                    "{list:?} vs {path:?}"
+                );
+            }
+        }
+    }
+
     mod props {
         use super::*;
         use proptest::prelude::*;
@@ -1378,6 +1591,17 @@ mod tests {
                             prop_assert!(patterns.matches(&under), "{} under {}", child, p);
                         }
                     }
+                }
+            }
+
+            #[test]
+            fn the_automaton_agrees_with_the_pike_vm(list in prop::collection::vec(pattern(), 1..4), paths in prop::collection::vec(path(), 1..6)) {
+                if let Ok(patterns) = Patterns::new(&list) {
+                    // One list for all paths: its automata are cached across them.
+                    for p in &paths {
+                        prop_assert_eq!(patterns.matches(p), reference(&patterns, p), "{:?} vs {:?}", list, p);
+                    }
+                    prop_assert!(patterns.check().is_ok());
                 }
             }
 

@@ -3,7 +3,7 @@
 
 use crate::dockerfile::{self, Args};
 use crate::error::{Error, ErrorCode, Quoted, Result};
-use crate::ignore::{parse_dockerignore, Patterns};
+use crate::ignore::{parse_dockerignore, Patterns, MAX_MATCH_STEPS};
 use crate::limits::MAX_TEXT_FILE_BYTES;
 use crate::render::render_base;
 use crate::resolve::host::{EntryKind, Host};
@@ -52,14 +52,7 @@ pub(crate) async fn resolve_base<H: Host>(base: &Base, host: &H) -> Result<Resol
         .in_file(path.as_str())
     })?;
     let text = text.replace("\r\n", "\n");
-    let parsed = dockerfile::parse(&text).map_err(|e| e.in_file(path.as_str()))?;
-    if parsed.escape != '\\' {
-        return Err(Error::new(
-            ErrorCode::DockerfileSyntax,
-            "the Dockerfile sets `# escape=`, which fromDockerfile does not support: the steps added after it are written with the default `\\` escape; remove the directive",
-        )
-        .in_file(path.as_str()));
-    }
+    let parsed = parse_to_extend(&text).map_err(|e| e.in_file(path.as_str()))?;
     let mut instructions = String::new();
     if !parsed.instructions.iter().any(|i| i.keyword == "FROM") {
         crate::reference::parse_image_ref(default_base).map_err(|e| e.at("base.base"))?;
@@ -106,14 +99,16 @@ pub(crate) async fn resolve_base<H: Host>(base: &Base, host: &H) -> Result<Resol
         wanted.as_ref().is_none_or(|w| w.matches(relative))
     })
     .await?;
+    wanted.as_ref().map_or(Ok(()), Patterns::check)?;
     if !everything {
-        for source in &sources {
-            let one = Patterns::new(std::slice::from_ref(source))?;
-            let matched = found.files.iter().any(|f| one.matches(&f.relative))
-                || found.dirs.iter().any(|d| one.matches(d));
-            if !matched {
-                resolved.diagnostics.push(source_missing(source));
-            }
+        let paths: Vec<&str> = found
+            .files
+            .iter()
+            .map(|f| f.relative.as_str())
+            .chain(found.dirs.iter().map(String::as_str))
+            .collect();
+        for source in unmatched_sources(&sources, &paths, MAX_MATCH_STEPS)? {
+            resolved.diagnostics.push(source_missing(source));
         }
     }
     for file in found.files {
@@ -159,10 +154,88 @@ pub(crate) async fn resolve_base<H: Host>(base: &Base, host: &H) -> Result<Resol
             .into_iter()
             .filter(|d| !reserved_path(d) && wanted.as_ref().is_none_or(|w| w.matches(d))),
     );
+    wanted.as_ref().map_or(Ok(()), Patterns::check)?;
     for link in found.skipped_symlinks {
         resolved.diagnostics.push(symlink_skipped(&link, None));
     }
+    crate::context_tar::check_engine_files(
+        resolved.context.iter().map(|f| f.path.as_str()),
+        resolved.context_dirs.iter().map(String::as_str),
+    )?;
     Ok(resolved)
+}
+
+/// Parses a user's Dockerfile (CRLF line endings already made LF) that the steps are appended
+/// to, and refuses what would let the appended lines change its meaning or read differently:
+/// - a carriage return inside a line (an old Mac line ending): BuildKit breaks lines at `\n`
+///   only, so what looks like several lines is one instruction;
+/// - a `# escape=` directive other than `\`: the appended steps are written with `\`;
+/// - a last instruction whose line continuation runs into the end of the file (`RUN a \`, also
+///   followed by spaces, tabs, comment or blank lines): BuildKit would read the first appended
+///   line as part of it.
+///
+/// Each is [`ErrorCode::DockerfileSyntax`] with the line and column.
+pub(crate) fn parse_to_extend(text: &str) -> Result<dockerfile::Dockerfile> {
+    if let Some(offset) = lone_carriage_return(text) {
+        return Err(Error::new(
+            ErrorCode::DockerfileSyntax,
+            "the Dockerfile holds a carriage return that does not end a line (an old Mac line ending?): BuildKit breaks lines at \
+             newlines only, so the text after it belongs to the same instruction; save the file with LF or CRLF line endings",
+        )
+        .at_position(line_of(text, offset), column_of(text, offset)));
+    }
+    let parsed = dockerfile::parse(text)?;
+    if parsed.escape != '\\' {
+        let at = parsed
+            .directives
+            .iter()
+            .zip(&parsed.directive_positions)
+            .find(|((name, _), _)| name == "escape")
+            .map(|(_, at)| *at);
+        let error = Error::new(
+            ErrorCode::DockerfileSyntax,
+            "the Dockerfile sets `# escape=`, which fromDockerfile does not support: the steps added after it are written with the default `\\` escape; remove the directive",
+        );
+        return Err(match at {
+            Some(at) => error.at_position(at.line, at.column),
+            None => error,
+        });
+    }
+    if let Some(at) = parsed.open_continuation {
+        return Err(Error::new(
+            ErrorCode::DockerfileSyntax,
+            "the last instruction of the Dockerfile ends with a line continuation (an escape token `\\` at the end of its last line, \
+             perhaps followed by spaces, comment or blank lines): the steps added after the Dockerfile would become part of it. \
+             Remove the trailing `\\`",
+        )
+        .at_position(at.line, at.column));
+    }
+    Ok(parsed)
+}
+
+/// The byte offset of the first carriage return that BuildKit does not strip as part of a line
+/// ending (it strips every `\r` right before a `\n` or the end of the text).
+fn lone_carriage_return(text: &str) -> Option<usize> {
+    text.match_indices('\r')
+        .map(|(offset, _)| offset)
+        .find(|&offset| {
+            let after = text[offset..].trim_start_matches('\r');
+            !after.is_empty() && !after.starts_with('\n')
+        })
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
+/// The 1-based column (in characters) of a byte offset.
+fn column_of(text: &str, offset: usize) -> usize {
+    text[..offset]
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count())
+        + 1
 }
 
 /// The `SHELL` the last stage runs with: its own last `SHELL`, else that of the stage it is
@@ -275,6 +348,27 @@ fn reserved_path(path: &str) -> bool {
 
 /// The diagnostic for a `COPY`/`ADD` source that nothing in the build context matches: the
 /// engine will stop at that instruction ("not found" or "no source files were specified").
+/// The COPY/ADD sources that match none of `paths`. The sources share one budget of `steps`
+/// matching steps, so the number of sources cannot multiply the work.
+fn unmatched_sources<'a>(
+    sources: &'a [String],
+    paths: &[&str],
+    steps: u64,
+) -> Result<Vec<&'a str>> {
+    let mut steps_left = steps;
+    let mut unmatched = Vec::new();
+    for source in sources {
+        let one = Patterns::with_budget(std::slice::from_ref(source), steps_left)?;
+        let matched = paths.iter().any(|p| one.matches(p));
+        one.check()?;
+        steps_left = steps_left.saturating_sub(one.steps_spent());
+        if !matched {
+            unmatched.push(source.as_str());
+        }
+    }
+    Ok(unmatched)
+}
+
 fn source_missing(source: &str) -> Diagnostic {
     Diagnostic {
         code: "COPY_SOURCE_MISSING".into(),
@@ -292,5 +386,38 @@ pub(crate) fn symlink_skipped(path: &str, step: Option<usize>) -> Diagnostic {
         code: "SYMLINK_SKIPPED".into(),
         message: format!("{} is a symlink and was not followed (symlinks could leave the folder or loop); copy its target explicitly if the image needs it", Quoted(path)),
         step,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn unmatched_sources_are_listed() {
+        let sources = strings(&["src", "*.txt", "missing"]);
+        let paths = ["src", "src/a.py", "notes.txt"];
+        let unmatched = unmatched_sources(&sources, &paths, MAX_MATCH_STEPS).unwrap();
+        assert_eq!(unmatched, ["missing"]);
+    }
+
+    /// Each source alone fits the budget; together they do not, and that is an error rather
+    /// than a budget per source.
+    #[test]
+    fn sources_share_one_step_budget() {
+        let paths = ["a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z.txt"];
+        let one = strings(&["**/*.none"]);
+        let alone = Patterns::with_budget(&one, u64::MAX).unwrap();
+        alone.matches(paths[0]);
+        let cost = alone.steps_spent();
+        assert!(cost > 0);
+        let budget = cost * 3;
+        assert!(unmatched_sources(&strings(&["**/*.none"; 3]), &paths, budget).is_ok());
+        let error = unmatched_sources(&strings(&["**/*.none"; 8]), &paths, budget).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidIgnorePattern);
     }
 }

@@ -13,6 +13,7 @@
 //!   relative layout, so pip finds the includes; a cycle is an error;
 //! - a pyproject's dependencies are installed by name (as Modal does), not from the file.
 
+mod budget;
 mod from_dockerfile;
 pub mod host;
 mod identity;
@@ -23,21 +24,37 @@ mod walk;
 use serde::Serialize;
 
 use crate::context_tar::{self, TarEntry};
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
+use crate::limits::{show_bytes, DEFAULT_MAX_BYTES, MAX_CONTEXT_BYTES, MAX_MAX_BYTES};
 use crate::render::RenderState;
 use crate::sorting::{sort_by, sort_strings};
 use crate::spec::Base;
 use crate::Image;
+use budget::Budgeted;
 
-pub use host::{DirEntry, EntryKind, Host, ImageInspection, PythonModule};
+pub use host::{DirEntry, EntryKind, Host, ImageInspection, ListingLimit, PythonModule};
 pub use identity::Input;
 pub use plan::{ManagedPython, Plan, PlanMode, PythonPlan};
 
 /// Options of `resolve`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveOptions {
     /// Where the managed CPython comes from when the base image has none.
     pub managed_python: ManagedPython,
+    /// The bytes one call may hold: files read whole and folder listings, added up, the build
+    /// context of `buildContext` included (default [`DEFAULT_MAX_BYTES`], at most
+    /// [`crate::limits::MAX_MAX_BYTES`]); past it, `RESOLVE_TOO_LARGE` (`FOLDER_TOO_LARGE` for
+    /// the build context).
+    pub max_bytes: u64,
+}
+
+impl Default for ResolveOptions {
+    fn default() -> Self {
+        ResolveOptions {
+            managed_python: ManagedPython::default(),
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
 }
 
 /// One layer of the image hash chain.
@@ -154,10 +171,39 @@ pub(crate) struct ResolvedStep {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Resolves an image through a host.
+/// Resolves an image through a host, holding at most `options.max_bytes` of what it reads.
 pub async fn resolve<H: Host>(
     image: &Image,
     host: &H,
+    options: &ResolveOptions,
+) -> Result<Resolution> {
+    resolve_within(
+        image,
+        &Budgeted::new(host, checked_max_bytes(options)?),
+        options,
+    )
+    .await
+}
+
+/// `options.max_bytes`, or `INVALID_ARGUMENT` when it is 0 or past [`MAX_MAX_BYTES`].
+fn checked_max_bytes(options: &ResolveOptions) -> Result<u64> {
+    if options.max_bytes == 0 || options.max_bytes > MAX_MAX_BYTES {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "maxBytes must be a whole number of bytes from 1 to {} ({MAX_MAX_BYTES}); it is {}",
+                show_bytes(MAX_MAX_BYTES),
+                options.max_bytes
+            ),
+        )
+        .at("options.maxBytes"));
+    }
+    Ok(options.max_bytes)
+}
+
+async fn resolve_within<H: Host>(
+    image: &Image,
+    host: &Budgeted<'_, H>,
     options: &ResolveOptions,
 ) -> Result<Resolution> {
     let spec = image.to_spec();
@@ -255,16 +301,26 @@ pub async fn build_context<H: Host>(
     host: &H,
     options: &ResolveOptions,
 ) -> Result<(Resolution, Vec<u8>)> {
-    let resolution = resolve(image, host, options).await?;
-    // The tar is built in memory: refuse a context past the limit before reading it, and read
-    // each file with what is left of the budget (a listing's sizes may be wrong).
+    let host = Budgeted::new(host, checked_max_bytes(options)?);
+    let resolution = resolve_within(image, &host, options).await?;
+    // The tar is built in memory: refuse a context past the limit (what is left of the call's
+    // budget, at most MAX_CONTEXT_BYTES) before reading it, and read each file with what is
+    // left (a listing's sizes may be wrong).
+    let limit = MAX_CONTEXT_BYTES.min(host.left());
     let too_large = |size: u64| {
-        crate::Error::new(
-            crate::ErrorCode::FolderTooLarge,
+        let why = if limit < MAX_CONTEXT_BYTES {
             format!(
-                "the build context holds {} or more, more than the {} buildContext writes in memory; add ignore patterns, or send the files to the engine another way",
-                crate::limits::show_bytes(size),
-                crate::limits::show_bytes(crate::limits::MAX_CONTEXT_BYTES)
+                "what is left of this call's maxBytes of {}",
+                show_bytes(host.max())
+            )
+        } else {
+            format!("the {} buildContext writes in memory", show_bytes(limit))
+        };
+        Error::new(
+            ErrorCode::FolderTooLarge,
+            format!(
+                "the build context holds {} or more, more than {why}; add ignore patterns, or send the files to the engine another way",
+                show_bytes(size),
             ),
         )
     };
@@ -274,24 +330,26 @@ pub async fn build_context<H: Host>(
         .fold(resolution.dockerfile.len() as u64, |sum, f| {
             sum.saturating_add(f.size)
         });
-    if listed > crate::limits::MAX_CONTEXT_BYTES {
+    if listed > limit {
         return Err(too_large(listed));
     }
     let mut used = resolution.dockerfile.len() as u64;
     let mut contents = Vec::with_capacity(resolution.context.len());
     for file in &resolution.context {
-        let budget = crate::limits::MAX_CONTEXT_BYTES - used;
+        let budget = limit - used;
         let bytes = host
             .read_file_at_most(&file.source, budget)
             .await
             .map_err(|e| match e.code {
-                crate::ErrorCode::FileTooLarge => too_large(used + budget + 1),
+                ErrorCode::FileTooLarge | ErrorCode::ResolveTooLarge => {
+                    too_large(used + budget + 1)
+                }
                 _ => e,
             })?;
         used += bytes.len() as u64;
         if crate::hash::sha256_hex(&bytes) != file.sha256 {
-            return Err(crate::Error::new(
-                crate::ErrorCode::ContextChanged,
+            return Err(Error::new(
+                ErrorCode::ContextChanged,
                 format!(
                     "{} changed after it was hashed; run again once it stops changing",
                     crate::error::Quoted(&file.source)
@@ -318,6 +376,6 @@ pub async fn build_context<H: Host>(
             data,
         });
     }
-    let tar = context_tar::write(entries);
+    let tar = context_tar::write(entries)?;
     Ok((resolution, tar))
 }

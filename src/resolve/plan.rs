@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::error::Result;
-use crate::resolve::host::Host;
+use crate::error::{Error, ErrorCode, Quoted, Result};
+use crate::resolve::host::{Host, ImageInspection};
 use crate::spec::Base;
 
 /// Where the managed CPython comes from. The URL is configuration: `{version}`, `{release}`,
@@ -117,18 +117,194 @@ impl BasePlan {
     }
 }
 
-fn normalise_arch(arch: &str) -> &str {
-    match arch {
-        "amd64" | "x86_64" | "x86-64" => "x86_64",
-        "arm64" | "aarch64" | "arm64/v8" => "aarch64",
-        other => other,
+/// The architectures an image may report (OCI/Go names and the kernel's), each with the name
+/// python-build-standalone uses.
+const ARCHES: [(&str, &str); 16] = [
+    ("amd64", "x86_64"),
+    ("x86_64", "x86_64"),
+    ("x86-64", "x86_64"),
+    ("arm64", "aarch64"),
+    ("aarch64", "aarch64"),
+    ("arm64/v8", "aarch64"),
+    ("386", "i686"),
+    ("i386", "i686"),
+    ("i686", "i686"),
+    ("arm", "armv7"),
+    ("arm/v7", "armv7"),
+    ("armv7", "armv7"),
+    ("armv7l", "armv7"),
+    ("ppc64le", "ppc64le"),
+    ("s390x", "s390x"),
+    ("riscv64", "riscv64"),
+];
+
+/// The longest host answer shown in an error message, in characters.
+const SHOWN_CHARS: usize = 80;
+
+/// A value for an error message: quoted, control characters escaped, cut to [`SHOWN_CHARS`].
+fn shown(value: &str) -> String {
+    match value.char_indices().nth(SHOWN_CHARS) {
+        Some((end, _)) => format!("{}…", Quoted(&value[..end])),
+        None => Quoted(value).to_string(),
     }
 }
 
-fn normalise_libc(libc: &str) -> &str {
-    match libc {
-        "musl" => "musl",
-        _ => "gnu",
+/// An `inspectImage` answer that does not hold what it should.
+fn bad_inspection(reference: &str, field: &str, value: &str, expected: &str) -> Error {
+    Error::new(
+        ErrorCode::HostCallbackFailed,
+        format!(
+            "host.inspectImage({}) returned {field} {}, expected {expected}",
+            Quoted(reference),
+            shown(value)
+        ),
+    )
+}
+
+/// Whether `text` is `X.Y` or `X.Y.Z` (each part 1 to 4 ASCII digits).
+fn is_version(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether `text` is `sha256:` and 64 lowercase hexadecimal digits.
+fn is_digest(text: &str) -> bool {
+    text.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// An `inspectImage` answer whose fields are all checked: `arch` and `libc` normalised to the
+/// names python-build-standalone uses.
+struct Inspected {
+    digest: Option<String>,
+    arch: Option<&'static str>,
+    libc: Option<&'static str>,
+    python_path: Option<String>,
+    python_version: Option<String>,
+}
+
+/// Checks every field of an `inspectImage` answer before any of it reaches a Dockerfile or a
+/// plan: `digest` is `sha256:<64 hex>`, `os` a lowercase word, `arch` one of [`ARCHES`], `libc`
+/// `glibc` or `musl`, `pythonPath` an absolute path without control characters and
+/// `pythonVersion` `X.Y[.Z]`. Errors are `HOST_CALLBACK_FAILED` naming the field.
+fn check_inspection(reference: &str, inspection: ImageInspection) -> Result<Inspected> {
+    let bad = |field: &str, value: &str, expected: &str| {
+        Err(bad_inspection(reference, field, value, expected))
+    };
+    if let Some(digest) = inspection.digest.as_deref().filter(|d| !is_digest(d)) {
+        return bad(
+            "digest",
+            digest,
+            "\"sha256:\" and 64 lowercase hexadecimal digits",
+        );
+    }
+    if let Some(os) = inspection.os.as_deref().filter(|os| {
+        !(1..=32).contains(&os.len())
+            || !os
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    }) {
+        return bad("os", os, "a lowercase word such as \"linux\"");
+    }
+    let arch = match inspection.arch.as_deref() {
+        None => None,
+        Some(arch) => match ARCHES.iter().find(|(name, _)| *name == arch) {
+            Some((_, normalised)) => Some(*normalised),
+            None => {
+                let names: Vec<&str> = ARCHES.iter().map(|(name, _)| *name).collect();
+                return bad("arch", arch, &format!("one of {}", names.join(", ")));
+            }
+        },
+    };
+    let libc = match inspection.libc.as_deref() {
+        None => None,
+        Some("glibc") => Some("gnu"),
+        Some("musl") => Some("musl"),
+        Some(libc) => return bad("libc", libc, "\"glibc\" or \"musl\""),
+    };
+    if let Some(path) = inspection.python_path.as_deref().filter(|p| {
+        !p.starts_with('/') || p.len() > 4096 || p.chars().any(crate::error::is_control)
+    }) {
+        return bad(
+            "pythonPath",
+            path,
+            "an absolute path (at most 4096 bytes) without control characters",
+        );
+    }
+    if let Some(version) = inspection
+        .python_version
+        .as_deref()
+        .filter(|v| !is_version(v))
+    {
+        return bad(
+            "pythonVersion",
+            version,
+            "a version such as \"3.12\" or \"3.12.7\"",
+        );
+    }
+    Ok(Inspected {
+        digest: inspection.digest,
+        arch,
+        libc,
+        python_path: inspection.python_path,
+        python_version: inspection.python_version,
+    })
+}
+
+impl ManagedPython {
+    /// Checks the options before they are put into a URL and a Dockerfile: `version` is
+    /// `X.Y[.Z]`, `release` 1 to 64 letters, digits, `.`, `_` or `-`, and `urlTemplate` an
+    /// `https://` or `http://` URL of at most 2048 bytes without whitespace, control characters
+    /// or quotes. Errors are `INVALID_ARGUMENT` at `options.managedPython.<field>`.
+    pub fn check(&self) -> Result<()> {
+        let bad = |field: &str, value: &str, expected: &str| {
+            Err(Error::new(
+                ErrorCode::InvalidArgument,
+                format!(
+                    "managedPython.{field} is {}, expected {expected}",
+                    shown(value)
+                ),
+            )
+            .at(format!("options.managedPython.{field}")))
+        };
+        if !is_version(&self.version) {
+            return bad(
+                "version",
+                &self.version,
+                "a CPython version such as \"3.12.11\"",
+            );
+        }
+        let release_ok = (1..=64).contains(&self.release.len())
+            && self
+                .release
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if !release_ok {
+            return bad(
+                "release",
+                &self.release,
+                "a python-build-standalone release tag such as \"20250723\" (letters, digits, \".\", \"_\", \"-\")",
+            );
+        }
+        let url = &self.url_template;
+        let lower = url.to_ascii_lowercase();
+        let url_ok = (lower.starts_with("https://") || lower.starts_with("http://"))
+            && url.len() <= 2048
+            && !url.chars().any(|c| {
+                c.is_whitespace() || crate::error::is_control(c) || matches!(c, '"' | '\'' | '\\')
+            });
+        if !url_ok {
+            return bad(
+                "urlTemplate",
+                url,
+                "an https:// URL without whitespace, quotes, backslashes or control characters",
+            );
+        }
+        Ok(())
     }
 }
 
@@ -148,6 +324,7 @@ pub(crate) async fn inspect_base<H: Host>(
     host: &H,
     options: &super::ResolveOptions,
 ) -> Result<BasePlan> {
+    options.managed_python.check()?;
     let image_python = |digest| BasePlan {
         digest,
         python: PythonPlan::Image {
@@ -167,9 +344,10 @@ pub(crate) async fn inspect_base<H: Host>(
         }
         Base::FromDockerfile { .. } => return Ok(image_python(None)),
     };
-    let Some(inspection) = host.inspect_image(&reference).await? else {
+    let Some(answer) = host.inspect_image(&reference).await? else {
         return Ok(image_python(None));
     };
+    let inspection = check_inspection(&reference, answer)?;
     if !decides_python {
         return Ok(image_python(inspection.digest));
     }
@@ -186,8 +364,8 @@ pub(crate) async fn inspect_base<H: Host>(
         });
     }
     let managed = &options.managed_python;
-    let arch = normalise_arch(inspection.arch.as_deref().unwrap_or("x86_64")).to_string();
-    let libc = normalise_libc(inspection.libc.as_deref().unwrap_or("glibc")).to_string();
+    let arch = inspection.arch.unwrap_or("x86_64").to_string();
+    let libc = inspection.libc.unwrap_or("gnu").to_string();
     let url = managed
         .url_template
         .replace("{version}", &managed.version)
@@ -245,6 +423,19 @@ pub(crate) async fn plan<H: Host>(
         });
     }
     let existing = host.lookup_derived(image_hash).await?;
+    if let Some(image) = &existing {
+        crate::reference::parse_image_ref(image).map_err(|e| {
+            Error::new(
+                ErrorCode::HostCallbackFailed,
+                format!(
+                    "host.lookupDerived({}) returned {}, which is not an image reference: {}",
+                    Quoted(image_hash),
+                    shown(image),
+                    e.message
+                ),
+            )
+        })?;
+    }
     Ok(Plan {
         mode: PlanMode::Derived,
         image: existing,

@@ -2,6 +2,8 @@
 //! name files read them through the host, lay their files out in the build context under
 //! `.apothic/steps/<index>/`, and list the inputs their layer hash depends on.
 
+use std::collections::HashMap;
+
 use crate::canonical::{self, Context};
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::hash::sha256_hex;
@@ -254,23 +256,37 @@ async fn requirements_file<H: Host>(
     uv_version: Option<&str>,
 ) -> Result<()> {
     let mut walk = requirements::IncludeWalk::new(path);
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    // Each file's path, digest and size (its bytes are dropped once parsed and hashed), and
+    // the digest and size of each file read, by what the host says it really is.
+    let mut files: Vec<(String, String, u64)> = Vec::new();
+    let mut read: HashMap<String, (String, u64)> = HashMap::new();
     while let Some(file) = walk.next_file()? {
+        let at = |e: Error, walk: &requirements::IncludeWalk| match walk.included_at() {
+            Some((including, line, column)) => e.in_file(including).at_position(line, column),
+            None => e,
+        };
+        let real = host.real_path(&file).await.map_err(|e| at(e, &walk))?;
+        if let Some(real) = &real {
+            if walk.identify(real)? {
+                walk.feed_again()?;
+                let (sha256, size) = read.get(real).cloned().unwrap_or_default();
+                files.push((file, sha256, size));
+                continue;
+            }
+        }
         let bytes = host
             .read_file_at_most(&file, MAX_TEXT_FILE_BYTES)
             .await
-            .map_err(|e| match walk.included_at() {
-                Some((including, line, column)) => e.in_file(including).at_position(line, column),
-                None => e,
-            })?;
+            .map_err(|e| at(e, &walk))?;
         walk.feed(&String::from_utf8_lossy(&bytes))?;
-        files.push((file, bytes));
+        let found = (sha256_hex(&bytes), bytes.len() as u64);
+        read.extend(real.map(|real| (real, found.clone())));
+        files.push((file, found.0, found.1));
     }
-    let layout = context_layout(files.iter().map(|(f, _)| f.as_str()))?;
+    let layout = context_layout(files.iter().map(|(f, ..)| f.as_str()))?;
     let dir = step_dir(index);
-    for ((file, bytes), relative) in files.iter().zip(&layout) {
+    for ((file, sha256, size), relative) in files.into_iter().zip(&layout) {
         let context_path = format!("{dir}/{relative}");
-        let sha256 = sha256_hex(bytes);
         out.inputs.push(Input {
             path: context_path.clone(),
             sha256: sha256.clone(),
@@ -278,8 +294,8 @@ async fn requirements_file<H: Host>(
         });
         out.context.push(ContextFile {
             path: context_path,
-            source: file.clone(),
-            size: bytes.len() as u64,
+            source: file,
+            size,
             mode: 0o644,
             sha256,
         });

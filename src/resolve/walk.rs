@@ -5,7 +5,7 @@
 
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::ignore::Patterns;
-use crate::resolve::host::{EntryKind, Host};
+use crate::resolve::host::{EntryKind, Host, ListingLimit};
 use crate::sorting::{sort_by, sort_strings};
 
 /// A file found in a walk.
@@ -90,7 +90,13 @@ pub(crate) async fn walk<H: Host>(
                 format!("{} nests folders more than {MAX_WALK_DEPTH} levels deep (at {}); is a listing looping?", Quoted(root), Quoted(&dir.chars().take(200).collect::<String>())),
             ));
         }
-        let mut entries = host.read_dir(&join(root, &dir)).await?;
+        // What is left of the walk's limits bounds the listing before the host copies it.
+        let limit = ListingLimit {
+            entries: (MAX_WALK_ENTRIES - seen) as u64,
+            name_bytes: (MAX_WALK_PATH_BYTES - path_bytes) as u64,
+            ..ListingLimit::NONE
+        };
+        let mut entries = host.read_dir_at_most(&join(root, &dir), &limit).await?;
         seen += entries.len();
         if seen > MAX_WALK_ENTRIES {
             return Err(Error::new(
@@ -123,6 +129,7 @@ pub(crate) async fn walk<H: Host>(
                 ));
             }
             let ignored = ignore.matches(&relative);
+            ignore.check()?;
             match entry.kind {
                 EntryKind::Symlink if !ignored => walk.skipped_symlinks.push(relative),
                 EntryKind::Symlink => {}

@@ -40,7 +40,8 @@ export type ErrorCode =
   | "UNSUPPORTED_SPEC_VERSION"
   | "SPEC_TOO_LARGE"
   | "FILE_TOO_LARGE"
-  | "FOLDER_TOO_LARGE";
+  | "FOLDER_TOO_LARGE"
+  | "RESOLVE_TOO_LARGE";
 "#;
 
 /// Converts a crate error into the JS error the caller sees thrown.

@@ -1,6 +1,6 @@
 //! The JavaScript host: an object of callbacks (`readFile`, `readDir`, optional `hashFile`,
-//! `resolvePythonModule`, `inspectImage`, `lookupDerived`) seen as the core's `Host`. Every call
-//! is guarded: a callback that throws, rejects, returns the wrong type or does not answer within
+//! `realPath`, `resolvePythonModule`, `inspectImage`, `lookupDerived`) seen as the core's
+//! `Host`. Every call is guarded: a callback that throws, rejects, returns the wrong type or does not answer within
 //! the timeout gives an error naming the callback and the path; an aborted `AbortSignal` stops
 //! resolution at the next call. Files without `hashFile` are hashed in 1 MiB chunks copied out
 //! of the returned `Uint8Array`, so wasm memory stays bounded whatever the file size.
@@ -31,6 +31,8 @@ extern "C" {
     fn checked_is_view(value: &JsValue) -> std::result::Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Promise, js_name = resolve)]
     fn checked_promise_resolve(value: &JsValue) -> std::result::Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn checked_keys(value: &JsValue) -> std::result::Result<js_sys::Array, JsValue>;
 }
 
 /// `new Uint8Array(buffer, offset, length)`, caught (a detached buffer or bad bounds throw).
@@ -75,7 +77,7 @@ fn is_valid_unicode(value: &JsValue, converted: &str) -> bool {
             .dyn_ref::<JsString>()
             .is_some_and(JsString::is_valid_utf16)
 }
-use crate::resolve::{DirEntry, EntryKind, Host, ImageInspection, PythonModule};
+use crate::resolve::{DirEntry, EntryKind, Host, ImageInspection, ListingLimit, PythonModule};
 
 /// Bytes hashed per chunk when the host has no `hashFile`.
 const CHUNK: u32 = 1 << 20;
@@ -125,6 +127,24 @@ fn field(value: &JsValue, key: &str) -> JsValue {
     } else {
         JsValue::UNDEFINED
     }
+}
+
+/// The first own enumerable key of `value` (`Object.keys`, caught) that is not in `allowed`, as
+/// it can be shown in a message (a key longer than 256 characters is not copied). Host answers
+/// are decoded as strictly as builder arguments: a misspelt key is an error, not ignored.
+fn unknown_key(value: &JsValue, allowed: &[&str]) -> std::result::Result<Option<String>, JsValue> {
+    let keys = checked_keys(value)?;
+    // Keys are distinct, so at most `allowed.len() + 1` of them are looked at.
+    for index in 0..keys.length() {
+        let key = keys.get(index);
+        match bounded_string(&key, 256) {
+            Some(Ok(key)) if allowed.contains(&key.as_str()) => {}
+            Some(Ok(key)) => return Ok(Some(Quoted(&key).to_string())),
+            Some(Err(length)) => return Ok(Some(format!("of {length} characters"))),
+            None => return Ok(Some(describe(&key))),
+        }
+    }
+    Ok(None)
 }
 
 /// The largest integer a JS number holds exactly.
@@ -302,8 +322,9 @@ impl JsHost {
         })
     }
 
-    /// The entries of a `readDir` answer, checked field by field.
-    fn dir_entries(path: &str, value: JsValue) -> Result<Vec<DirEntry>> {
+    /// The entries of a `readDir` answer, checked field by field. `limit` is checked on the
+    /// array's length before any entry is read, and on each name's length before it is copied.
+    fn dir_entries(path: &str, value: JsValue, limit: &ListingLimit) -> Result<Vec<DirEntry>> {
         let wrong = |what: String| Self::failed("readDir", path, what);
         if !checked_is_array(&value).unwrap_or(false) {
             return Err(wrong(format!(
@@ -325,11 +346,31 @@ impl JsHost {
             ));
         }
         let length = length as u32;
+        limit.check(path, u64::from(length), 0)?;
         let mut entries = Vec::with_capacity(length as usize);
+        let mut name_bytes = 0u64;
         for index in 0..length {
             let item = Reflect::get(&value, &JsValue::from_f64(f64::from(index)))
                 .map_err(|e| wrong(format!("threw reading entry [{index}]: {}", message_of(&e))))?;
+            if item.is_object() {
+                let what = format!("the entry [{index}]");
+                Self::known_keys(
+                    "readDir",
+                    path,
+                    &what,
+                    &item,
+                    &["name", "kind", "size", "mode"],
+                )?;
+            }
             let name_value = field(&item, "name");
+            // A name takes at least one byte a UTF-16 unit: counted before it is copied.
+            if let Some(text) = name_value.dyn_ref::<JsString>() {
+                limit.check(
+                    path,
+                    u64::from(length),
+                    name_bytes + u64::from(text.length()),
+                )?;
+            }
             let name = match bounded_string(&name_value, MAX_NAME_BYTES as u32) {
                 Some(Ok(name)) if is_valid_unicode(&name_value, &name) => name,
                 Some(Ok(_)) => {
@@ -377,6 +418,8 @@ impl JsHost {
                     ))
                 })?
                 .map_or(default_mode(), |m| m as u32);
+            name_bytes += name.len() as u64;
+            limit.check(path, u64::from(length), name_bytes)?;
             entries.push(DirEntry {
                 name,
                 kind,
@@ -387,8 +430,49 @@ impl JsHost {
         Ok(entries)
     }
 
+    /// Fails when the object a callback returned (`what`: "an object", "the entry [3]") has a
+    /// key that is not one of `allowed`.
+    fn known_keys(
+        name: &str,
+        arg: &str,
+        what: &str,
+        value: &JsValue,
+        allowed: &[&str],
+    ) -> Result<()> {
+        let unknown = unknown_key(value, allowed).map_err(|e| {
+            Self::failed(
+                name,
+                arg,
+                format!(
+                    "returned {what} whose keys cannot be listed: {}",
+                    message_of(&e)
+                ),
+            )
+        })?;
+        match unknown {
+            None => Ok(()),
+            Some(key) => Err(Self::failed(
+                name,
+                arg,
+                format!(
+                    "returned {what} with the unknown key {key}; the keys are {} (check the spelling)",
+                    allowed.join(", ")
+                ),
+            )),
+        }
+    }
+
     /// A `resolvePythonModule` answer.
     fn python_module(name: &str, value: &JsValue) -> Result<PythonModule> {
+        if value.is_object() {
+            Self::known_keys(
+                "resolvePythonModule",
+                name,
+                "an object",
+                value,
+                &["path", "isPackage"],
+            )?;
+        }
         match (
             bounded_string(&field(value, "path"), MAX_ANSWER_CHARS),
             field(value, "isPackage").as_bool(),
@@ -437,6 +521,20 @@ impl JsHost {
                 ),
             ));
         }
+        Self::known_keys(
+            "inspectImage",
+            reference,
+            "an object",
+            value,
+            &[
+                "digest",
+                "os",
+                "arch",
+                "libc",
+                "pythonPath",
+                "pythonVersion",
+            ],
+        )?;
         Ok(ImageInspection {
             digest: text("digest")?,
             os: text("os")?,
@@ -551,7 +649,30 @@ impl Host for JsHost {
     }
 
     async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>> {
-        Self::dir_entries(path, self.required("readDir", path).await?)
+        self.read_dir_at_most(path, &ListingLimit::NONE).await
+    }
+
+    async fn read_dir_at_most(&self, path: &str, limit: &ListingLimit) -> Result<Vec<DirEntry>> {
+        Self::dir_entries(path, self.required("readDir", path).await?, limit)
+    }
+
+    async fn real_path(&self, path: &str) -> Result<Option<String>> {
+        let Some(value) = self.call("realPath", path).await? else {
+            return Ok(None);
+        };
+        match bounded_string(&value, MAX_ANSWER_CHARS) {
+            Some(Ok(real)) if !real.is_empty() && is_valid_unicode(&value, &real) => {
+                Ok(Some(real))
+            }
+            _ => Err(Self::failed(
+                "realPath",
+                path,
+                format!(
+                    "returned {}, expected a non-empty path of at most {MAX_ANSWER_CHARS} characters",
+                    describe(&value)
+                ),
+            )),
+        }
     }
 
     async fn digest_file(&self, path: &str, size: u64) -> Result<String> {

@@ -9,6 +9,7 @@ use super::errors::to_js;
 use super::host::JsHost;
 use super::image::JsImage;
 use crate::error::{Error, ErrorCode, Result};
+use crate::limits::{DEFAULT_MAX_BYTES, MAX_MAX_BYTES};
 use crate::resolve::{self, ManagedPython, ResolveOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -22,6 +23,11 @@ export interface ImageHost {
   readDir(path: string): DirEntry[] | Promise<DirEntry[]>;
   /** `"sha256:<hex>"` of a file, computed natively (node:crypto, WebCrypto) for big files. */
   hashFile?(path: string): string | Promise<string>;
+  /** Where a file really is: its path after following every symlink, relative to the same
+   * root as `path`. Two paths with one real path are one file (a requirements file reached
+   * again through a symlinked folder is read once; one that includes itself that way is a
+   * cycle). Without it, files are told apart by path. */
+  realPath?(path: string): string | Promise<string>;
   /** Where a Python module's source is. */
   resolvePythonModule?(name: string): PythonModule | Promise<PythonModule>;
   /** What is known about a base image (digest, arch, libc, Python). */
@@ -47,10 +53,35 @@ export interface ResolveOptions {
   timeoutMs?: number;
   /** Where the managed CPython comes from when the base image has none. */
   managedPython?: Partial<ManagedPython>;
+  /** The bytes this call may hold: files read whole and folder listings (names plus 64 bytes
+   * an entry), added up, the build context of `buildContext` included. Default 256 MiB, at
+   * most 1 GiB (2^30). Past it: `RESOLVE_TOO_LARGE` (`FOLDER_TOO_LARGE` for the build
+   * context), before the bytes are copied. */
+  maxBytes?: number;
 }
 "#;
 
-/// Reads `options.managedPython` over the defaults.
+/// `options.maxBytes`: a whole number of bytes from 1 to [`MAX_MAX_BYTES`], or the default.
+fn max_bytes(options: &JsValue) -> Result<u64> {
+    let given = if options.is_object() {
+        Reflect::get(options, &JsValue::from_str("maxBytes")).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
+    if given.is_undefined() {
+        return Ok(DEFAULT_MAX_BYTES);
+    }
+    match given.as_f64() {
+        Some(n) if n >= 1.0 && n <= MAX_MAX_BYTES as f64 && n.fract() == 0.0 => Ok(n as u64),
+        _ => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("maxBytes must be a whole number of bytes from 1 to {MAX_MAX_BYTES} (1 GiB)"),
+        )
+        .at("options.maxBytes")),
+    }
+}
+
+/// Reads `options.managedPython` over the defaults, and `options.maxBytes`.
 fn resolve_options(options: &JsValue) -> Result<ResolveOptions> {
     let mut managed = ManagedPython::default();
     let given = if options.is_object() {
@@ -78,6 +109,7 @@ fn resolve_options(options: &JsValue) -> Result<ResolveOptions> {
     }
     Ok(ResolveOptions {
         managed_python: managed,
+        max_bytes: max_bytes(options)?,
     })
 }
 

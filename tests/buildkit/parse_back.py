@@ -24,7 +24,8 @@ src/render.rs:
 
 For each failing case one line `FAIL name: <first mismatch>` is printed, then exactly one line
 `parse-back: N passed, M failed`; the exit status is 1 when M > 0 (2 for a usage error).
-`--self-test` runs built-in correct and deliberately broken cases and prints
+`--self-test` runs built-in correct and deliberately broken cases, and the fromDockerfile tails
+of tests/buildkit/dockerfile_tails.json (see `_self_test_tails`), and prints
 `parse-back self-test: N passed, M failed`.
 
 Python 3.11, standard library plus `dockerfile` only (tests/buildkit/requirements.txt).
@@ -115,7 +116,7 @@ def go_is_space(ch: str) -> bool:
 # Port of BuildKit's word lexer (moby/buildkit frontend/dockerfile/shell/lex.go, ProcessWord),
 # with the default escape token `\`. It is what BuildKit applies to ENV keys and values,
 # WORKDIR, FROM and COPY arguments. Semantics (checked against
-# ../shared/conformance/buildkit-shell/envVarTest):
+# the process_word table of tests/conformance/shell-words.json):
 #   - '...'  everything literal up to the next ', no escapes; unterminated is an error;
 #   - "..."  `\` escapes only `"`, `$` and `\` (any other `\` stays, e.g. "a\tb" -> a\tb);
 #            `$` expands; a `\` right before the end of the word is dropped, then the missing
@@ -1204,15 +1205,16 @@ def self_test(verbose: bool) -> int:
             passed += 1
             if verbose:
                 print(one_line(f"ok {name}: {error}"))
-    passed_l, failed_l = _self_test_lexer()
-    passed += passed_l
-    failed += failed_l
+    for part in (_self_test_lexer, _self_test_tails):
+        passed_p, failed_p = part()
+        passed += passed_p
+        failed += failed_p
     print(f"parse-back self-test: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
 
-# Rows of ../shared/conformance/buildkit-shell/envVarTest (moby/buildkit, Apache-2.0) without
-# variables: the lexer port must agree with BuildKit on them.
+# Cases of process_word in tests/conformance/shell-words.json (BuildKit's envVarTest,
+# moby/buildkit, Apache-2.0) without variables: the lexer port must agree with BuildKit on them.
 _LEXER_ROWS = [
     ("hello", "hello"), ("he'll'o", "hello"), ("he'llo", None), ("he\\'llo", "he'llo"),
     ("he\\\\'llo", None), ("abc\\tdef", "abctdef"), ('"abc\\tdef"', "abc\\tdef"),
@@ -1250,6 +1252,58 @@ def _self_test_lexer() -> tuple[int, int]:
         else:
             failed += 1
             print(one_line(f"SELF-TEST MISS lexer round trip of {value!r} via {_q(value)!r}"))
+    return passed, failed
+
+
+# fromDockerfile tails (tests/buildkit/dockerfile_tails.json, also read by
+# tests/reliability_dockerfile.rs): a Dockerfile the package accepts and its rendering with one
+# appended ENV step. BuildKit must read the rendering as the Dockerfile's own instructions plus a
+# separate ENV; for each refused Dockerfile it must show why (the ENV joins the last instruction,
+# or a lone carriage return leaves several visual lines in one instruction).
+TAILS_FILE = __import__("pathlib").Path(__file__).with_name("dockerfile_tails.json")
+
+
+def _meaning(c: Any) -> tuple:
+    return (c.cmd.lower(), c.flags, c.value, c.json, tuple((h.name, h.content) for h in c.heredocs))
+
+
+def _check_tail(case: dict, appended: str) -> str | None:
+    """None when BuildKit agrees with the case, else what is wrong."""
+    text = case["dockerfile"]
+    if "rendered" in case:
+        own = dockerfile.parse_string(text)
+        rendered = dockerfile.parse_string(case["rendered"])
+        if [_meaning(c) for c in rendered[:-1]] != [_meaning(c) for c in own]:
+            return f"the rendering changes the Dockerfile's instructions: {rendered!r}"
+        last = rendered[-1]
+        if (last.cmd.lower(), last.value, last.original + "\n") != ("env", ("API_TOKEN", "s3cret"), appended):
+            return f"the appended step is not an instruction of its own: {last!r}"
+        return None
+    why = case["refused"]["why"]
+    if why == "carriage-return":
+        if any("\r" in c.original for c in dockerfile.parse_string(text)):
+            return None
+        return "no instruction holds a carriage return, so the refusal is not needed"
+    normalised = text.replace("\r\n", "\n")
+    extended = normalised + ("" if normalised.endswith("\n") else "\n") + appended
+    if len(dockerfile.parse_string(extended)) == len(dockerfile.parse_string(text)):
+        return None  # the appended ENV joined the last instruction: refusing is needed
+    return "the appended ENV stays an instruction of its own, so the refusal is not needed"
+
+
+def _self_test_tails() -> tuple[int, int]:
+    doc = json.loads(TAILS_FILE.read_text(encoding="utf-8"))
+    passed = failed = 0
+    for case in doc["cases"]:
+        try:
+            problem = _check_tail(case, doc["appended"])
+        except Exception as e:  # BuildKit refusing to parse a case is a failure too
+            problem = f"{type(e).__name__}: {e}"
+        if problem is None:
+            passed += 1
+        else:
+            failed += 1
+            print(one_line(f"SELF-TEST MISS tail {case['name']}: {problem}"))
     return passed, failed
 
 

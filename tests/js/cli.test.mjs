@@ -191,8 +191,8 @@ describe("apothic-image: commands match the API", () => {
     assert.equal(elsewhere.out, inside.out);
   });
 
-  test("SPEC - reads standard input, paths against the working directory; --root changes the root", () => {
-    const fromStdin = cli(["render", "--python-path", "src", "-"], { cwd: project, input: readFileSync(spec()) });
+  test("SPEC - reads standard input, paths against --root (required with -); --root changes the root", () => {
+    const fromStdin = cli(["render", "--root", ".", "--python-path", "src", "-"], { cwd: project, input: readFileSync(spec()) });
     assert.equal(fromStdin.status, 0, fromStdin.err);
     assert.equal(fromStdin.out, cli(["render", "--python-path", "src", "spec.json"], { cwd: project }).out);
     // A spec kept elsewhere, with --root naming the project.

@@ -123,6 +123,7 @@ describe("entries", () => {
       "node-host.js",
       "node.js",
       "package.json",
+      "recovery.js",
       "workerd.js",
     ]);
   });

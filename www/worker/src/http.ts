@@ -31,11 +31,16 @@ function baseHeaders(): Headers {
 }
 
 export function jsonResponse(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
+  return jsonText(JSON.stringify(body), status, extra);
+}
+
+/** A response of JSON text already serialised. */
+export function jsonText(text: string, status = 200, extra: Record<string, string> = {}): Response {
   const headers = baseHeaders();
   headers.set("content-type", "application/json; charset=utf-8");
   headers.set("cache-control", "no-store");
   for (const [name, value] of Object.entries(extra)) headers.set(name, value);
-  return new Response(JSON.stringify(body), { status, headers });
+  return new Response(text, { status, headers });
 }
 
 export function textResponse(

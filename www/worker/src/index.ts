@@ -18,7 +18,7 @@ import { checkJsonContentType, decodePreviewSpec, parseJson, parseRenderRequest,
 import type { RenderRequest } from "./body.js";
 import { etagOf, ifNoneMatchMatches } from "./etag.js";
 import { contentSecurityPolicy, previewPage } from "./html.js";
-import { HttpError, jsonResponse, responseForError, textResponse } from "./http.js";
+import { HttpError, jsonResponse, jsonText, responseForError, textResponse } from "./http.js";
 import { LIMITS } from "./limits.js";
 
 /** A preview URL holds the whole spec, so its answer never changes for this package version. */
@@ -59,16 +59,46 @@ function hostFor(input: RenderRequest): ImageHost {
   return host;
 }
 
+/** Ops whose resolution lists files of the request in the answer. */
+const FILE_OPS = /^(fromDockerfile|envFile|(uv)?[pP]ipInstallFrom(Requirements|Pyproject)|(add|copy)Local(File|Dir|PythonSource))$/;
+
+/**
+ * Refuses, before the work, a request whose answer would repeat its files for many steps: the
+ * steps that read files times the entries of `files` is at most `LIMITS.maxListedEntries`.
+ */
+function checkListedEntries(input: RenderRequest): void {
+  // The spec is not checked yet (the package does that): read it as any JSON value.
+  const spec = (typeof input.spec === "object" && input.spec !== null ? input.spec : {}) as { base?: unknown; steps?: unknown };
+  const ops: unknown[] = [spec.base, ...(Array.isArray(spec.steps) ? spec.steps : [])];
+  const readers = ops.filter((step) => {
+    const op = typeof step === "object" && step !== null ? (step as { op?: unknown }).op : undefined;
+    return typeof op === "string" && FILE_OPS.test(op);
+  }).length;
+  const files = Object.keys(input.files).length;
+  if (readers * files > LIMITS.maxListedEntries) {
+    throw new HttpError(
+      413,
+      "ANSWER_TOO_LARGE",
+      `${readers} steps that read files times ${files} files is ${readers * files} context entries; at most ${LIMITS.maxListedEntries} are answered here`,
+    );
+  }
+}
+
 /** POST /render. */
 async function render(request: Request): Promise<Response> {
   checkJsonContentType(request);
   const input = parseRenderRequest(parseJson(await readBody(request), "the body"));
+  checkListedEntries(input);
   const image = Image.fromSpec(input.spec as ImageSpec);
   try {
     const definitionHash = image.definitionHash();
-    const resolution = await image.resolve(hostFor(input));
+    const resolution = await image.resolve(hostFor(input), { maxBytes: LIMITS.maxResolveBytes });
     const { dockerfile, imageHash, specHash, layers, context, mounts, plan, diagnostics } = resolution;
-    return jsonResponse({ dockerfile, definitionHash, imageHash, specHash, layers, context, mounts, plan, diagnostics });
+    const answer = JSON.stringify({ dockerfile, definitionHash, imageHash, specHash, layers, context, mounts, plan, diagnostics });
+    if (answer.length > LIMITS.maxAnswerChars) {
+      throw new HttpError(413, "ANSWER_TOO_LARGE", `the answer holds more than ${LIMITS.maxAnswerChars} characters; render fewer steps or files at once`);
+    }
+    return jsonText(answer);
   } finally {
     image.free();
   }

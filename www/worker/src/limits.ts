@@ -1,7 +1,8 @@
 // What one request may ask of the Worker. Every input comes from the network, so each limit is
 // checked before the work it bounds: the body before it is parsed, the nesting and counts before
 // the spec reaches the package, the URL before it is decoded. A request over a limit gets 413
-// (414 for a preview URL) and a JSON `{ code, message }` that names the limit.
+// (414 for a preview URL) and a JSON `{ code, message }` that names the limit; the package's own
+// limits (ignore patterns, `maxResolveBytes`) are 422 with the package's code.
 //
 // The numbers keep a request well inside the Workers Free plan's 10 ms of CPU and 128 MB of
 // memory (a 1 MiB body of files hashes in about 1 ms; a 100-step spec renders in well under
@@ -20,4 +21,13 @@ export const LIMITS = {
   maxFiles: 500,
   /** Levels of nesting of the JSON body (a spec needs 5; a files object 2). */
   maxDepth: 32,
+  /** Bytes the package may hold while resolving one request (files read whole, listings): its
+   * `resolve(host, { maxBytes })`. Past it the package stops with `RESOLVE_TOO_LARGE` before
+   * copying the bytes, so one request cannot grow the isolate past Cloudflare's 128 MB. */
+  maxResolveBytes: 8 * 1024 * 1024,
+  /** Steps that read files times entries of `files`: a bound, checked before the work, on the
+   * context lists an answer repeats for each such step (the golden kitchen-sink spec needs 95). */
+  maxListedEntries: 10_000,
+  /** Characters of a `POST /render` answer (the JSON text), checked before it is sent. */
+  maxAnswerChars: 4 * 1024 * 1024,
 } as const;
