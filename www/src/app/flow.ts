@@ -27,7 +27,14 @@ export function createFlow(v: Views, ready: () => void): Flow {
   const { codeView, files } = v;
   const persist = saver(codeView, files);
 
-  function evalNow(source: "form" | "code" | "load") {
+  // The source of the newest evaluation not yet answered. A newer one (files dropped while the
+  // example's code is still being evaluated) takes it over, so the forms still adopt the model
+  // that code gives even though the older answer is never shown.
+  let unanswered: "form" | "code" | "load" | null = null;
+
+  function evalNow(edited: "form" | "code" | "load") {
+    const source = edited === "form" && unanswered !== null ? unanswered : edited;
+    unanswered = source;
     state.dirty = false;
     const seq = (state.seq += 1);
     state.pendingSince = performance.now();
@@ -60,6 +67,7 @@ export function createFlow(v: Views, ready: () => void): Flow {
           return;
         case "result":
           if (m.seq !== state.seq) return;
+          unanswered = null;
           state.pendingSince = 0;
           state.lastCodeOk = m.model !== null;
           if (m.model && (m.source === "code" || m.source === "load")) {
