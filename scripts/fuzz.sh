@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh render dotenv    # some targets
 #   FUZZ_SECONDS=3600 FUZZ_JOBS=2 scripts/fuzz.sh
 #
-# Corpora live in fuzz/corpus/<target> (seeded from tests/ and ../shared/conformance), crashes
+# Corpora live in fuzz/corpus/<target> (seeded from tests/, BuildKit's files included), crashes
 # in fuzz/artifacts/<target>; each run appends a line to fuzz/runs.tsv (date, target, seconds,
 # executions, result). A crash stops the script with its reproducer: turn it into a test in
 # tests/hardening.rs, fix it, and run again.
@@ -44,8 +44,8 @@ seed_text() { # seed_text TARGET TEXT...
 
 shopt -s nullglob
 seed from_spec tests/vectors/*/spec.json tests/vectors-resolve/*/spec.json
-seed dockerfile tests/vectors/*/Dockerfile ../shared/conformance/buildkit-parser/testfiles/*/Dockerfile \
-  ../shared/conformance/buildkit-parser/testfiles-negative/*/Dockerfile
+seed dockerfile tests/vectors/*/Dockerfile tests/conformance/dockerfile-parser/valid/*/Dockerfile \
+  tests/conformance/dockerfile-parser/invalid/*/Dockerfile
 seed pyproject $(find tests/vectors-resolve -name pyproject.toml)
 seed requirements $(find tests/vectors-resolve -name '*.txt')
 seed dotenv $(find tests/vectors-resolve -name '*.env' -o -name '.env*')

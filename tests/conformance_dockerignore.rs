@@ -1,20 +1,19 @@
 //! Conformance of `apothic_image::ignore` with moby/patternmatcher, the matcher behind Docker's
-//! `.dockerignore` (https://github.com/moby/patternmatcher, Apache License 2.0).
+//! `.dockerignore` (https://github.com/moby/patternmatcher, Apache License 2.0; see
+//! `tests/conformance/NOTICE.md`).
 //!
-//! The vectors (`../shared/conformance/dockerignore/vectors.json`) are the tables of
-//! `TestMatches` in `patternmatcher_test.go`, kept as JSON data:
-//! - `single`: `[pattern, path, matches]`, one pattern;
-//! - `multi`: `[[patterns…], path, matches]`, patterns in order (later ones override).
-//!
-//! Go runs them through `New(patterns)` and `MatchesOrParentMatches(path)`; here that is
-//! `Patterns::new` and `Patterns::matches`. Every case must pass.
+//! The vectors (`tests/conformance/dockerignore.json`) are the cases of `TestMatches` in
+//! `patternmatcher_test.go`: each is `{"patterns": […], "path": …, "matches": bool}`, the
+//! patterns in order (later ones override). Go runs them through `New(patterns)` and
+//! `MatchesOrParentMatches(path)`; here that is `Patterns::new` and `Patterns::matches`. Every
+//! case must pass.
 
 use apothic_image::ignore::Patterns;
 use serde_json::Value;
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/conformance/dockerignore/vectors.json"
+    "/tests/conformance/dockerignore.json"
 );
 
 fn string(v: &Value) -> Result<String, String> {
@@ -24,66 +23,58 @@ fn string(v: &Value) -> Result<String, String> {
 }
 
 /// One case: the patterns, the path, the expected result.
-fn parse_case(case: &Value, multi: bool) -> Result<(Vec<String>, String, bool), String> {
-    let fields = case
+fn parse_case(case: &Value) -> Result<(Vec<String>, String, bool), String> {
+    let patterns = case["patterns"]
         .as_array()
-        .filter(|a| a.len() == 3)
-        .ok_or_else(|| format!("a case is [patterns, path, matches], got {case}"))?;
-    let patterns = if multi {
-        fields[0]
-            .as_array()
-            .ok_or_else(|| format!("expected a pattern list, got {}", fields[0]))?
-            .iter()
-            .map(string)
-            .collect::<Result<_, _>>()?
-    } else {
-        vec![string(&fields[0])?]
-    };
-    let path = string(&fields[1])?;
-    let want = fields[2]
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| format!("a case has a non-empty `patterns` list, got {case}"))?
+        .iter()
+        .map(string)
+        .collect::<Result<_, _>>()?;
+    let path = string(&case["path"])?;
+    let want = case["matches"]
         .as_bool()
-        .ok_or_else(|| format!("expected a boolean, got {}", fields[2]))?;
+        .ok_or_else(|| format!("a case has a boolean `matches`, got {case}"))?;
     Ok((patterns, path, want))
 }
 
-/// Runs one table; returns (passed, total) and the descriptions of the failures.
-fn run_table(vectors: &Value, table: &str, failures: &mut Vec<String>) -> (usize, usize) {
-    let cases = vectors[table]
-        .as_array()
-        .unwrap_or_else(|| panic!("vectors.json has no `{table}` table"));
-    let mut passed = 0;
-    for (i, case) in cases.iter().enumerate() {
-        let outcome = parse_case(case, table == "multi").and_then(|(patterns, path, want)| {
-            let compiled = Patterns::new(&patterns)
-                .map_err(|e| format!("patterns {patterns:?} rejected: {e}"))?;
-            let got = compiled.matches(&path);
-            if got == want {
-                Ok(())
-            } else {
-                Err(format!(
-                    "patterns {patterns:?}, path {path:?}: expected {want}, got {got}"
-                ))
-            }
-        });
-        match outcome {
-            Ok(()) => passed += 1,
-            Err(e) => failures.push(format!("{table}[{i}]: {e}")),
-        }
+/// Runs one case: `Ok(number of patterns)` when the matcher agrees.
+fn run_case(case: &Value) -> Result<usize, String> {
+    let (patterns, path, want) = parse_case(case)?;
+    let compiled =
+        Patterns::new(&patterns).map_err(|e| format!("patterns {patterns:?} rejected: {e}"))?;
+    let got = compiled.matches(&path);
+    if got == want {
+        Ok(patterns.len())
+    } else {
+        Err(format!(
+            "patterns {patterns:?}, path {path:?}: expected {want}, got {got}"
+        ))
     }
-    (passed, cases.len())
 }
 
 #[test]
 fn dockerignore_vectors() {
     let text =
         std::fs::read_to_string(VECTORS).unwrap_or_else(|e| panic!("cannot read {VECTORS}: {e}"));
-    let vectors: Value = serde_json::from_str(&text).expect("vectors.json is JSON");
+    let vectors: Value = serde_json::from_str(&text).expect("dockerignore.json is JSON");
+    let cases = vectors["cases"]
+        .as_array()
+        .expect("dockerignore.json has a `cases` list");
+    let (mut single, mut multi) = (0, 0);
     let mut failures = Vec::new();
-    let (single, single_total) = run_table(&vectors, "single", &mut failures);
-    let (multi, multi_total) = run_table(&vectors, "multi", &mut failures);
+    for (i, case) in cases.iter().enumerate() {
+        match run_case(case) {
+            Ok(1) => single += 1,
+            Ok(_) => multi += 1,
+            Err(e) => failures.push(format!("cases[{i}]: {e}")),
+        }
+    }
     println!(
-        "dockerignore conformance: single {single}/{single_total}, multi {multi}/{multi_total}"
+        "dockerignore conformance: {}/{} (one pattern {single}, several {multi})",
+        single + multi,
+        cases.len()
     );
-    assert!(single_total > 0 && multi_total > 0, "empty tables");
+    assert!(single > 0 && multi > 0, "one kind of case is missing");
     assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
 }

@@ -1,8 +1,9 @@
 //! Conformance of `apothic_image::reference` with Go's distribution/reference.
 //!
-//! The vectors (`../shared/conformance/reference/vectors.json`) are the tables of
-//! `reference_test.go` and `normalize_test.go` of the distribution/reference project
-//! (https://github.com/distribution/reference), Apache License 2.0, kept as JSON data.
+//! The vectors (`tests/conformance/reference.json`, format in `tests/conformance/README.md`) are
+//! the tables of `reference_test.go` and `normalize_test.go` of the distribution/reference
+//! project (https://github.com/distribution/reference), Apache License 2.0; see
+//! `tests/conformance/NOTICE.md`.
 
 use apothic_image::reference::{
     parse, parse_docker_ref, parse_normalized, Reference, ReferenceError,
@@ -11,7 +12,7 @@ use serde_json::Value;
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/conformance/reference/vectors.json"
+    "/tests/conformance/reference.json"
 );
 
 fn field<'a>(case: &'a Value, key: &str) -> Option<&'a str> {

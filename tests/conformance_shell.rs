@@ -1,10 +1,10 @@
 //! Quoting conformance against BuildKit's word lexer.
 //!
 //! 1. The lexer port in `support/buildkit_lexer.rs` passes BuildKit's own lexer tables
-//!    (`envVarTest`, `wordsTest` from moby/buildkit `frontend/dockerfile/shell`, Apache-2.0),
-//!    read in place from `../shared/conformance/buildkit-shell/`, with the environment of
-//!    `TestShellParser4EnvVars` / `TestShellParser4Words` (lex_test.go). That shows the port is
-//!    faithful.
+//!    (`envVarTest`, `wordsTest` from moby/buildkit `frontend/dockerfile/shell`, Apache-2.0; see
+//!    `tests/conformance/NOTICE.md`), kept as `tests/conformance/shell-words.json` with the
+//!    environments of `TestShellParser4EnvVars` / `TestShellParser4Words` (lex_test.go). That
+//!    shows the port is faithful.
 //! 2. Every value BuildKit produced in those tables, every input of them, and a set of hostile
 //!    strings survive `shell_quote` → lexer and `escape_dockerfile_word` → lexer unchanged, and
 //!    `shell_split(shell_join(words)) == words`.
@@ -16,53 +16,77 @@ mod buildkit_lexer;
 use apothic_image::quote::{escape_dockerfile_word, shell_join, shell_quote, shell_split};
 use buildkit_lexer::{build_envs, process_word, process_words, Env, Lex};
 use proptest::prelude::*;
+use serde_json::Value;
 
-const DATA_DIR: &str = concat!(
+const TABLES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/conformance/buildkit-shell/"
+    "/tests/conformance/shell-words.json"
 );
 
-fn read_table(name: &str) -> String {
-    let path = format!("{DATA_DIR}{name}");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+/// `shell-words.json`, parsed.
+fn tables() -> Value {
+    let text =
+        std::fs::read_to_string(TABLES).unwrap_or_else(|e| panic!("cannot read {TABLES}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{TABLES} is not JSON: {e}"))
 }
 
-/// One applicable (A or U) row of `envVarTest`.
+/// The cases of one table of `shell-words.json`.
+fn cases(table: &str) -> Vec<Value> {
+    tables()[table]["cases"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{TABLES}: no `{table}.cases` list"))
+        .clone()
+}
+
+/// A string field of a case.
+fn string_field(case: &Value, key: &str) -> String {
+    case[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{TABLES}: case without a string `{key}`: {case}"))
+        .to_string()
+}
+
+/// A list-of-strings field of a case.
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("{TABLES}: expected a list of strings, got {value}"))
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("{TABLES}: expected a string, got {v}"))
+                .to_string()
+        })
+        .collect()
+}
+
+/// Whether a case expects an error (`"error": true`).
+fn expects_error(case: &Value) -> bool {
+    case["error"].as_bool() == Some(true)
+}
+
+/// One case of `process_word` that applies on Unix.
 struct EnvVarRow {
-    line: usize,
+    index: usize,
     source: String,
-    /// The expected `ProcessWord` result; `None` when the row expects an error.
+    /// The expected `ProcessWord` result; `None` when the case expects an error.
     expected: Option<String>,
 }
 
-/// The rows of `envVarTest` that apply on Unix, parsed as `TestShellParser4EnvVars` does.
+/// The cases of `process_word` (BuildKit's `envVarTest`) that apply on Unix: all but those
+/// marked `"platform": "windows"`.
 fn env_var_rows() -> Vec<EnvVarRow> {
-    let text = read_table("envVarTest");
     let mut rows = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        if raw.starts_with('#') {
-            continue;
+    for (index, case) in cases("process_word").iter().enumerate() {
+        match case["platform"].as_str() {
+            None | Some("unix") => {}
+            Some("windows") => continue,
+            Some(other) => panic!("{TABLES}: process_word[{index}]: bad platform {other:?}"),
         }
-        let line = raw.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let parts: Vec<&str> = line.split('|').collect();
-        assert_eq!(parts.len(), 3, "envVarTest line {}: {raw:?}", i + 1);
-        let platform = parts[0].trim();
-        assert!(
-            matches!(platform, "A" | "U" | "W"),
-            "envVarTest line {}: bad platform {platform:?}",
-            i + 1
-        );
-        if platform == "W" {
-            continue;
-        }
-        let expected = parts[2].trim();
         rows.push(EnvVarRow {
-            line: i + 1,
-            source: parts[1].trim().to_string(),
-            expected: (expected != "error").then(|| expected.to_string()),
+            index,
+            source: string_field(case, "input"),
+            expected: (!expects_error(case)).then(|| string_field(case, "output")),
         });
     }
     rows
@@ -70,46 +94,31 @@ fn env_var_rows() -> Vec<EnvVarRow> {
 
 /// The environment of `TestShellParser4EnvVars`.
 fn env_var_test_env() -> Env {
-    build_envs(&["PWD=/home", "SHELL=bash", "KOREAN=한국어", "NULL="])
+    build_envs(&strings(&tables()["process_word"]["env"]))
 }
 
-/// One row of `wordsTest`, with the `ENV` lines seen before it.
+/// One case of `process_words` (BuildKit's `wordsTest`), with its environment.
 struct WordsRow {
-    line: usize,
+    index: usize,
     envs: Vec<String>,
     source: String,
-    /// The expected `ProcessWords` result; `["error"]` when the row expects an error.
-    expected: Vec<String>,
+    /// The expected `ProcessWords` result; `None` when the case expects an error.
+    expected: Option<Vec<String>>,
 }
 
-/// The rows of `wordsTest`, parsed as `TestShellParser4Words` does. (Its second mode, raw quotes
-/// with unset variables kept, never reads a row in Go: the file is already at its end by then.)
+/// The cases of `process_words`. (`TestShellParser4Words` has a second mode, raw quotes with
+/// unset variables kept, that never reads a row in Go: the file is already at its end by then.)
 fn words_rows() -> Vec<WordsRow> {
-    let text = read_table("wordsTest");
-    let mut envs = Vec::new();
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.starts_with('#') {
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("ENV ") {
-            envs.push(rest.trim_start_matches(' ').to_string());
-            continue;
-        }
-        let parts: Vec<&str> = line.split('|').collect();
-        assert_eq!(parts.len(), 2, "wordsTest line {}: {line:?}", i + 1);
-        rows.push(WordsRow {
-            line: i + 1,
-            envs: envs.clone(),
-            source: parts[0].trim().to_string(),
-            expected: parts[1]
-                .trim_start_matches(' ')
-                .split(',')
-                .map(str::to_string)
-                .collect(),
-        });
-    }
-    rows
+    cases("process_words")
+        .iter()
+        .enumerate()
+        .map(|(index, case)| WordsRow {
+            index,
+            envs: strings(&case["env"]),
+            source: string_field(case, "input"),
+            expected: (!expects_error(case)).then(|| strings(&case["words"])),
+        })
+        .collect()
 }
 
 #[test]
@@ -126,8 +135,8 @@ fn buildkit_lexer_port_passes_buildkit_tables() {
         };
         if !ok {
             failures.push(format!(
-                "envVarTest line {}: {:?} expected {:?}, got {:?}",
-                row.line, row.source, row.expected, got
+                "process_word[{}]: {:?} expected {:?}, got {:?}",
+                row.index, row.source, row.expected, got
             ));
         }
     }
@@ -136,12 +145,16 @@ fn buildkit_lexer_port_passes_buildkit_tables() {
     let words = words_rows();
     let before = failures.len();
     for row in &words {
-        let got = process_words(&row.source, &build_envs(&row.envs))
-            .unwrap_or_else(|_| vec!["error".to_string()]);
-        if got != row.expected {
+        let got = process_words(&row.source, &build_envs(&row.envs));
+        let ok = match (&row.expected, &got) {
+            (None, Err(_)) => true,
+            (Some(want), Ok(have)) => want == have,
+            _ => false,
+        };
+        if !ok {
             failures.push(format!(
-                "wordsTest line {}: {:?} expected {:?}, got {:?}",
-                row.line, row.source, row.expected, got
+                "process_words[{}]: {:?} expected {:?}, got {:?}",
+                row.index, row.source, row.expected, got
             ));
         }
     }
@@ -428,9 +441,9 @@ fn conformance_values() -> Vec<String> {
     }
     for row in words_rows() {
         values.push(row.source);
-        if row.expected != ["error"] {
-            values.push(row.expected.join(" "));
-            values.extend(row.expected);
+        if let Some(expected) = row.expected {
+            values.push(expected.join(" "));
+            values.extend(expected);
         }
         for e in row.envs {
             if let Some((_, v)) = e.split_once('=') {
