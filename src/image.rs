@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::canonical::{
+use crate::error::{Error, ErrorCode, Result};
+use crate::formats::paths::DEFAULT_WORKDIR;
+use crate::spec::canonical::{
     self, Context, DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION,
 };
-use crate::error::{Error, ErrorCode, Result};
-use crate::paths::DEFAULT_WORKDIR;
 use crate::spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
 use crate::{hash, limits, render};
 
@@ -564,7 +564,7 @@ fn dockerfile_folder(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paths;
+    use crate::formats::paths;
 
     #[test]
     fn dockerfile_folder_defaults() {

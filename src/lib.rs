@@ -24,30 +24,19 @@
 //! # Ok::<(), apothic_image::Error>(())
 //! ```
 
-mod canonical;
-pub mod context_tar;
-pub mod dockerfile;
-pub mod dotenv;
 pub mod error;
+pub mod formats;
 pub mod hash;
-pub mod ignore;
 mod image;
-mod jcs;
 pub mod limits;
-pub mod paths;
-pub mod pyproject;
-pub mod quote;
-pub mod reference;
 pub mod render;
-pub mod requirements;
 pub mod resolve;
 mod sorting;
 pub mod spec;
-mod spec_decode;
 
-pub use canonical::{DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION};
 pub use error::{Error, ErrorCode, Position, Result};
 pub use image::{DebianSlimOptions, DockerfileOptions, Image, RegistryOptions, UvPipOptions};
+pub use spec::canonical::{DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION};
 pub use spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
 
 /// The wasm-bindgen bindings (the JavaScript API of `@apothic/image`); only with the `wasm`

@@ -4,9 +4,11 @@
 
 use std::fmt::Write as _;
 
-use crate::dockerfile;
 use crate::error::{Error, ErrorCode, Quoted, Result};
-use crate::quote::{escape_dockerfile_word, shell_join, shell_quote, shell_split, single_quote};
+use crate::formats::dockerfile;
+use crate::formats::quote::{
+    escape_dockerfile_word, shell_join, shell_quote, shell_split, single_quote,
+};
 use crate::spec::{Base, ImageSpec, PipOptions, Step};
 
 /// The shell `RUN` uses until a `commandShell` step changes it.

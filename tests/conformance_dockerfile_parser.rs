@@ -3,14 +3,14 @@
 //! Runs the parser test files of moby/buildkit (`frontend/dockerfile/parser/testfiles`,
 //! `testfiles-negative`, `testfile-line`; Apache License 2.0, see
 //! `tests/conformance/NOTICE.md`), kept in `tests/conformance/dockerfile-parser/`, against
-//! [`apothic_image::dockerfile::parse`]:
+//! [`apothic_image::formats::dockerfile::parse`]:
 //! - `valid/NAME/Dockerfile` must parse into the instructions of `valid/NAME/expected.json`
 //!   (BuildKit's expected parse, written as JSON: see `tests/conformance/README.md`);
 //! - `invalid/NAME/Dockerfile` must fail to parse;
 //! - `line-numbers/Dockerfile` must give the start and end lines of
 //!   `line-numbers/expected.json` (those of BuildKit's `TestParseIncludesLineNumbers`).
 
-use apothic_image::dockerfile::{parse, Instruction};
+use apothic_image::formats::dockerfile::{parse, Instruction};
 use serde_json::{json, Value};
 use std::fs;
 use std::path::Path;

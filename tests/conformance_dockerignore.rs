@@ -1,4 +1,4 @@
-//! Conformance of `apothic_image::ignore` with moby/patternmatcher, the matcher behind Docker's
+//! Conformance of `apothic_image::formats::ignore` with moby/patternmatcher, the matcher behind Docker's
 //! `.dockerignore` (https://github.com/moby/patternmatcher, Apache License 2.0; see
 //! `tests/conformance/NOTICE.md`).
 //!
@@ -8,7 +8,7 @@
 //! `MatchesOrParentMatches(path)`; here that is `Patterns::new` and `Patterns::matches`. Every
 //! case must pass.
 
-use apothic_image::ignore::Patterns;
+use apothic_image::formats::ignore::Patterns;
 use serde_json::Value;
 
 const VECTORS: &str = concat!(

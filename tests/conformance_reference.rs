@@ -1,11 +1,11 @@
-//! Conformance of `apothic_image::reference` with Go's distribution/reference.
+//! Conformance of `apothic_image::formats::reference` with Go's distribution/reference.
 //!
 //! The vectors (`tests/conformance/reference.json`, format in `tests/conformance/README.md`) are
 //! the tables of `reference_test.go` and `normalize_test.go` of the distribution/reference
 //! project (https://github.com/distribution/reference), Apache License 2.0; see
 //! `tests/conformance/NOTICE.md`.
 
-use apothic_image::reference::{
+use apothic_image::formats::reference::{
     parse, parse_docker_ref, parse_normalized, Reference, ReferenceError,
 };
 use serde_json::Value;

@@ -13,7 +13,7 @@
 #[path = "support/buildkit_lexer.rs"]
 mod buildkit_lexer;
 
-use apothic_image::quote::{escape_dockerfile_word, shell_join, shell_quote, shell_split};
+use apothic_image::formats::quote::{escape_dockerfile_word, shell_join, shell_quote, shell_split};
 use buildkit_lexer::{build_envs, process_word, process_words, Env, Lex};
 use proptest::prelude::*;
 use serde_json::Value;

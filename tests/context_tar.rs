@@ -11,8 +11,8 @@ mod memory_host;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use apothic_image::context_tar::{self, TarEntry};
 use apothic_image::hash::sha256_hex;
+use apothic_image::resolve::context_tar::{self, TarEntry};
 use apothic_image::resolve::{build_context, Resolution, ResolveOptions};
 use apothic_image::{DebianSlimOptions, Image, PipOptions};
 use memory_host::{block_on, MemoryHost};

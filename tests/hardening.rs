@@ -23,7 +23,7 @@ use apothic_image::resolve::{
     self, build_context, DirEntry, EntryKind, Host, ImageInspection, PythonModule, ResolveOptions,
 };
 use apothic_image::{
-    dotenv, DebianSlimOptions, ErrorCode, Image, ImageSpec, PipOptions, Result, Step,
+    formats::dotenv, DebianSlimOptions, ErrorCode, Image, ImageSpec, PipOptions, Result, Step,
 };
 use memory_host::{block_on, MemoryHost};
 use proptest::prelude::*;

@@ -10,8 +10,8 @@ mod memory_host;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 
+use apothic_image::formats::requirements;
 use apothic_image::limits::{DEFAULT_MAX_BYTES, MAX_MAX_BYTES, MAX_TEXT_FILE_BYTES};
-use apothic_image::requirements;
 use apothic_image::resolve::{
     build_context, resolve, DirEntry, EntryKind, Host, ImageInspection, PythonModule,
     ResolveOptions,

@@ -11,7 +11,7 @@
 #[path = "support/memory_host.rs"]
 mod memory_host;
 
-use apothic_image::dockerfile;
+use apothic_image::formats::dockerfile;
 use apothic_image::resolve::{
     resolve, ImageInspection, ManagedPython, PlanMode, PythonPlan, Resolution, ResolveOptions,
 };

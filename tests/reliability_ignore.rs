@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use apothic_image::ignore::{
+use apothic_image::formats::ignore::{
     Patterns, MAX_LIST_INSTS, MAX_PATTERNS, MAX_PATTERN_BYTES, MAX_PATTERN_STARS,
 };
 use apothic_image::ErrorCode;

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use apothic_image::context_tar::{self, TarEntry};
+use apothic_image::resolve::context_tar::{self, TarEntry};
 use apothic_image::resolve::{build_context, resolve, ResolveOptions};
 use apothic_image::{DockerfileOptions, ErrorCode, Image};
 use memory_host::{block_on, MemoryHost};

@@ -8,7 +8,7 @@ mod memory_host;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use apothic_image::requirements::next_includes;
+use apothic_image::formats::requirements::next_includes;
 use apothic_image::resolve::{
     build_context, resolve, DirEntry, EntryKind, Host, ImageInspection, ManagedPython, PlanMode,
     PythonModule, PythonPlan, Resolution, ResolveOptions,
@@ -262,10 +262,10 @@ fn requirements_nested_includes_keep_their_layout() {
         ),
         (
             "app/reqs/base/common.txt",
-            "--requirement ../../shared/pins.txt\nrequests\n",
+            "--requirement ../../libs/pins.txt\nrequests\n",
         ),
         ("app/constraints.txt", "requests<3\n"),
-        ("app/shared/pins.txt", "urllib3==2.2.0\n"),
+        ("app/libs/pins.txt", "urllib3==2.2.0\n"),
         ("app/unrelated.txt", "not read\n"),
     ]);
     let r = ok(
@@ -285,9 +285,9 @@ fn requirements_nested_includes_keep_their_layout() {
         context_paths(&r),
         [
             ".apothic/steps/0/constraints.txt",
+            ".apothic/steps/0/libs/pins.txt",
             ".apothic/steps/0/reqs/base/common.txt",
             ".apothic/steps/0/reqs/main.txt",
-            ".apothic/steps/0/shared/pins.txt",
         ]
     );
     let sources: BTreeMap<&str, &str> = r
@@ -296,8 +296,8 @@ fn requirements_nested_includes_keep_their_layout() {
         .map(|f| (f.path.as_str(), f.source.as_str()))
         .collect();
     assert_eq!(
-        sources[".apothic/steps/0/shared/pins.txt"],
-        "app/shared/pins.txt"
+        sources[".apothic/steps/0/libs/pins.txt"],
+        "app/libs/pins.txt"
     );
     assert_eq!(
         sources[".apothic/steps/0/reqs/main.txt"],
@@ -311,15 +311,15 @@ fn requirements_nested_includes_keep_their_layout() {
 
 #[test]
 fn requirements_include_above_the_root_file_climbs_with_placeholder_folders() {
-    // proj/requirements.txt names ../../shared/base.txt, which is above the host's root folder
-    // (`../shared/base.txt`): the layout keeps the relative positions with `_` folders.
+    // proj/requirements.txt names ../../libs/base.txt, which is above the host's root folder
+    // (`../libs/base.txt`): the layout keeps the relative positions with `_` folders.
     let host = MemoryHost::with(&[
         (
             "proj/requirements.txt",
-            "-r ../../shared/base.txt\n-r ./local.txt\nflask\n",
+            "-r ../../libs/base.txt\n-r ./local.txt\nflask\n",
         ),
         ("proj/local.txt", "rich\n"),
-        ("../shared/base.txt", "requests\n"),
+        ("../libs/base.txt", "requests\n"),
     ]);
     let r = ok(
         &slim()
@@ -339,7 +339,7 @@ fn requirements_include_above_the_root_file_climbs_with_placeholder_folders() {
         [
             ".apothic/steps/0/_/proj/local.txt",
             ".apothic/steps/0/_/proj/requirements.txt",
-            ".apothic/steps/0/shared/base.txt",
+            ".apothic/steps/0/libs/base.txt",
         ]
     );
     assert_includes_resolve_in_context(&r, &host);
@@ -2306,9 +2306,9 @@ fn everything_host(reverse: bool) -> MemoryHost {
             "app/reqs/main.txt",
             "-r base/common.txt\n-c ../constraints.txt\nflask\n",
         ),
-        ("app/reqs/base/common.txt", "-r ../../shared/pins.txt\n"),
+        ("app/reqs/base/common.txt", "-r ../../libs/pins.txt\n"),
         ("app/constraints.txt", "requests<3\n"),
-        ("app/shared/pins.txt", "urllib3==2.2.0\n"),
+        ("app/libs/pins.txt", "urllib3==2.2.0\n"),
         ("proj/.env", "B=2\nA=1\n"),
     ] {
         host.files

@@ -18,18 +18,6 @@ const OLD_DATA: &str = concat!("shared", "/conformance");
 /// A string literal that starts by going up a folder.
 const UP: [&str; 2] = [concat!("\"/", ".."), concat!("\"", "..")];
 
-/// Files where [`SIBLING`] names a folder called `shared` INSIDE a resolution fixture (a
-/// requirements file included by a relative path), not the folder beside the repository.
-const FIXTURE_SHARED_FOLDER: [&str; 4] = [
-    "HASHING.md",
-    "src/requirements.rs",
-    "tests/resolve.rs",
-    "tests/vectors-resolve/requirements-nested/host/proj/base.txt",
-];
-
-/// Folders that belong to the CI runner rather than to the project.
-const NOT_THE_PROJECT: [&str; 1] = [".ci/"];
-
 /// The files git knows in the repository: tracked ones and new ones that are not ignored.
 fn repository_files() -> Vec<String> {
     let output = Command::new("git")
@@ -52,7 +40,6 @@ fn repository_files() -> Vec<String> {
         .expect("file names are UTF-8")
         .split('\0')
         .filter(|name| !name.is_empty())
-        .filter(|name| !NOT_THE_PROJECT.iter().any(|dir| name.starts_with(dir)))
         .map(str::to_string)
         .collect();
     assert!(
@@ -92,10 +79,8 @@ fn outside_references(file: &str, text: &str) -> Vec<String> {
     for line in lines_with(text, OLD_DATA) {
         found.push(format!("{file}:{line}: cites the old `{OLD_DATA}` folder"));
     }
-    if !FIXTURE_SHARED_FOLDER.contains(&file) {
-        for line in lines_with(text, SIBLING) {
-            found.push(format!("{file}:{line}: cites `{SIBLING}`"));
-        }
+    for line in lines_with(text, SIBLING) {
+        found.push(format!("{file}:{line}: cites `{SIBLING}`"));
     }
     if file.ends_with(".rs") {
         for line in climbs_out_of_the_crate(text) {
@@ -146,10 +131,7 @@ fn the_check_sees_each_kind_of_outside_reference() {
             "tests/resolve.rs:1: cites the old `{OLD_DATA}` folder"
         )]
     );
-    // A folder named `shared` inside a fixture, and paths inside the crate, are fine.
-    assert!(
-        outside_references("tests/resolve.rs", &format!("-r ../{SIBLING}/pins.txt")).is_empty()
-    );
+    // Paths inside the crate are fine.
     assert!(outside_references(
         "tests/x.rs",
         "concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/tests/conformance/reference.json\")"

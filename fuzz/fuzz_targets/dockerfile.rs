@@ -2,7 +2,7 @@
 //! result from its own logical lines, and `withDockerfile` on it fails cleanly or renders.
 #![no_main]
 
-use apothic_image::{dockerfile, DebianSlimOptions, Image};
+use apothic_image::{formats::dockerfile, DebianSlimOptions, Image};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -2,7 +2,7 @@
 //! keys can be located again, and the pairs written back in the quoted form read back the same.
 #![no_main]
 
-use apothic_image::{dotenv, DebianSlimOptions, Image};
+use apothic_image::{formats::dotenv, DebianSlimOptions, Image};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -2,7 +2,7 @@
 //! says a folder may be skipped, nothing under it is included.
 #![no_main]
 
-use apothic_image::ignore::{parse_dockerignore, Patterns};
+use apothic_image::formats::ignore::{parse_dockerignore, Patterns};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (&str, Vec<&str>)| {

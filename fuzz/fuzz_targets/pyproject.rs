@@ -3,7 +3,7 @@
 //! key-count limits, only ours may fail).
 #![no_main]
 
-use apothic_image::{pyproject, ErrorCode};
+use apothic_image::{formats::pyproject, ErrorCode};
 use libfuzzer_sys::fuzz_target;
 
 fn reference(text: &str) -> Option<Result<Vec<String>, ()>> {

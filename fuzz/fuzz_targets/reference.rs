@@ -2,7 +2,7 @@
 //! parses to the same reference (for the raw, normalised and docker-ref forms).
 #![no_main]
 
-use apothic_image::reference;
+use apothic_image::formats::reference;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

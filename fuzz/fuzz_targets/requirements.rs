@@ -2,7 +2,7 @@
 //! input) always ends: every file once, a cycle as an error.
 #![no_main]
 
-use apothic_image::requirements;
+use apothic_image::formats::requirements;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (&str, Vec<(&str, &str)>)| {

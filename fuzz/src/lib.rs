@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use apothic_image::dockerfile::{self, Args, Instruction};
+use apothic_image::formats::dockerfile::{self, Args, Instruction};
 use apothic_image::{Base, Image, ImageSpec, PipOptions, Step, SPEC_VERSION};
 use arbitrary::Arbitrary;
 

@@ -1,9 +1,9 @@
 //! The base of an image: a `FROM` line, or a user's Dockerfile with the context files its
 //! `COPY`/`ADD` instructions need (DESIGN §1 `fromDockerfile`).
 
-use crate::dockerfile::{self, Args};
 use crate::error::{Error, ErrorCode, Quoted, Result};
-use crate::ignore::{parse_dockerignore, Patterns, MAX_MATCH_STEPS};
+use crate::formats::dockerfile::{self, Args};
+use crate::formats::ignore::{parse_dockerignore, Patterns, MAX_MATCH_STEPS};
 use crate::limits::MAX_TEXT_FILE_BYTES;
 use crate::render::render_base;
 use crate::resolve::host::{EntryKind, Host};
@@ -55,7 +55,7 @@ pub(crate) async fn resolve_base<H: Host>(base: &Base, host: &H) -> Result<Resol
     let parsed = parse_to_extend(&text).map_err(|e| e.in_file(path.as_str()))?;
     let mut instructions = String::new();
     if !parsed.instructions.iter().any(|i| i.keyword == "FROM") {
-        crate::reference::parse_image_ref(default_base).map_err(|e| e.at("base.base"))?;
+        crate::formats::reference::parse_image_ref(default_base).map_err(|e| e.at("base.base"))?;
         instructions.push_str(&format!("FROM {default_base}\n"));
     }
     instructions.push_str(&text);
@@ -158,7 +158,7 @@ pub(crate) async fn resolve_base<H: Host>(base: &Base, host: &H) -> Result<Resol
     for link in found.skipped_symlinks {
         resolved.diagnostics.push(symlink_skipped(&link, None));
     }
-    crate::context_tar::check_engine_files(
+    crate::resolve::context_tar::check_engine_files(
         resolved.context.iter().map(|f| f.path.as_str()),
         resolved.context_dirs.iter().map(String::as_str),
     )?;

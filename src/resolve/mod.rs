@@ -14,6 +14,7 @@
 //! - a pyproject's dependencies are installed by name (as Modal does), not from the file.
 
 mod budget;
+pub mod context_tar;
 mod from_dockerfile;
 pub mod host;
 mod identity;
@@ -23,7 +24,6 @@ mod walk;
 
 use serde::Serialize;
 
-use crate::context_tar::{self, TarEntry};
 use crate::error::{Error, ErrorCode, Result};
 use crate::limits::{show_bytes, DEFAULT_MAX_BYTES, MAX_CONTEXT_BYTES, MAX_MAX_BYTES};
 use crate::render::RenderState;
@@ -31,6 +31,7 @@ use crate::sorting::{sort_by, sort_strings};
 use crate::spec::Base;
 use crate::Image;
 use budget::Budgeted;
+use context_tar::TarEntry;
 
 pub use host::{DirEntry, EntryKind, Host, ImageInspection, ListingLimit, PythonModule};
 pub use identity::Input;

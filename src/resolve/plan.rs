@@ -374,7 +374,7 @@ pub(crate) async fn inspect_base<H: Host>(
         .replace("{libc}", &libc);
     let install = format!(
         "ADD {} /tmp/apothic-python.tar.gz\nRUN {}\n",
-        crate::quote::escape_dockerfile_word(&url),
+        crate::formats::quote::escape_dockerfile_word(&url),
         [
             "mkdir -p /opt/apothic".to_string(),
             "tar -xzf /tmp/apothic-python.tar.gz -C /opt/apothic".to_string(),
@@ -424,7 +424,7 @@ pub(crate) async fn plan<H: Host>(
     }
     let existing = host.lookup_derived(image_hash).await?;
     if let Some(image) = &existing {
-        crate::reference::parse_image_ref(image).map_err(|e| {
+        crate::formats::reference::parse_image_ref(image).map_err(|e| {
             Error::new(
                 ErrorCode::HostCallbackFailed,
                 format!(

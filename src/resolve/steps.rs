@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use crate::canonical::{self, Context};
 use crate::error::{Error, ErrorCode, Quoted, Result};
+use crate::formats::ignore::Patterns;
+use crate::formats::{dotenv, paths, pyproject, requirements};
 use crate::hash::sha256_hex;
-use crate::ignore::Patterns;
 use crate::limits::MAX_TEXT_FILE_BYTES;
 use crate::render::{
     check_line_lengths, copy_line, env_lines, install_lines, render_step, RenderState,
@@ -17,8 +17,9 @@ use crate::resolve::host::{EntryKind, Host};
 use crate::resolve::identity::Input;
 use crate::resolve::walk::{walk, Walk};
 use crate::resolve::{ContextFile, Diagnostic, MountFile, ResolvedStep};
+use crate::sorting;
+use crate::spec::canonical::{self, Context};
 use crate::spec::{PipOptions, Step};
-use crate::{dotenv, paths, pyproject, requirements, sorting};
 
 /// Where the requirement files of step `n` are copied inside the image.
 const REQUIREMENTS_DIR: &str = "/tmp/apothic-requirements";

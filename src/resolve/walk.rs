@@ -4,7 +4,7 @@
 //! could leave the folder (or loop) and a link's target is not part of what the user named.
 
 use crate::error::{Error, ErrorCode, Quoted, Result};
-use crate::ignore::Patterns;
+use crate::formats::ignore::Patterns;
 use crate::resolve::host::{EntryKind, Host, ListingLimit};
 use crate::sorting::{sort_by, sort_strings};
 

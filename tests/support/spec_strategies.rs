@@ -92,7 +92,7 @@ fn pip_options() -> impl Strategy<Value = PipOptions> {
                 extra_index_url,
                 find_links,
                 pre,
-                extra_options: extra.map(apothic_image::quote::shell_join),
+                extra_options: extra.map(apothic_image::formats::quote::shell_join),
             },
         )
 }

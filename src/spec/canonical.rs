@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::error::{CharName, Error, ErrorCode, Quoted, Result};
+use crate::formats::{dockerfile, paths, quote, reference};
 use crate::spec::{Base, PipOptions, Step};
-use crate::{dockerfile, paths, quote, reference};
 
 /// The uv release `uvPipInstall*` copies in when no `uvVersion` is given.
 pub const DEFAULT_UV_VERSION: &str = "0.13.9";
@@ -522,7 +522,7 @@ fn ignore_patterns(patterns: Vec<String>) -> Result<Vec<String>> {
         no_line_breaks(p, ErrorCode::InvalidPath, "ignore pattern")
     })?;
     // Compiled here too, so a bad pattern fails at the call that names it, not at resolve.
-    crate::ignore::Patterns::new(&patterns)?;
+    crate::formats::ignore::Patterns::new(&patterns)?;
     Ok(patterns)
 }
 

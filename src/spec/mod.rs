@@ -5,6 +5,9 @@
 //! and equal definition hashes. Optional strings are omitted when unset; booleans and lists are
 //! always present.
 
+pub(crate) mod canonical;
+mod decode;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -33,7 +36,7 @@ pub struct ImageSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(
-    try_from = "crate::spec_decode::RawBase",
+    try_from = "crate::spec::decode::RawBase",
     tag = "op",
     rename_all = "camelCase",
     rename_all_fields = "camelCase",
@@ -96,7 +99,7 @@ pub struct PipOptions {
     tsify(hashmap_as_object, missing_as_null)
 )]
 #[serde(
-    try_from = "crate::spec_decode::RawStep",
+    try_from = "crate::spec::decode::RawStep",
     tag = "op",
     rename_all = "camelCase",
     rename_all_fields = "camelCase",

@@ -568,7 +568,7 @@ pub fn next_includes(path: &str, text: &str) -> Result<Vec<String>> {
 /// caller so that reading can be asynchronous:
 ///
 /// ```
-/// use apothic_image::requirements::IncludeWalk;
+/// use apothic_image::formats::requirements::IncludeWalk;
 /// let files = [("reqs/main.txt", "-r base.txt\nflask\n"), ("reqs/base.txt", "-c ../pins.txt\n"), ("pins.txt", "")];
 /// let mut walk = IncludeWalk::new("reqs/main.txt");
 /// while let Some(path) = walk.next_file()? {
@@ -902,14 +902,14 @@ numpy==1.26.4 \\
 requests[socks]>=2.31,<3 ; python_version >= \"3.8\"  # http
 torch==2.3.0+cpu
 git+https://github.com/org/repo.git@v1.2#egg=repo
---requirement=../shared/dev.txt    # dev tools
+--requirement=../libs/dev.txt    # dev tools
 ";
         assert_eq!(
             found(text),
             vec![
                 r("common/base.txt", 5, 1),
                 c("constraints.txt", 6, 1),
-                r("../shared/dev.txt", 14, 1)
+                r("../libs/dev.txt", 14, 1)
             ]
         );
     }

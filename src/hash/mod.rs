@@ -1,9 +1,10 @@
 //! The definition hash: SHA-256 of the RFC 8785 (JCS) canonical JSON of a spec.
 
+mod jcs;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::jcs;
 use crate::spec::ImageSpec;
 
 /// The RFC 8785 canonical JSON text of a spec (the exact bytes the definition hash covers).
