@@ -1,4 +1,4 @@
-//! Compose + render + definition hash for 5-, 20- and 500-step images (DESIGN §8 budgets: the
+//! Compose + render + definition hash for 5-, 20- and 500-step images (ARCHITECTURE.md §6 budgets: the
 //! 20-step case is the one the wasm budget is stated for; cost must stay linear in steps).
 
 use std::hint::black_box;

@@ -35,7 +35,7 @@ wasm_opt="$tools_bin/wasm-opt"
 binaryen_version="$("$wasm_opt" --version)"
 
 # --- build ------------------------------------------------------------------------------------
-# Cargo.toml's `wasm-release` profile (release at opt-level "z": size first, DESIGN §8), or
+# Cargo.toml's `wasm-release` profile (release at opt-level "z": size first, ARCHITECTURE.md §6), or
 # plain release where there is none.
 profile=release
 if grep -q '^\[profile\.wasm-release\]' Cargo.toml; then profile=wasm-release; fi

@@ -11,7 +11,7 @@ for component in rustfmt clippy; do
   fi
 done
 
-# The wasm target and wasm-bindgen-cli of exactly the version Cargo.toml pins (DESIGN §7).
+# The wasm target and wasm-bindgen-cli of exactly the version Cargo.toml pins (ARCHITECTURE.md §7).
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi

@@ -1,4 +1,4 @@
-//! The Dockerfile renderer. Every rule of DESIGN §2 lives here: one instruction per line, values
+//! The Dockerfile renderer. Every rule of ARCHITECTURE.md §4 lives here: one instruction per line, values
 //! shell-quoted, JSON forms from a real serializer, no `# syntax=` line and no heredocs, and the
 //! same spec always gives the same bytes, ending with a newline.
 
@@ -254,7 +254,7 @@ pub(crate) fn install_lines(
 }
 
 /// `COPY` of a context path to a path in the image; JSON form when a path has whitespace, and
-/// `\ ' " $` escaped so BuildKit's lexer gives the paths back unchanged (DESIGN §2 rule 4).
+/// `\ ' " $` escaped so BuildKit's lexer gives the paths back unchanged (ARCHITECTURE.md §4 rule 4).
 pub(crate) fn copy_line(source: &str, dest: &str) -> String {
     let (source, dest) = (escape_dockerfile_word(source), escape_dockerfile_word(dest));
     if source.contains(char::is_whitespace) || dest.contains(char::is_whitespace) {

@@ -1,5 +1,5 @@
 //! Every rendered Dockerfile parses back, with BuildKit's own parser, into the instructions and
-//! values of its spec (DESIGN §2 rule 7). The golden specs and a batch of random specs with
+//! values of its spec (ARCHITECTURE.md §4 rule 7). The golden specs and a batch of random specs with
 //! hostile values are rendered here and handed to `tests/buildkit/parse_back.py`, which parses
 //! them with PyPI `dockerfile` (BuildKit's Go parser) and compares them with what each spec means.
 //!

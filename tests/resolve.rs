@@ -1,5 +1,5 @@
-//! Semantic and error-path tests of `resolve` / `build_context` (DESIGN §1 file-driven steps,
-//! §5 host callbacks, resolution and plan): the exact Dockerfile lines, build-context paths,
+//! Semantic and error-path tests of `resolve` / `build_context` (the file-driven steps of docs/api.md,
+//! the host callbacks, resolution and plan of docs/resolution.md): the exact Dockerfile lines, build-context paths,
 //! mounts, hashes, plans, diagnostics, error codes and the file/line errors name.
 
 #[path = "support/memory_host.rs"]
@@ -173,7 +173,7 @@ fn env_file_unclosed_quote_names_the_line() {
 fn env_file_value_with_line_break_names_variable_file_and_line() {
     // A quoted value may span lines (dotenv), but a Dockerfile ENV cannot hold it: the error names
     // the variable, the file and the line of the assignment (src/dotenv.rs documents `line_of`
-    // for exactly this message; DESIGN §1 "Errors name the line").
+    // for exactly this message; docs/api.md "Errors name the line").
     let host = MemoryHost::with(&[(".env", "X=1\nMULTI=\"one\ntwo\"\n")]);
     let e = fail(&slim().env_file(".env").unwrap(), &host);
     assert_eq!(e.code, ErrorCode::InvalidEnvValue, "{e}");
@@ -457,7 +457,7 @@ fn requirements_missing_include_is_a_host_error_naming_the_path() {
 
 #[test]
 fn requirements_missing_include_names_the_including_file_and_line() {
-    // DESIGN §4: errors say where they apply. The missing file is named at line 2 of
+    // ARCHITECTURE.md §5: errors say where they apply. The missing file is named at line 2 of
     // proj/requirements.txt; that is where the user has to look.
     let host = MemoryHost::with(&[("proj/requirements.txt", "flask\n-r sub/missing.txt\n")]);
     let e = fail(
@@ -788,7 +788,7 @@ fn copy_local_file_goes_under_its_step_folder() {
 
 #[test]
 fn copy_local_file_remote_path_rules() {
-    // DESIGN §1: absolute, or relative to the current workdir (default /root); a missing remote
+    // docs/api.md: absolute, or relative to the current workdir (default /root); a missing remote
     // is {workdir}/{basename}; a remote ending in `/` takes the local basename.
     let host = MemoryHost::with(&[("data/a.txt", "a")]);
     let cases: [(Image, &str); 6] = [
@@ -1204,7 +1204,7 @@ fn python_source_without_resolve_python_module_names_the_callback() {
 
 #[test]
 fn add_local_python_source_mounts_module_files_at_their_module_path() {
-    // DESIGN §1: a module lands under /root/ as `mod.py`, a package as `pkg/…`.
+    // docs/api.md: a module lands under /root/ as `mod.py`, a package as `pkg/…`.
     let host = python_host();
     let r = ok(
         &slim().add_local_python_source(&["pkg", "helpers"]).unwrap(),

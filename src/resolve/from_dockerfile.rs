@@ -1,5 +1,5 @@
 //! The base of an image: a `FROM` line, or a user's Dockerfile with the context files its
-//! `COPY`/`ADD` instructions need (DESIGN §1 `fromDockerfile`).
+//! `COPY`/`ADD` instructions need (docs/api.md `fromDockerfile`).
 
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::formats::dockerfile::{self, Args};

@@ -1,4 +1,4 @@
-//! The image hash and the spec hash (DESIGN §3; HASHING.md states the same documents).
+//! The image hash and the spec hash (HASHING.md states the same documents, for other languages).
 //!
 //! - base layer: `H({"base": {"python": <managed CPython or null>, "spec": <base>}, "digest":
 //!   <base image digest or null>, "inputs": [...]})`

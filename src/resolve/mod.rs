@@ -1,7 +1,7 @@
 //! Resolution: reading through the host what a spec names (Dockerfiles, requirements,
 //! pyproject, env files, local files and folders, Python sources, base images), and from it the
 //! full Dockerfile, the build context, the image and spec hashes, the runtime mounts and the
-//! execution plan (DESIGN §5).
+//! execution plan (docs/resolution.md).
 //!
 //! Decisions (the README repeats them):
 //! - our own files live under `.apothic/steps/<step>/` in the context; a `fromDockerfile`

@@ -24,7 +24,7 @@ use crate::spec::{PipOptions, Step};
 /// Where the requirement files of step `n` are copied inside the image.
 const REQUIREMENTS_DIR: &str = "/tmp/apothic-requirements";
 
-/// Where Python sources land (DESIGN §1).
+/// Where Python sources land (docs/api.md).
 const PYTHON_SOURCE_ROOT: &str = "/root";
 
 fn step_dir(index: usize) -> String {

@@ -1,5 +1,5 @@
 //! The wasm-bindgen bindings, and only the bindings: the JavaScript `Image` class with the
-//! TypeScript names of DESIGN §1, argument conversion (`Ts<T>` from tsify at the boundary, so bad
+//! TypeScript names of docs/api.md, argument conversion (`Ts<T>` from tsify at the boundary, so bad
 //! input is an ordinary `Result`), and errors as real JS `Error` objects. No logic lives here.
 
 mod errors;

@@ -14,7 +14,7 @@ use crate::resolve::{self, ManagedPython, ResolveOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
 const HOST_TYPES: &'static str = r#"
-/** The callbacks resolution reads files and images through (DESIGN §5). Each may return a
+/** The callbacks resolution reads files and images through (docs/resolution.md). Each may return a
  * value or a promise. `nodeHost({ root })` and `memoryHost(files)` are ready-made hosts. */
 export interface ImageHost {
   /** The bytes of a file. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Parse-back checker: a rendered Dockerfile means exactly its ImageSpec (DESIGN §2, rule 7).
+"""Parse-back checker: a rendered Dockerfile means exactly its ImageSpec (ARCHITECTURE.md §4, rule 7).
 
 Usage:
     .venv/bin/python tests/buildkit/parse_back.py CASES.jsonl
@@ -408,7 +408,7 @@ def expect_instruction(c: Any, ctx: str, cmd: str, *, json_form: bool | None, fl
     if c.heredocs:
         raise Mismatch(
             f"{ctx}: {cmd} at {show(c)} carries heredoc(s) {[h.name for h in c.heredocs]!r}; "
-            "rendered Dockerfiles must have none (DESIGN §2 rule 5)"
+            "rendered Dockerfiles must have none (ARCHITECTURE.md §4 rule 5)"
         )
     if c.start_line != c.end_line:
         raise Mismatch(
@@ -733,7 +733,7 @@ def step_with_dockerfile(step: dict, ctx: str, walker: Walker, state: State) -> 
         fctx = f"{ctx} fragment instruction {k} (fragment {show(f)})"
         c = walker.take(fctx, f"{f.cmd.upper()} from the fragment")
         if c.heredocs:
-            raise Mismatch(f"{fctx}: rendered {show(c)} carries heredoc(s); rendered Dockerfiles must have none (DESIGN §2 rule 5)")
+            raise Mismatch(f"{fctx}: rendered {show(c)} carries heredoc(s); rendered Dockerfiles must have none (ARCHITECTURE.md §4 rule 5)")
         if c.start_line != c.end_line:
             raise Mismatch(f"{fctx}: rendered instruction spans {show(c)}; every rendered instruction must be one line")
         fields = (
@@ -749,7 +749,7 @@ def step_with_dockerfile(step: dict, ctx: str, walker: Walker, state: State) -> 
                 raise Mismatch(f"{fctx}: {label}: expected {want!r}, got {got!r} at {show(c)}")
         keyword = f.cmd.upper()
         if keyword == "FROM":
-            raise SpecProblem(f"{fctx}: a withDockerfile fragment may not contain FROM (DESIGN §1)")
+            raise SpecProblem(f"{fctx}: a withDockerfile fragment may not contain FROM (docs/api.md)")
         if keyword == "SHELL":
             if not f.json or not f.value:
                 raise SpecProblem(f"{fctx}: SHELL must be a non-empty JSON array (BuildKit rejects other forms)")
@@ -827,7 +827,7 @@ def check_text(text: Any) -> None:
     m = _SYNTAX_LINE.search(text)
     if m:
         line_no = text.count("\n", 0, m.start()) + 1
-        raise Mismatch(f"line {line_no} is a `# syntax=` directive {text.split(chr(10))[line_no - 1]!r}; DESIGN §2 rule 5 forbids it")
+        raise Mismatch(f"line {line_no} is a `# syntax=` directive {text.split(chr(10))[line_no - 1]!r}; ARCHITECTURE.md §4 rule 5 forbids it")
 
 
 def check_structure(text: str, commands: Sequence[Any]) -> None:
@@ -836,7 +836,7 @@ def check_structure(text: str, commands: Sequence[Any]) -> None:
     starts = {}
     for c in commands:
         if c.heredocs:
-            raise Mismatch(f"instruction at {show(c)} carries heredoc(s); rendered Dockerfiles must have none (DESIGN §2 rule 5)")
+            raise Mismatch(f"instruction at {show(c)} carries heredoc(s); rendered Dockerfiles must have none (ARCHITECTURE.md §4 rule 5)")
         if c.start_line != c.end_line:
             raise Mismatch(f"instruction at {show(c)} spans several lines (a line continuation); one instruction per line")
         starts[c.start_line] = c
@@ -957,7 +957,7 @@ def main(argv: Sequence[str]) -> int:
 
 # --------------------------------------------------------------------------------------------
 # Self-test: correct (spec, Dockerfile) pairs that must pass and broken ones that must fail for
-# the right reason. The correct Dockerfiles follow DESIGN §2 (shlex.quote for values, compact
+# the right reason. The correct Dockerfiles follow ARCHITECTURE.md §4 (shlex.quote for values, compact
 # JSON arrays as serde_json writes them), partly written out by hand.
 
 

@@ -1,4 +1,4 @@
-// `make bench`, the resolve part (run after scripts/build-pkg.sh): DESIGN §8's two resolution
+// `make bench`, the resolve part (run after scripts/build-pkg.sh): ARCHITECTURE.md §6's two resolution
 // budgets, measured on the built package in pkg/.
 //
 //   1. Resolving a 10,000-file, 200 MiB folder with `nodeHost` runs at ≥ half the speed of a plain
@@ -311,7 +311,7 @@ const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(`resolve under Node ${process.version} (${process.arch}), ${cpus().length} CPUs (${cpu}), @apothic/image from pkg/`);
 console.log(`folder: ${treeDir}: ${FILES} files, ${mib(TOTAL)}${generatedSeconds === null ? " (reused)" : ` (generated in ${generatedSeconds.toFixed(1)} s)`}; page cache warm; median of ${ROUNDS} rounds after a warm-up round; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
 console.log("baseline (1) reads and hashes " + CONCURRENCY + " files at once through fs.promises; nodeHost reads files up to 1 MiB synchronously, one at a time, so the readFileSync loop is the like-for-like reference\n");
-console.log("| run | files | MiB | seconds (median) | MiB/s | CPU s (median, all threads) | speed vs (1) | DESIGN §8 budget | |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| run | files | MiB | seconds (median) | MiB/s | CPU s (median, all threads) | speed vs (1) | ARCHITECTURE.md §6 budget | |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 const verdict = (ok) => (ok ? "within" : "OVER");
 for (const c of contenders) {
   const ratio = med.plain / med[c.key];
@@ -324,7 +324,7 @@ console.log(`all rounds (s): ${contenders.map((c) => `${c.key} ${times[c.key].ma
 console.log(`wasm memory after all the folder runs: ${mib(wasmAfterTree)}`);
 
 if (gib) {
-  console.log("\n| 1 GiB file hashed in wasm (no hashFile), fresh process | seconds | MiB/s | wasm memory before → peak | JS memory when readFile returned | DESIGN §8 budget | |\n| --- | --- | --- | --- | --- | --- | --- |");
+  console.log("\n| 1 GiB file hashed in wasm (no hashFile), fresh process | seconds | MiB/s | wasm memory before → peak | JS memory when readFile returned | ARCHITECTURE.md §6 budget | |\n| --- | --- | --- | --- | --- | --- | --- |");
   for (const [mode, label] of [["node", "nodeHost without hashFile, sparse file: readFile returns a 1 GiB Buffer"], ["memory", "custom host: readFile returns new Uint8Array(1 GiB) (zero pages, committed lazily)"]]) {
     const r = gib[mode];
     const before = r.samples[0].wasm;

@@ -1,6 +1,6 @@
 // `make bench`, the wasm part (run after scripts/build-pkg.sh): size of the .wasm, Node cold
 // start, first render, and per-call times in wasm under Node for the images of
-// benches/compose_render_hash.rs. Prints a table with DESIGN §8's budgets beside the numbers.
+// benches/compose_render_hash.rs. Prints a table with ARCHITECTURE.md §6's budgets beside the numbers.
 //
 //   node tests/js/bench.mjs [--runs N] [--json out.json]
 import { execFileSync } from "node:child_process";
@@ -184,7 +184,7 @@ for (const n of [5, 20, 500]) {
   ]);
 }
 console.log(`wasm under Node ${process.version} (${process.arch}), @apothic/image from pkg/\n`);
-console.log("| measure | result | DESIGN §8 budget | |\n| --- | --- | --- | --- |");
+console.log("| measure | result | ARCHITECTURE.md §6 budget | |\n| --- | --- | --- | --- |");
 for (const row of rows) console.log(`| ${row.join(" | ")} |`);
 
 const jsonOut = option("--json");

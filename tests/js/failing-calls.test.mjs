@@ -1,4 +1,4 @@
-// DESIGN §4: errors are values, not traps. 100,000 failing calls with bad input of every kind
+// ARCHITECTURE.md §5: errors are values, not traps. 100,000 failing calls with bad input of every kind
 // (wrong JavaScript types, bad values, bad specs, huge strings), then a good call: it must work,
 // the receiver must be unchanged, and the wasm memory must not have grown since a warm-up batch.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// DESIGN §4, the hard part: input that fights back. Objects whose getters or proxy traps throw,
+// ARCHITECTURE.md §5, the hard part: input that fights back. Objects whose getters or proxy traps throw,
 // sparse and array-like values, and deeply nested values (which overflow a recursive
 // deserializer's stack). Each call must end in an ApothicError, or in the very error the
 // caller's own getter threw; never a RangeError or a RuntimeError from inside the module. The
