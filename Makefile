@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
-.PHONY: help setup demo test check lint test-rust test-wasm test-js test-parse-back test-hashing bench pkg
+.PHONY: help setup demo test check lint lint-js test-rust test-wasm test-js test-parse-back test-hashing bench pkg
 
 export CARGO_TERM_COLOR ?= never
 export APOTHIC_PYTHON := $(CURDIR)/.venv/bin/python
@@ -28,11 +28,11 @@ demo:
 	@for target in $(DEMO_MORE); do $(MAKE) --no-print-directory $$target || exit 1; done
 
 ## test: formatting, lints, unit + conformance + golden + property tests, BuildKit parse-back
-test: setup lint test-rust test-wasm test-js test-parse-back test-hashing $(TEST_MORE)
+test: setup lint lint-js test-rust test-wasm test-js test-parse-back test-hashing $(TEST_MORE)
 
-## check: the inner loop (fmt, clippy, native tests, the package's JS tests; no root, Docker
-## or browser)
-check: lint test-rust test-js
+## check: the inner loop (fmt, clippy, tsc over the JS, native tests, the package's JS tests; no
+## root, Docker or browser)
+check: lint lint-js test-rust test-js
 
 WASM_TEST = CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test --target wasm32-unknown-unknown --features wasm --test wasm --test wasm_resolve
@@ -41,6 +41,13 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --quiet -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --features wasm --lib --test wasm --test wasm_resolve --quiet -- -D warnings
+
+## lint-js: tsc (strict, checkJs) over the package's JavaScript (js/) against its index.d.ts and
+## the generated bindings' types, over the package build script and the shared JS test harness
+lint-js: pkg
+	"$$(scripts/npm-tools.sh)/tsc" -p js/tsconfig.json --pretty false
+	"$$(scripts/npm-tools.sh)/tsc" -p scripts/tsconfig.json --pretty false
+	"$$(scripts/npm-tools.sh)/tsc" -p tests/harness/tsconfig.json --pretty false
 
 test-rust:
 	cargo test --all-targets --quiet
@@ -59,7 +66,7 @@ test-hashing:
 
 ## pkg: the npm package (pkg/, dist/apothic-image-<version>.tgz)
 pkg:
-	scripts/build-pkg.sh
+	scripts/build-pkg.mjs
 
 ## test-js: the packed package in Node (ESM, require, vectors, errors, 100k bad calls), tsc, Rollup, workerd
 test-js:
@@ -68,7 +75,7 @@ test-js:
 ## bench: native criterion benches, then the wasm package in Node (size, cold start, per call)
 bench:
 	cargo bench --bench compose_render_hash
-	scripts/build-pkg.sh >/dev/null
+	scripts/build-pkg.mjs >/dev/null
 	node tests/js/bench.mjs
 	node tests/js/bench-resolve.mjs
 	@for target in $(BENCH_MORE); do $(MAKE) --no-print-directory $$target || exit 1; done

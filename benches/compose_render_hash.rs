@@ -10,6 +10,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 fn compose(steps: usize) -> Image {
     let mut image = Image::debian_slim(&DebianSlimOptions {
         python_version: Some("3.12".into()),
+        ..DebianSlimOptions::default()
     })
     .expect("base");
     for i in 0..steps {

@@ -11,15 +11,9 @@ for component in rustfmt clippy; do
   fi
 done
 
-# The wasm target and wasm-bindgen-cli of exactly the version Cargo.toml pins (ARCHITECTURE.md §7).
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  rustup target add wasm32-unknown-unknown
-fi
-wasm_bindgen_version=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
-if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wasm_bindgen_version" ]; then
-  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --locked \
-    || cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
-fi
+# The wasm target and wasm-bindgen-cli of exactly the version Cargo.toml pins (ARCHITECTURE.md §7),
+# installed by the package build's own toolchain step, the one place that reads the pin.
+node scripts/build-pkg.mjs --toolchain
 
 # Debian's Chromium and its driver, for the browser tests (headless, no downloads).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then

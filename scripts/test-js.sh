@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The JavaScript side of `make test`: builds the package (scripts/build-pkg.sh, a no-op when
+# The JavaScript side of `make test`: builds the package (scripts/build-pkg.mjs, a no-op when
 # nothing changed), installs the packed tarball into a fresh scratch project (target/js-scratch)
 # the way a user would, and runs from there, so that every import goes through the package's
 # `exports`:
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 
-tarball="$(scripts/build-pkg.sh | tail -n 1)"
+tarball="$(scripts/build-pkg.mjs | tail -n 1)"
 tools_bin="$(scripts/npm-tools.sh)"
 
 scratch="$root/target/js-scratch"
@@ -22,7 +22,9 @@ cat >"$scratch/package.json" <<'EOF'
 { "name": "apothic-image-js-scratch", "private": true, "type": "module" }
 EOF
 (cd "$scratch" && npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null)
-for suite in js types workerd; do
+# tests/harness (the vector readers, the error checks, the workerd launcher) comes along, so the
+# suites import it as ../harness/ here as in the repository (APOTHIC_REPO points it at the vectors).
+for suite in harness js types workerd; do
   mkdir -p "$scratch/$suite"
   cp -R "tests/$suite/." "$scratch/$suite/"
 done

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::formats::paths::DEFAULT_WORKDIR;
-use crate::spec::canonical::{
-    self, Context, DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION,
-};
+use crate::formats::paths::{self, DEFAULT_WORKDIR, DOCKERFILE_WORKDIR};
+use crate::spec::canonical::{self, Context};
+use crate::spec::defaults::{DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION};
 use crate::spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
 use crate::{hash, limits, render};
 
@@ -20,9 +19,14 @@ use crate::{hash, limits, render};
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DebianSlimOptions {
-    /// `X.Y` or `X.Y.Z` (3.11 to 3.15); defaults to 3.11.
+    /// `X.Y` or `X.Y.Z` (3.10 to 3.15); defaults to 3.11.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub python_version: Option<String>,
+    /// Install Debian's `build-essential` (gcc, g++, make, libc headers) right after `FROM`, as
+    /// Modal's `debian_slim` ships compilers, so packages that build C extensions from an sdist
+    /// install. Off by default: it adds roughly 200 MB or more to a slim image.
+    #[serde(default)]
+    pub build_tools: bool,
 }
 
 /// Options of `Image.fromRegistry()`.
@@ -33,6 +37,11 @@ pub struct RegistryOptions {
     /// The image is already a ready execution image (Python and runtime inside).
     #[serde(default)]
     pub prebuilt: bool,
+    /// Install a managed CPython (python-build-standalone, pinned release) at build time, with
+    /// `python`, `python3` and `pip` in `/usr/local/bin`, as Modal's `add_python` does: `X.Y`
+    /// from 3.10 to 3.13 (or the pinned `X.Y.Z` of that line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_python: Option<String>,
 }
 
 /// Options of `Image.fromDockerfile()`.
@@ -82,6 +91,8 @@ pub struct Image {
     base: Arc<Rendered<Base>>,
     last: Option<Arc<StepNode>>,
     len: usize,
+    /// The working directory: absolute, or relative to a `fromDockerfile` base's own `WORKDIR`
+    /// (`"."` until a `workdir` step), which only resolution can read.
     workdir: Arc<str>,
     /// Index of the first `addLocal*` step, after which no build step may come.
     first_runtime_step: Option<usize>,
@@ -114,6 +125,10 @@ impl Image {
         if spec_bytes > limits::MAX_SPEC_BYTES {
             return Err(limits::spec_too_large(spec_bytes));
         }
+        let workdir = match base {
+            Base::FromDockerfile { .. } => DOCKERFILE_WORKDIR,
+            _ => DEFAULT_WORKDIR,
+        };
         Ok(Image {
             base: Arc::new(Rendered {
                 canonical,
@@ -122,7 +137,7 @@ impl Image {
             }),
             last: None,
             len: 0,
-            workdir: Arc::from(DEFAULT_WORKDIR),
+            workdir: Arc::from(workdir),
             first_runtime_step: None,
             render_state: render::RenderState::default(),
             spec_bytes,
@@ -137,6 +152,7 @@ impl Image {
             .unwrap_or(DEFAULT_PYTHON_VERSION);
         Image::from_base(Base::DebianSlim {
             python_version: python_version.to_string(),
+            build_tools: options.build_tools,
         })
     }
 
@@ -146,6 +162,7 @@ impl Image {
             reference: reference.to_string(),
             normalized: String::new(),
             prebuilt: options.prebuilt,
+            add_python: options.add_python.clone(),
         })
     }
 
@@ -220,14 +237,14 @@ impl Image {
                 ),
             ));
         }
-        let step = canonical::step(
+        let canonical::Checked { step, fragment } = canonical::checked_step(
             step,
             &Context {
-                workdir: &self.workdir,
+                workdir: self.path_base(),
             },
         )?;
         let workdir = match &step {
-            Step::Workdir { path } => Arc::from(path.as_str()),
+            Step::Workdir { path } => Arc::from(paths::resolve_from(&self.workdir, path)),
             _ => self.workdir.clone(),
         };
         let first_runtime_step = self
@@ -241,7 +258,12 @@ impl Image {
         }
         let step = Rendered {
             canonical,
-            instructions: render::render_step(&step, self.len, &mut render_state),
+            instructions: render::render_checked_step(
+                &step,
+                fragment.as_ref(),
+                self.len,
+                &mut render_state,
+            ),
             value: step,
         };
         Ok(Image {
@@ -405,7 +427,7 @@ impl Image {
 
     /// `addLocalFile`: a file attached when a container starts (not in the image).
     pub fn add_local_file(&self, local: &str, remote: Option<&str>) -> Result<Image> {
-        let remote = canonical::default_remote(local, remote, &self.workdir)?;
+        let remote = canonical::default_remote(local, remote, self.path_base())?;
         self.push(Step::AddLocalFile {
             local: local.to_string(),
             remote,
@@ -419,7 +441,7 @@ impl Image {
         remote: Option<&str>,
         ignore: &[S],
     ) -> Result<Image> {
-        let remote = canonical::default_remote(local, remote, &self.workdir)?;
+        let remote = canonical::default_remote(local, remote, self.path_base())?;
         self.push(Step::AddLocalDir {
             local: local.to_string(),
             remote,
@@ -429,7 +451,7 @@ impl Image {
 
     /// `copyLocalFile`: a file baked into the image with `COPY`.
     pub fn copy_local_file(&self, local: &str, remote: Option<&str>) -> Result<Image> {
-        let remote = canonical::default_remote(local, remote, &self.workdir)?;
+        let remote = canonical::default_remote(local, remote, self.path_base())?;
         self.push(Step::CopyLocalFile {
             local: local.to_string(),
             remote,
@@ -443,7 +465,7 @@ impl Image {
         remote: Option<&str>,
         ignore: &[S],
     ) -> Result<Image> {
-        let remote = canonical::default_remote(local, remote, &self.workdir)?;
+        let remote = canonical::default_remote(local, remote, self.path_base())?;
         self.push(Step::CopyLocalDir {
             local: local.to_string(),
             remote,
@@ -459,6 +481,20 @@ impl Image {
     /// `copyLocalPythonSource`: Python modules baked in under `/root/`.
     pub fn copy_local_python_source<S: AsRef<str>>(&self, modules: &[S]) -> Result<Image> {
         self.push_unless_empty(modules, |modules| Step::CopyLocalPythonSource { modules })
+    }
+
+    /// `entrypoint`: `ENTRYPOINT` in exec form, args in order; an empty list clears the base's.
+    pub fn entrypoint<S: AsRef<str>>(&self, args: &[S]) -> Result<Image> {
+        self.push(Step::Entrypoint {
+            args: strings(args),
+        })
+    }
+
+    /// `cmd`: `CMD` in exec form, args in order; an empty list clears the base's.
+    pub fn cmd<S: AsRef<str>>(&self, args: &[S]) -> Result<Image> {
+        self.push(Step::Cmd {
+            args: strings(args),
+        })
     }
 
     fn push_unless_empty<S: AsRef<str>>(
@@ -483,9 +519,21 @@ impl Image {
         self.len == 0
     }
 
-    /// The working directory later relative paths resolve against.
+    /// The working directory later relative paths resolve against: absolute, or, on a
+    /// `fromDockerfile` base before any absolute `workdir`, relative to the Dockerfile's own
+    /// `WORKDIR` (`"."`: that folder itself), which resolution reads.
     pub fn current_workdir(&self) -> &str {
         &self.workdir
+    }
+
+    /// What a step's relative paths are made absolute against in the spec: the working
+    /// directory when it is absolute, else `"."` (they stay relative to the current one).
+    fn path_base(&self) -> &str {
+        if self.workdir.starts_with('/') {
+            &self.workdir
+        } else {
+            DOCKERFILE_WORKDIR
+        }
     }
 
     /// The spec: base and steps in order, in canonical form.

@@ -1,12 +1,20 @@
 //! `apothic-image`: the core of `@apothic/image`. Compose container images with an immutable
 //! builder ([`Image`]), render Dockerfiles that real engines build ([`Image::dockerfile`]), and
 //! hash specs reproducibly ([`Image::definition_hash`]). The core is pure Rust with no wasm types;
-//! the bindings live in [`wasm`] behind the `wasm` feature.
+//! the bindings live in `wasm` behind the `wasm` feature.
+//!
+//! The modules are layered, lowest first: [`error`], [`limits`] and sorting (the floor);
+//! [`formats`]; [`spec`]; [`render`] and [`hash`]; the builder ([`Image`]); [`resolve`]; `wasm`.
+//! A module uses only the layers below it and names the module it uses, never this root's
+//! re-exports (ARCHITECTURE.md §2; `tests/layers.rs` checks it).
 //!
 //! ```
 //! use apothic_image::{DebianSlimOptions, Image, PipOptions};
 //!
-//! let base = Image::debian_slim(&DebianSlimOptions { python_version: Some("3.12".into()) })?;
+//! let base = Image::debian_slim(&DebianSlimOptions {
+//!     python_version: Some("3.12".into()),
+//!     ..DebianSlimOptions::default()
+//! })?;
 //! let image = base
 //!     .apt_install(&["git"])?
 //!     .pip_install(&["pandas", "numpy>=2"], &PipOptions::default())?
@@ -24,6 +32,8 @@
 //! # Ok::<(), apothic_image::Error>(())
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod error;
 pub mod formats;
 pub mod hash;
@@ -36,7 +46,7 @@ pub mod spec;
 
 pub use error::{Error, ErrorCode, Position, Result};
 pub use image::{DebianSlimOptions, DockerfileOptions, Image, RegistryOptions, UvPipOptions};
-pub use spec::canonical::{DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION};
+pub use spec::defaults::{DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION};
 pub use spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
 
 /// The wasm-bindgen bindings (the JavaScript API of `@apothic/image`); only with the `wasm`

@@ -14,7 +14,9 @@
 //! | folder depth | 512 levels | `FOLDER_TOO_LARGE` |
 //! | the relative paths of one walk, added up | 32 MiB | `FOLDER_TOO_LARGE` |
 //! | a name in a folder listing | 4,096 bytes | `INVALID_PATH` |
+//! | a Dockerfile line, read or rendered (BuildKit's own limit, [`crate::formats::dockerfile::MAX_LINE_BYTES`]) | 65,535 bytes | `DOCKERFILE_SYNTAX` when read, `LINE_TOO_LONG` when rendered |
 //! | the build context of `buildContext` (every context file together) | 512 MiB, and at most what is left of `maxBytes` | `FOLDER_TOO_LARGE` |
+//! | `managedPython.sha256` digests given from JavaScript (names at most 255 characters, digests 64) | 10,000 | `INVALID_ARGUMENT` |
 //! | what one `resolve` / `buildContext` call holds: files read whole and folder listings (names plus 64 bytes an entry), added up | `maxBytes`: 256 MiB by default, at most 1 GiB | `RESOLVE_TOO_LARGE` |
 //!
 //! Every bound is checked before the bytes are copied: the JavaScript host sees a
@@ -59,6 +61,10 @@ pub const MAX_CONTEXT_BYTES: u64 = 512 << 20;
 /// a build context is held twice (its files and the tar), so a call stays under about 1 GiB of
 /// wasm memory, far from the 4 GiB a 32-bit instance can have.
 pub const DEFAULT_MAX_BYTES: u64 = 256 << 20;
+
+/// The most `managedPython.sha256` digests one `resolve` call takes from JavaScript (a whole
+/// python-build-standalone `SHA256SUMS` file lists a few thousand).
+pub const MAX_PYTHON_DIGESTS: usize = 10_000;
 
 /// The largest byte budget a call may ask for (`maxBytes`).
 pub const MAX_MAX_BYTES: u64 = 1 << 30;

@@ -5,23 +5,23 @@
 use std::fmt::Write as _;
 
 use crate::error::{Error, ErrorCode, Quoted, Result};
-use crate::formats::dockerfile;
+use crate::formats::dockerfile::{self, Dockerfile, MAX_LINE_BYTES};
 use crate::formats::quote::{
     escape_dockerfile_word, shell_join, shell_quote, shell_split, single_quote,
 };
+use crate::spec::canonical::added_python_build;
+use crate::spec::defaults::{debian_slim_reference, UV_IMAGE};
 use crate::spec::{Base, ImageSpec, PipOptions, Step};
+
+pub mod managed_python;
+
+use managed_python::{ManagedPython, DEFAULT_ARCH, DEFAULT_LIBC};
 
 /// The shell `RUN` uses until a `commandShell` step changes it.
 pub const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
 
-/// The image uv is copied from; the tag is the step's pinned `uvVersion`.
-pub const UV_IMAGE: &str = "ghcr.io/astral-sh/uv";
-
-/// The longest line BuildKit's parser reads (its line scanner's buffer), newline excluded.
-pub const MAX_LINE_BYTES: usize = 65_535;
-
 /// Renders the Dockerfile of a spec. Steps whose contents come from files give `NEEDS_RESOLVE`;
-/// an instruction longer than [`MAX_LINE_BYTES`] gives `LINE_TOO_LONG`.
+/// an instruction longer than [`MAX_LINE_BYTES`] (BuildKit's limit) gives `LINE_TOO_LONG`.
 pub fn render(spec: &ImageSpec) -> Result<String> {
     let mut out = render_base(&spec.base)?;
     let mut state = RenderState::default();
@@ -45,27 +45,68 @@ impl RenderState {
     }
 }
 
-/// The image a `debianSlim` base starts from (`python:3.12-slim-trixie`).
-pub fn debian_slim_reference(python_version: &str) -> String {
-    format!("python:{python_version}-slim-trixie")
+/// The Debian packages `debianSlim({ buildTools: true })` installs: gcc, g++, make and the libc
+/// headers, so packages that build C extensions from source install.
+pub const BUILD_TOOLS_PACKAGES: [&str; 1] = ["build-essential"];
+
+/// The instructions of a base: its `FROM` line, then `build-essential` for a `debianSlim` base
+/// with `buildTools`, or the managed CPython of a `fromRegistry` base with `addPython`, rendered
+/// for x86_64 and glibc with the default [`ManagedPython`] (`resolve` renders it for the arch
+/// and libc the host reports, see [`render_base_for`]).
+pub fn render_base(base: &Base) -> Result<String> {
+    render_base_for(base, DEFAULT_ARCH, DEFAULT_LIBC, &ManagedPython::default())
 }
 
-/// The `FROM` line of a base.
-pub fn render_base(base: &Base) -> Result<String> {
+/// [`render_base`] with the `addPython` install for `arch` and `libc` (python-build-standalone
+/// names: `x86_64`/`aarch64`, `gnu`/`musl`) from `managed`, its digest checked when `managed`
+/// holds one for that tarball.
+pub fn render_base_for(
+    base: &Base,
+    arch: &str,
+    libc: &str,
+    managed: &ManagedPython,
+) -> Result<String> {
     let mut renderer = Renderer {
         out: String::with_capacity(64),
         shell: None,
+        fragment: None,
     };
     renderer.base(base)?;
+    if let Base::FromRegistry {
+        add_python: Some(version),
+        ..
+    } = base
+    {
+        let version = added_python_build(version).map_err(|e| e.within("base"))?;
+        let url = managed.url(version, arch, libc);
+        renderer.out.push_str(&managed_python::install_lines(
+            &url,
+            managed.sha256_of(&url),
+            true,
+        ));
+    }
     Ok(renderer.out)
 }
 
 /// The instructions of step number `index`, given the state the steps before it left; updates
 /// the state. Errors name the step (`steps[index]`).
 pub fn render_step(step: &Step, index: usize, state: &mut RenderState) -> Result<String> {
+    render_checked_step(step, None, index, state)
+}
+
+/// [`render_step`] for a step just checked by `spec::canonical::checked_step`, reusing the
+/// `withDockerfile` fragment that checking parsed (`fragment` is that parse of the step's
+/// `contents`, or `None` to parse it here), so a fragment is parsed once per builder call.
+pub(crate) fn render_checked_step(
+    step: &Step,
+    fragment: Option<&Dockerfile>,
+    index: usize,
+    state: &mut RenderState,
+) -> Result<String> {
     let mut renderer = Renderer {
         out: String::with_capacity(96),
         shell: state.shell.take(),
+        fragment,
     };
     let result = renderer
         .step(step)
@@ -89,13 +130,15 @@ pub(crate) fn check_line_lengths(rendered: &str, step: &Step) -> Result<()> {
     }
 }
 
-struct Renderer {
+struct Renderer<'a> {
     out: String,
     /// The active `SHELL` argv, `None` while it is the default.
     shell: Option<Vec<String>>,
+    /// The checked parse of the `withDockerfile` step being rendered, when the caller has it.
+    fragment: Option<&'a Dockerfile>,
 }
 
-impl Renderer {
+impl Renderer<'_> {
     fn line(&mut self, instruction: &str) {
         self.out.push_str(instruction);
         self.out.push('\n');
@@ -103,8 +146,14 @@ impl Renderer {
 
     fn base(&mut self, base: &Base) -> Result<()> {
         match base {
-            Base::DebianSlim { python_version } => {
+            Base::DebianSlim {
+                python_version,
+                build_tools,
+            } => {
                 let _ = writeln!(self.out, "FROM {}", debian_slim_reference(python_version));
+                if *build_tools {
+                    self.out.push_str(&apt_line(&BUILD_TOOLS_PACKAGES));
+                }
             }
             Base::FromRegistry { reference, .. } => {
                 let _ = writeln!(self.out, "FROM {reference}");
@@ -142,12 +191,12 @@ impl Renderer {
             Step::Workdir { path } => {
                 let _ = writeln!(self.out, "WORKDIR {}", shell_quote(path));
             }
-            Step::AptInstall { packages } => {
-                let _ = writeln!(
-                    self.out,
-                    "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
-                    shell_join(packages)
-                );
+            Step::AptInstall { packages } => self.out.push_str(&apt_line(packages)),
+            Step::Entrypoint { args } => {
+                let _ = writeln!(self.out, "ENTRYPOINT {}", json_array(args));
+            }
+            Step::Cmd { args } => {
+                let _ = writeln!(self.out, "CMD {}", json_array(args));
             }
             Step::WithDockerfile { contents } => self.fragment(contents)?,
             runtime if runtime.is_runtime() => {}
@@ -180,8 +229,15 @@ impl Renderer {
     /// Writes each instruction of a checked `withDockerfile` fragment on its own line, and
     /// follows its `SHELL` instructions so later exec-form commands use the same shell.
     fn fragment(&mut self, contents: &str) -> Result<()> {
-        let parsed = dockerfile::check_fragment(contents).map_err(|e| e.at("contents"))?;
-        for instruction in &parsed.instructions {
+        let parsed;
+        let fragment = match self.fragment {
+            Some(checked) => checked,
+            None => {
+                parsed = dockerfile::check_fragment(contents).map_err(|e| e.at("contents"))?;
+                &parsed
+            }
+        };
+        for instruction in &fragment.instructions {
             self.line(&instruction.logical_line);
             if let ("SHELL", dockerfile::Args::Json(argv)) =
                 (instruction.keyword.as_str(), &instruction.args)
@@ -191,6 +247,15 @@ impl Renderer {
         }
         Ok(())
     }
+}
+
+/// One non-interactive `apt-get` line: update, install without recommended packages, and the
+/// package lists removed.
+fn apt_line<S: AsRef<str>>(packages: &[S]) -> String {
+    format!(
+        "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*\n",
+        shell_join(packages.iter().map(AsRef::as_ref))
+    )
 }
 
 /// One `ENV` with every pair, split over several `ENV` lines only where one line would exceed
@@ -312,4 +377,27 @@ fn needs_resolve(what: &str) -> Error {
         ErrorCode::NeedsResolve,
         format!("{what} needs file contents to render: call resolve(host) and use its dockerfile"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checked_fragment_is_rendered_from_its_parse() {
+        let step = Step::WithDockerfile {
+            contents: "SHELL [\"/bin/bash\", \"-c\"]\nRUN a \\\n  b".into(),
+        };
+        let parsed = dockerfile::check_fragment("SHELL [\"/bin/zsh\", \"-c\"]\nRUN c").unwrap();
+        let mut state = RenderState::default();
+        // The parse given is what is written: the text is not parsed a second time.
+        let rendered = render_checked_step(&step, Some(&parsed), 0, &mut state).unwrap();
+        assert_eq!(rendered, "SHELL [\"/bin/zsh\", \"-c\"]\nRUN c\n");
+        assert_eq!(state.shell, Some(vec!["/bin/zsh".into(), "-c".into()]));
+        // Without one, the step's own text is parsed and checked.
+        let mut state = RenderState::default();
+        let rendered = render_checked_step(&step, None, 0, &mut state).unwrap();
+        assert_eq!(rendered, "SHELL [\"/bin/bash\", \"-c\"]\nRUN a   b\n");
+        assert_eq!(state.shell, Some(vec!["/bin/bash".into(), "-c".into()]));
+    }
 }

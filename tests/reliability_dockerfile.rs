@@ -398,6 +398,7 @@ fn managed_python_options_are_checked() {
             release: "2025-07_23.a".into(),
             url_template: "https://mirror.example/{release}/cpython-{version}-{arch}-{libc}.tar.gz"
                 .into(),
+            ..ManagedPython::default()
         },
         ..ResolveOptions::default()
     };

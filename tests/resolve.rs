@@ -1841,7 +1841,14 @@ fn plan_direct_for_prebuilt_whatever_the_inspection_says() {
     // `prebuilt` says the image is ready: it runs directly and never gets a managed CPython,
     // even when the host's inspection finds no Python in it; its digest still joins the hash.
     let reference = "registry.example.com/team/runner:1";
-    let image = Image::from_registry(reference, &RegistryOptions { prebuilt: true }).unwrap();
+    let image = Image::from_registry(
+        reference,
+        &RegistryOptions {
+            prebuilt: true,
+            ..RegistryOptions::default()
+        },
+    )
+    .unwrap();
     let plain = ok(&image, &MemoryHost::default());
     assert_eq!(plain.plan.mode, PlanMode::Direct);
     assert_eq!(plain.plan.image.as_deref(), Some(reference));
@@ -1871,7 +1878,10 @@ fn plan_prebuilt_with_build_steps_is_derived() {
     // Running the prebuilt image directly would drop the pip install the user asked for.
     let image = Image::from_registry(
         "registry.example.com/runner:1",
-        &RegistryOptions { prebuilt: true },
+        &RegistryOptions {
+            prebuilt: true,
+            ..RegistryOptions::default()
+        },
     )
     .unwrap()
     .pip_install(&["flask"], &pip())
@@ -1988,6 +1998,7 @@ fn plan_managed_cpython_for_old_python_with_arm64_musl_and_custom_template() {
             release: "20241206".into(),
             url_template:
                 "https://mirror.example/pbs/{release}/cpython-{version}-{arch}-{libc}.tar.gz".into(),
+            ..ManagedPython::default()
         },
         ..ResolveOptions::default()
     };

@@ -535,3 +535,97 @@ async fn a_big_file_hashes_in_chunks_as_with_hash_file() {
         JSON::stringify(&hashed).map(String::from).ok()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// `managedPython.sha256` from JavaScript.
+
+/// A registry base with `addPython`: resolution renders the managed CPython install for it.
+const ADD_PYTHON_SPEC: &str = r#"{"version":1,"base":{"op":"fromRegistry","ref":"ubuntu:24.04","normalized":"docker.io/library/ubuntu:24.04","prebuilt":false,"addPython":"3.12"},"steps":[]}"#;
+
+/// The tarball `ADD_PYTHON_SPEC` installs without an `inspectImage` callback.
+const TARBALL: &str = "cpython-3.12.11+20250723-x86_64-unknown-linux-gnu-install_only.tar.gz";
+
+/// The options object a JavaScript expression evaluates to.
+fn js_options(expression: &str) -> JsValue {
+    Function::new_no_args(&format!("return ({expression});"))
+        .call0(&JsValue::NULL)
+        .expect("the options expression runs")
+}
+
+#[wasm_bindgen_test]
+async fn managed_python_digests_from_javascript_are_checked_in_the_dockerfile() {
+    let image = image_of(ADD_PYTHON_SPEC);
+    let host = js_host(&Rc::new(Files::default()), false);
+    let digest = "0123456789abcdef".repeat(4);
+    let check = format!("echo \"{digest}  /tmp/apothic-python.tar.gz\" | sha256sum -c -");
+    for expression in [
+        format!("{{ managedPython: {{ sha256: {{ {TARBALL:?}: {digest:?} }} }} }}"),
+        format!(
+            "{{ managedPython: {{ sha256: Object.assign(Object.create(null), {{ {TARBALL:?}: {digest:?}, 'other.tar.gz': {digest:?} }}) }} }}"
+        ),
+    ] {
+        let r = resolve(&image, &host, js_options(&expression))
+            .await
+            .unwrap_or_else(|e| panic!("{expression}: {:?}", apothic(e)));
+        assert!(text(&r, "dockerfile").contains(&check), "{expression}");
+    }
+    // Without digests (or with an empty object) there is no check.
+    for expression in ["{ managedPython: {} }", "{ managedPython: { sha256: {} } }"] {
+        let r = resolve(&image, &host, js_options(expression))
+            .await
+            .unwrap();
+        assert!(
+            !text(&r, "dockerfile").contains("sha256sum"),
+            "{expression}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn managed_python_digests_of_the_wrong_shape_are_invalid_arguments() {
+    let image = image_of(ADD_PYTHON_SPEC);
+    let host = js_host(&Rc::new(Files::default()), false);
+    let hex = "ab".repeat(32);
+    let at = "options.managedPython.sha256";
+    let named = format!("{at}.{TARBALL}");
+    let cases = [
+        (format!("'{hex}'"), at.to_string()),
+        ("null".to_string(), at.to_string()),
+        (format!("['{hex}']"), at.to_string()),
+        (format!("new Map([[{TARBALL:?}, '{hex}']])"), at.to_string()),
+        ("new (class Digests {})()".to_string(), at.to_string()),
+        (format!("{{ {TARBALL:?}: 42 }}"), named.clone()),
+        (format!("{{ {TARBALL:?}: null }}"), named.clone()),
+        (format!("{{ {TARBALL:?}: ['{hex}'] }}"), named.clone()),
+        (format!("{{ {TARBALL:?}: '{hex}0' }}"), named.clone()),
+        (format!("{{ {TARBALL:?}: '{}' }}", hex.to_uppercase()), named.clone()),
+        (format!("{{ {TARBALL:?}: 'sha256:{}' }}", &hex[7..]), named.clone()),
+        (format!("{{ ['x'.repeat(300)]: '{hex}' }}"), at.to_string()),
+        (format!("{{ 'a b.tar.gz': '{hex}' }}"), at.to_string()),
+        (
+            "new Proxy({}, { ownKeys() { throw new Error('trap'); } })".to_string(),
+            at.to_string(),
+        ),
+        (
+            format!("Object.fromEntries(Array.from({{ length: 10001 }}, (_, i) => ['t' + i + '.tar.gz', '{hex}']))"),
+            at.to_string(),
+        ),
+    ];
+    for (sha256, argument) in cases {
+        let expression = format!("{{ managedPython: {{ sha256: {sha256} }} }}");
+        let error = resolve(&image, &host, js_options(&expression))
+            .await
+            .expect_err(&expression);
+        assert_eq!(apothic(error.clone()).0, "INVALID_ARGUMENT", "{expression}");
+        assert_eq!(text(&error, "argument"), argument, "{expression}");
+    }
+    // A getter that throws is an error, not an option left out.
+    let expression = "{ managedPython: { get sha256() { throw new Error('getter'); } } }";
+    let error = resolve(&image, &host, js_options(expression))
+        .await
+        .expect_err(expression);
+    assert_eq!(apothic(error.clone()).0, "INVALID_ARGUMENT");
+    assert_eq!(text(&error, "argument"), at);
+    // The instance keeps resolving.
+    assert!(resolve(&image, &host, JsValue::UNDEFINED).await.is_ok());
+}

@@ -2,7 +2,7 @@
 //! input) always ends: every file once, a cycle as an error.
 #![no_main]
 
-use apothic_image::formats::requirements;
+use apothic_image::formats::{paths, requirements};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (&str, Vec<(&str, &str)>)| {
@@ -16,7 +16,7 @@ fuzz_target!(|input: (&str, Vec<(&str, &str)>)| {
     let _ = requirements::next_includes("reqs/requirements.txt", root_text);
     let mut files = vec![("reqs/requirements.txt".to_string(), root_text.to_string())];
     for (path, text) in others.iter().take(8) {
-        files.push((requirements::normalize(path), text.to_string()));
+        files.push((paths::clean(path), text.to_string()));
     }
     let mut reads = 0usize;
     let walked = requirements::walk("reqs/requirements.txt", |path| {

@@ -95,7 +95,7 @@ pub fn write(mut entries: Vec<TarEntry<'_>>) -> Result<Vec<u8>> {
 const ENGINE_FILES: [&str; 3] = ["Dockerfile", ".dockerignore", "Dockerfile.dockerignore"];
 
 /// Refuses a build context (`files` and `dirs`, paths from its root) with a folder at the root
-/// named like a file the engine reads there ([`ENGINE_FILES`]): the engine would find a folder
+/// named like a file the engine reads there (`ENGINE_FILES`): the engine would find a folder
 /// where it reads a file, and renaming it would change what the Dockerfile copies.
 pub fn check_engine_files<'a>(
     files: impl IntoIterator<Item = &'a str>,

@@ -4,13 +4,16 @@
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::formats::dockerfile::{self, Args};
 use crate::formats::ignore::{parse_dockerignore, Patterns, MAX_MATCH_STEPS};
+use std::borrow::Cow;
+
+use crate::formats::paths::{self, join, DEFAULT_WORKDIR};
 use crate::limits::MAX_TEXT_FILE_BYTES;
 use crate::render::render_base;
 use crate::resolve::host::{EntryKind, Host};
 use crate::resolve::identity::Input;
-use crate::resolve::walk::{join, walk};
+use crate::resolve::walk::walk;
 use crate::resolve::{ContextFile, Diagnostic};
-use crate::spec::Base;
+use crate::spec::{Base, Step};
 
 /// The reserved folder of the build context.
 pub(crate) const RESERVED: &str = ".apothic";
@@ -21,6 +24,8 @@ pub(crate) struct ResolvedBase {
     pub instructions: String,
     /// The last stage's `SHELL`, if it sets one.
     pub shell: Option<Vec<String>>,
+    /// The last stage's `WORKDIR`, which relative paths of the steps resolve against.
+    pub workdir: DockerfileWorkdir,
     pub inputs: Vec<Input>,
     pub context: Vec<ContextFile>,
     pub context_dirs: Vec<String>,
@@ -62,11 +67,12 @@ pub(crate) async fn resolve_base<H: Host>(base: &Base, host: &H) -> Result<Resol
     if !instructions.ends_with('\n') {
         instructions.push('\n');
     }
-    let shell = last_stage_shell(&parsed.instructions);
+    let last = last_stage(&parsed.instructions, path);
 
     let mut resolved = ResolvedBase {
         instructions,
-        shell,
+        shell: last.shell,
+        workdir: last.workdir,
         ..ResolvedBase::default()
     };
     resolved.inputs.push(Input {
@@ -238,47 +244,216 @@ fn column_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// The `SHELL` the last stage runs with: its own last `SHELL`, else that of the stage it is
-/// built on (`FROM base` naming an earlier `… AS base`), and so on up the chain, as the engine
-/// carries `SHELL` in the image config. `None`: the default shell.
-fn last_stage_shell(instructions: &[dockerfile::Instruction]) -> Option<Vec<String>> {
-    struct Stage {
-        name: Option<String>,
-        image: String,
-        shell: Option<Vec<String>>,
+/// What the last stage of a Dockerfile hands to the steps after it.
+#[derive(Debug, Clone, Default)]
+struct StageConfig {
+    /// Its `SHELL` (`None`: the default shell).
+    shell: Option<Vec<String>>,
+    /// Its `WORKDIR`.
+    workdir: DockerfileWorkdir,
+}
+
+/// The `WORKDIR` a Dockerfile's last stage ends with, as far as its text says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum DockerfileWorkdir {
+    /// No `WORKDIR` in the stage or the stages it is built on: the steps' relative paths resolve
+    /// against `/root`, as on every other base (the base image's own `WORKDIR` is never used).
+    #[default]
+    Unset,
+    /// An absolute path the text gives exactly.
+    Known(String),
+    /// A `WORKDIR` whose path the text alone does not give.
+    Unknown(UnknownWorkdir),
+}
+
+/// A `WORKDIR` line whose path only the engine knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UnknownWorkdir {
+    /// The Dockerfile, as the spec names it.
+    file: String,
+    /// Its line (1-based).
+    line: usize,
+    /// The path as written.
+    value: String,
+    /// Why the text does not give it.
+    why: &'static str,
+}
+
+impl DockerfileWorkdir {
+    /// The working directory after a `WORKDIR value` at `line` of `file`, as the engine
+    /// computes it (an absolute path replaces, a relative one is joined to the current one),
+    /// when the text gives it: a value with `$`, quotes or `\` is expanded by the engine (from
+    /// `ARG`, `ENV` and the base image), and a relative path on top of the base image's own
+    /// `WORKDIR` depends on that image.
+    fn then(self, value: &str, line: usize, file: &str) -> DockerfileWorkdir {
+        let unknown = |why| {
+            DockerfileWorkdir::Unknown(UnknownWorkdir {
+                file: file.to_string(),
+                line,
+                value: value.to_string(),
+                why,
+            })
+        };
+        if value.contains(['$', '\'', '"', '\\']) {
+            return unknown("uses a variable, quotes or `\\`, which the engine expands while it builds, so the text alone does not say where it points");
+        }
+        match self {
+            _ if value.starts_with('/') => DockerfileWorkdir::Known(paths::resolve("/", value)),
+            DockerfileWorkdir::Known(current) => {
+                DockerfileWorkdir::Known(paths::resolve(&current, value))
+            }
+            DockerfileWorkdir::Unset => unknown("is relative to the base image's own WORKDIR, which is not known without pulling the image"),
+            unknown @ DockerfileWorkdir::Unknown(_) => unknown,
+        }
     }
-    let mut stages: Vec<Stage> = Vec::new();
+}
+
+/// The `SHELL` and `WORKDIR` the last stage ends with: its own last ones, else those of the
+/// stage it is built on (`FROM base` naming an earlier `… AS base`), and so on up the chain, as
+/// the engine carries them in the image config. A Dockerfile without `FROM` (the spec's base is
+/// put before it) is one stage.
+fn last_stage(instructions: &[dockerfile::Instruction], file: &str) -> StageConfig {
+    let mut stages: Vec<(Option<String>, StageConfig)> = Vec::new();
+    if !instructions.iter().any(|i| i.keyword == "FROM") {
+        stages.push((None, StageConfig::default()));
+    }
     for instruction in instructions {
         match (instruction.keyword.as_str(), &instruction.args) {
             ("FROM", _) => {
                 let words = &instruction.values;
                 let named = words.len() >= 3 && words[1].eq_ignore_ascii_case("as");
-                stages.push(Stage {
-                    name: named.then(|| words[2].to_ascii_lowercase()),
-                    image: words
-                        .first()
-                        .map(|w| w.to_ascii_lowercase())
-                        .unwrap_or_default(),
-                    shell: None,
-                });
+                let image = words
+                    .first()
+                    .map(|w| w.to_ascii_lowercase())
+                    .unwrap_or_default();
+                let config = stages
+                    .iter()
+                    .rev()
+                    .find(|(name, _)| name.as_deref() == Some(image.as_str()))
+                    .map(|(_, config)| config.clone())
+                    .unwrap_or_default();
+                stages.push((named.then(|| words[2].to_ascii_lowercase()), config));
             }
             ("SHELL", Args::Json(argv)) => {
-                if let Some(stage) = stages.last_mut() {
+                if let Some((_, stage)) = stages.last_mut() {
                     stage.shell = Some(argv.clone());
+                }
+            }
+            ("WORKDIR", _) => {
+                if let (Some((_, stage)), Some(value)) =
+                    (stages.last_mut(), instruction.values.first())
+                {
+                    stage.workdir = std::mem::take(&mut stage.workdir).then(
+                        value,
+                        instruction.start_line,
+                        file,
+                    );
                 }
             }
             _ => {}
         }
     }
-    let mut at = stages.len().checked_sub(1)?;
-    loop {
-        if let Some(shell) = &stages[at].shell {
-            return Some(shell.clone());
+    stages.pop().map(|(_, config)| config).unwrap_or_default()
+}
+
+/// Makes the relative paths of a `fromDockerfile` image's steps absolute at resolve time (the
+/// spec keeps them relative: docs/api.md "Working directory"), following its `workdir` steps
+/// from the Dockerfile's last `WORKDIR`.
+#[derive(Debug)]
+pub(crate) struct Workdirs {
+    current: DockerfileWorkdir,
+}
+
+impl Workdirs {
+    /// Starts at the base's `WORKDIR`.
+    pub(crate) fn new(base: DockerfileWorkdir) -> Workdirs {
+        Workdirs { current: base }
+    }
+
+    /// The step with its relative `workdir` or `remote` path made absolute (the step itself
+    /// when it has none); an error at the path when the Dockerfile's `WORKDIR` is not known.
+    pub(crate) fn anchor<'s>(&mut self, step: &'s Step) -> Result<Cow<'s, Step>> {
+        let relative = |path: &str| !path.starts_with('/');
+        Ok(match step {
+            Step::Workdir { path } => {
+                let path = if relative(path) {
+                    paths::resolve(self.absolute(path, "path")?, path)
+                } else {
+                    path.clone()
+                };
+                self.current = DockerfileWorkdir::Known(path.clone());
+                Cow::Owned(Step::Workdir { path })
+            }
+            Step::CopyLocalFile { local, remote } if relative(remote) => {
+                Cow::Owned(Step::CopyLocalFile {
+                    local: local.clone(),
+                    remote: self.remote(local, remote)?,
+                })
+            }
+            Step::AddLocalFile { local, remote } if relative(remote) => {
+                Cow::Owned(Step::AddLocalFile {
+                    local: local.clone(),
+                    remote: self.remote(local, remote)?,
+                })
+            }
+            Step::CopyLocalDir {
+                local,
+                remote,
+                ignore,
+            } if relative(remote) => Cow::Owned(Step::CopyLocalDir {
+                local: local.clone(),
+                remote: self.remote(local, remote)?,
+                ignore: ignore.clone(),
+            }),
+            Step::AddLocalDir {
+                local,
+                remote,
+                ignore,
+            } if relative(remote) => Cow::Owned(Step::AddLocalDir {
+                local: local.clone(),
+                remote: self.remote(local, remote)?,
+                ignore: ignore.clone(),
+            }),
+            _ => Cow::Borrowed(step),
+        })
+    }
+
+    /// The current absolute working directory, or the error for `path` (at `argument`).
+    fn absolute(&self, path: &str, argument: &str) -> Result<&str> {
+        match &self.current {
+            DockerfileWorkdir::Unset => Ok(DEFAULT_WORKDIR),
+            DockerfileWorkdir::Known(known) => Ok(known),
+            DockerfileWorkdir::Unknown(at) => Err(Error::new(
+                ErrorCode::InvalidPath,
+                format!(
+                    "the relative path {} resolves against the Dockerfile's WORKDIR, but `WORKDIR {}` (line {}) {}; give this step an absolute path, or put an absolute workdir step before it",
+                    Quoted(path),
+                    at.value,
+                    at.line,
+                    at.why
+                ),
+            )
+            .in_file(at.file.as_str())
+            .at_position(at.line, 1)
+            .at(argument)),
         }
-        let image = stages[at].image.as_str();
-        at = stages[..at]
-            .iter()
-            .rposition(|s| s.name.as_deref() == Some(image))?;
+    }
+
+    /// A relative remote path made absolute, as the builder does with an absolute working
+    /// directory (a remote that lands on `/` takes the local name).
+    fn remote(&self, local: &str, remote: &str) -> Result<String> {
+        let cwd = self.absolute(remote, "remote")?;
+        paths::remote_path(cwd, local, Some(remote)).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidPath,
+                format!(
+                    "remote {} is the root folder here, and {} has no name to put there; give the full remote path",
+                    Quoted(remote),
+                    Quoted(local)
+                ),
+            )
+            .at("remote")
+        })
     }
 }
 

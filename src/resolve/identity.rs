@@ -1,7 +1,7 @@
 //! The image hash and the spec hash (HASHING.md states the same documents, for other languages).
 //!
-//! - base layer: `H({"base": {"python": <managed CPython or null>, "spec": <base>}, "digest":
-//!   <base image digest or null>, "inputs": [...]})`
+//! - base layer: `H({"base": {"python": <managed CPython or null>, "spec": <base>},
+//!   "digest": <base image digest or null>, "inputs": [...]})`
 //! - layer n: `H({"inputs": [...], "prev": <layer n-1>, "step": <step>})` for every build step;
 //!   `addLocal*` steps make no layer
 //! - imageHash: the last layer; specHash: `H({"imageHash": ..., "mounts": [...]})`, each mount

@@ -25,11 +25,11 @@ mod walk;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::image::Image;
 use crate::limits::{show_bytes, DEFAULT_MAX_BYTES, MAX_CONTEXT_BYTES, MAX_MAX_BYTES};
 use crate::render::RenderState;
 use crate::sorting::{sort_by, sort_strings};
 use crate::spec::Base;
-use crate::Image;
 use budget::Budgeted;
 use context_tar::TarEntry;
 
@@ -211,7 +211,10 @@ async fn resolve_within<H: Host>(
     let base = from_dockerfile::resolve_base(&spec.base, host).await?;
     let plan_base = plan::inspect_base(&spec.base, host, options).await?;
 
-    let mut dockerfile = base.instructions.clone();
+    let mut dockerfile = plan_base
+        .base_instructions
+        .clone()
+        .unwrap_or_else(|| base.instructions.clone());
     dockerfile.push_str(&plan_base.install_instructions);
     let mut state = RenderState::default();
     state.set_shell(base.shell.clone());
@@ -234,9 +237,15 @@ async fn resolve_within<H: Host>(
     let mut mounts = Vec::new();
     let mut prev = base_hash;
     let mut build_steps = 0usize;
+    let mut workdirs = from_dockerfile::Workdirs::new(base.workdir);
 
     for (index, step) in spec.steps.iter().enumerate() {
-        let resolved = steps::resolve_step(step, index, host, &mut state).await?;
+        // The layer hashes the step as the spec holds it; the Dockerfile and the mounts get its
+        // relative paths made absolute against the base's WORKDIR.
+        let anchored = workdirs
+            .anchor(step)
+            .map_err(|e| e.within(&format!("steps[{index}]")))?;
+        let resolved = steps::resolve_step(&anchored, index, host, &mut state).await?;
         dockerfile.push_str(&resolved.instructions);
         diagnostics.extend(resolved.diagnostics);
         if let Some(files) = resolved.mount {

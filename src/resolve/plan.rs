@@ -5,32 +5,16 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::error::{Error, ErrorCode, Quoted, Result};
+pub use crate::render::managed_python::ManagedPython;
+use crate::render::managed_python::{install_lines, is_version, shown, DEFAULT_ARCH, DEFAULT_LIBC};
+use crate::render::render_base_for;
 use crate::resolve::host::{Host, ImageInspection};
+use crate::spec::canonical::added_python_build;
+use crate::spec::defaults::debian_slim_reference;
 use crate::spec::Base;
 
-/// Where the managed CPython comes from. The URL is configuration: `{version}`, `{release}`,
-/// `{arch}` (`x86_64`, `aarch64`) and `{libc}` (`gnu`, `musl`) are filled in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase")]
-pub struct ManagedPython {
-    /// CPython version (`3.12.11`).
-    pub version: String,
-    /// python-build-standalone release tag (`20250723`).
-    pub release: String,
-    /// URL template of the `install_only` tarball.
-    pub url_template: String,
-}
-
-impl Default for ManagedPython {
-    fn default() -> Self {
-        ManagedPython {
-            version: "3.12.11".into(),
-            release: "20250723".into(),
-            url_template: "https://github.com/astral-sh/python-build-standalone/releases/download/{release}/cpython-{version}+{release}-{arch}-unknown-linux-{libc}-install_only.tar.gz".into(),
-        }
-    }
-}
+/// Where `addPython` puts the `python3` the plan runs.
+const ADDED_PYTHON_PATH: &str = "/usr/local/bin/python3";
 
 /// Direct or derived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -96,8 +80,13 @@ pub struct Plan {
 pub(crate) struct BasePlan {
     pub digest: Option<String>,
     pub python: PythonPlan,
-    /// Instructions that install the managed CPython (empty otherwise).
+    /// The base's own instructions when the plan renders them: a registry base with
+    /// `addPython`, installed for the arch and libc the host reported (`None`: the renderer's).
+    pub base_instructions: Option<String>,
+    /// Instructions that install the managed CPython fallback (empty otherwise).
     pub install_instructions: String,
+    /// The CPython `addPython` installs, as the base layer document records it.
+    added_python: Option<Value>,
 }
 
 impl BasePlan {
@@ -112,7 +101,10 @@ impl BasePlan {
             } => {
                 json!({ "managed": { "version": version, "arch": arch, "libc": libc, "url": url } })
             }
-            PythonPlan::Image { .. } => Value::Null,
+            PythonPlan::Image { .. } => match &self.added_python {
+                Some(added) => json!({ "added": added }),
+                None => Value::Null,
+            },
         }
     }
 }
@@ -138,17 +130,6 @@ const ARCHES: [(&str, &str); 16] = [
     ("riscv64", "riscv64"),
 ];
 
-/// The longest host answer shown in an error message, in characters.
-const SHOWN_CHARS: usize = 80;
-
-/// A value for an error message: quoted, control characters escaped, cut to [`SHOWN_CHARS`].
-fn shown(value: &str) -> String {
-    match value.char_indices().nth(SHOWN_CHARS) {
-        Some((end, _)) => format!("{}…", Quoted(&value[..end])),
-        None => Quoted(value).to_string(),
-    }
-}
-
 /// An `inspectImage` answer that does not hold what it should.
 fn bad_inspection(reference: &str, field: &str, value: &str, expected: &str) -> Error {
     Error::new(
@@ -159,15 +140,6 @@ fn bad_inspection(reference: &str, field: &str, value: &str, expected: &str) -> 
             shown(value)
         ),
     )
-}
-
-/// Whether `text` is `X.Y` or `X.Y.Z` (each part 1 to 4 ASCII digits).
-fn is_version(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('.').collect();
-    (2..=3).contains(&parts.len())
-        && parts
-            .iter()
-            .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether `text` is `sha256:` and 64 lowercase hexadecimal digits.
@@ -255,59 +227,6 @@ fn check_inspection(reference: &str, inspection: ImageInspection) -> Result<Insp
     })
 }
 
-impl ManagedPython {
-    /// Checks the options before they are put into a URL and a Dockerfile: `version` is
-    /// `X.Y[.Z]`, `release` 1 to 64 letters, digits, `.`, `_` or `-`, and `urlTemplate` an
-    /// `https://` or `http://` URL of at most 2048 bytes without whitespace, control characters
-    /// or quotes. Errors are `INVALID_ARGUMENT` at `options.managedPython.<field>`.
-    pub fn check(&self) -> Result<()> {
-        let bad = |field: &str, value: &str, expected: &str| {
-            Err(Error::new(
-                ErrorCode::InvalidArgument,
-                format!(
-                    "managedPython.{field} is {}, expected {expected}",
-                    shown(value)
-                ),
-            )
-            .at(format!("options.managedPython.{field}")))
-        };
-        if !is_version(&self.version) {
-            return bad(
-                "version",
-                &self.version,
-                "a CPython version such as \"3.12.11\"",
-            );
-        }
-        let release_ok = (1..=64).contains(&self.release.len())
-            && self
-                .release
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if !release_ok {
-            return bad(
-                "release",
-                &self.release,
-                "a python-build-standalone release tag such as \"20250723\" (letters, digits, \".\", \"_\", \"-\")",
-            );
-        }
-        let url = &self.url_template;
-        let lower = url.to_ascii_lowercase();
-        let url_ok = (lower.starts_with("https://") || lower.starts_with("http://"))
-            && url.len() <= 2048
-            && !url.chars().any(|c| {
-                c.is_whitespace() || crate::error::is_control(c) || matches!(c, '"' | '\'' | '\\')
-            });
-        if !url_ok {
-            return bad(
-                "urlTemplate",
-                url,
-                "an https:// URL without whitespace, quotes, backslashes or control characters",
-            );
-        }
-        Ok(())
-    }
-}
-
 /// A Python the package can run on: 3.9 or newer (when the version is known).
 fn suitable(version: Option<&str>) -> bool {
     let Some(version) = version else { return true };
@@ -331,7 +250,9 @@ pub(crate) async fn inspect_base<H: Host>(
             path: None,
             version: None,
         },
+        base_instructions: None,
         install_instructions: String::new(),
+        added_python: None,
     };
     let (reference, decides_python) = match base {
         Base::FromRegistry {
@@ -339,15 +260,23 @@ pub(crate) async fn inspect_base<H: Host>(
             prebuilt,
             ..
         } => (reference.clone(), !prebuilt),
-        Base::DebianSlim { python_version } => {
-            (crate::render::debian_slim_reference(python_version), false)
-        }
+        Base::DebianSlim { python_version, .. } => (debian_slim_reference(python_version), false),
         Base::FromDockerfile { .. } => return Ok(image_python(None)),
     };
-    let Some(answer) = host.inspect_image(&reference).await? else {
+    let answer = host.inspect_image(&reference).await?;
+    let inspection = answer
+        .map(|answer| check_inspection(&reference, answer))
+        .transpose()?;
+    if let Base::FromRegistry {
+        add_python: Some(version),
+        ..
+    } = base
+    {
+        return added_python(base, version, inspection, &options.managed_python);
+    }
+    let Some(inspection) = inspection else {
         return Ok(image_python(None));
     };
-    let inspection = check_inspection(&reference, answer)?;
     if !decides_python {
         return Ok(image_python(inspection.digest));
     }
@@ -360,30 +289,16 @@ pub(crate) async fn inspect_base<H: Host>(
                 path: inspection.python_path,
                 version: inspection.python_version,
             },
+            base_instructions: None,
             install_instructions: String::new(),
+            added_python: None,
         });
     }
     let managed = &options.managed_python;
-    let arch = inspection.arch.unwrap_or("x86_64").to_string();
-    let libc = inspection.libc.unwrap_or("gnu").to_string();
-    let url = managed
-        .url_template
-        .replace("{version}", &managed.version)
-        .replace("{release}", &managed.release)
-        .replace("{arch}", &arch)
-        .replace("{libc}", &libc);
-    let install = format!(
-        "ADD {} /tmp/apothic-python.tar.gz\nRUN {}\n",
-        crate::formats::quote::escape_dockerfile_word(&url),
-        [
-            "mkdir -p /opt/apothic".to_string(),
-            "tar -xzf /tmp/apothic-python.tar.gz -C /opt/apothic".to_string(),
-            "rm /tmp/apothic-python.tar.gz".to_string(),
-            "ln -sf /opt/apothic/python/bin/python3 /usr/local/bin/python3".to_string(),
-            "ln -sf /opt/apothic/python/bin/python3 /usr/local/bin/python".to_string(),
-        ]
-        .join(" && ")
-    );
+    let arch = inspection.arch.unwrap_or(DEFAULT_ARCH).to_string();
+    let libc = inspection.libc.unwrap_or(DEFAULT_LIBC).to_string();
+    let url = managed.url(&managed.version, &arch, &libc);
+    let install = install_lines(&url, managed.sha256_of(&url), false);
     Ok(BasePlan {
         digest: inspection.digest,
         python: PythonPlan::Managed {
@@ -392,7 +307,38 @@ pub(crate) async fn inspect_base<H: Host>(
             libc,
             url,
         },
+        base_instructions: None,
         install_instructions: install,
+        added_python: None,
+    })
+}
+
+/// The plan of a registry base with `addPython`: the CPython it names installed for the arch
+/// and libc the host reported (x86_64 and glibc when it did not say), run from
+/// `/usr/local/bin/python3`; never a second, managed install.
+fn added_python(
+    base: &Base,
+    version: &str,
+    inspection: Option<Inspected>,
+    managed: &ManagedPython,
+) -> Result<BasePlan> {
+    let version = added_python_build(version).map_err(|e| e.within("base"))?;
+    let (digest, arch, libc) = match inspection {
+        Some(inspected) => (inspected.digest, inspected.arch, inspected.libc),
+        None => (None, None, None),
+    };
+    let arch = arch.unwrap_or(DEFAULT_ARCH);
+    let libc = libc.unwrap_or(DEFAULT_LIBC);
+    let url = managed.url(version, arch, libc);
+    Ok(BasePlan {
+        digest,
+        python: PythonPlan::Image {
+            path: Some(ADDED_PYTHON_PATH.to_string()),
+            version: Some(version.to_string()),
+        },
+        base_instructions: Some(render_base_for(base, arch, libc, managed)?),
+        install_instructions: String::new(),
+        added_python: Some(json!({ "arch": arch, "libc": libc, "url": url, "version": version })),
     })
 }
 
@@ -408,7 +354,9 @@ pub(crate) async fn plan<H: Host>(
     // no Python installed; build steps still make a derived image).
     let direct = match base {
         Base::FromRegistry { reference, .. }
-            if build_steps == 0 && base_plan.install_instructions.is_empty() =>
+            if build_steps == 0
+                && base_plan.install_instructions.is_empty()
+                && base_plan.base_instructions.is_none() =>
         {
             Some(reference.clone())
         }

@@ -38,42 +38,55 @@ pub(crate) async fn resolve_step<H: Host>(
     host: &H,
     state: &mut RenderState,
 ) -> Result<ResolvedStep> {
-    if !step.needs_resolve() && !step.is_runtime() {
+    let mut out = ResolvedStep::default();
+    let read_files = resolve_files(step, index, host, &mut out)
+        .await
+        .map_err(|e| e.within(&format!("steps[{index}]")))?;
+    if !read_files {
         return Ok(ResolvedStep {
             instructions: render_step(step, index, state)?,
             ..ResolvedStep::default()
         });
     }
-    let mut out = ResolvedStep::default();
-    resolve_files(step, index, host, &mut out)
-        .await
-        .map_err(|e| e.within(&format!("steps[{index}]")))?;
     check_line_lengths(&out.instructions, step)
         .map_err(|e| e.within(&format!("steps[{index}]")))?;
     Ok(out)
 }
 
+/// Reads what step `index` names through the host into `out`; `false` (and nothing read) for a
+/// step that renders from the spec alone.
 async fn resolve_files<H: Host>(
     step: &Step,
     index: usize,
     host: &H,
     out: &mut ResolvedStep,
-) -> Result<()> {
+) -> Result<bool> {
+    // Every op is named here, with no catch-all, so a new op must say whether it reads files.
     match step {
-        Step::EnvFile { path } => env_file(out, index, host, path).await,
+        Step::PipInstall { .. }
+        | Step::UvPipInstall { .. }
+        | Step::Env { .. }
+        | Step::RunCommands { .. }
+        | Step::CommandShell { .. }
+        | Step::Workdir { .. }
+        | Step::AptInstall { .. }
+        | Step::WithDockerfile { .. }
+        | Step::Entrypoint { .. }
+        | Step::Cmd { .. } => return Ok(false),
+        Step::EnvFile { path } => env_file(out, index, host, path).await?,
         Step::PipInstallFromRequirements { path, options } => {
-            requirements_file(out, index, host, path, options, None).await
+            requirements_file(out, index, host, path, options, None).await?
         }
         Step::UvPipInstallFromRequirements {
             path,
             options,
             uv_version,
-        } => requirements_file(out, index, host, path, options, Some(uv_version)).await,
+        } => requirements_file(out, index, host, path, options, Some(uv_version)).await?,
         Step::PipInstallFromPyproject {
             path,
             optional_dependencies,
             options,
-        } => pyproject_file(out, index, host, path, optional_dependencies, options, None).await,
+        } => pyproject_file(out, index, host, path, optional_dependencies, options, None).await?,
         Step::UvPipInstallFromPyproject {
             path,
             optional_dependencies,
@@ -89,7 +102,7 @@ async fn resolve_files<H: Host>(
                 options,
                 Some(uv_version),
             )
-            .await
+            .await?
         }
         Step::CopyLocalFile { local, remote } => {
             let file = single_file(host, local).await?;
@@ -105,7 +118,6 @@ async fn resolve_files<H: Host>(
                 path: context_path,
                 ..file
             });
-            Ok(())
         }
         Step::CopyLocalDir {
             local,
@@ -118,7 +130,6 @@ async fn resolve_files<H: Host>(
                 &format!("{}/", step_dir(index)),
                 &format!("{}/", remote.trim_end_matches('/')),
             );
-            Ok(())
         }
         Step::CopyLocalPythonSource { modules } => {
             for (k, module) in modules.iter().enumerate() {
@@ -131,7 +142,6 @@ async fn resolve_files<H: Host>(
                 };
                 out.instructions.push_str(&copy_line(&from, &to));
             }
-            Ok(())
         }
         Step::AddLocalFile { local, remote } => {
             let file = single_file(host, local).await?;
@@ -142,7 +152,6 @@ async fn resolve_files<H: Host>(
                 mode: file.mode,
                 sha256: file.sha256,
             }]);
-            Ok(())
         }
         Step::AddLocalDir {
             local,
@@ -157,7 +166,6 @@ async fn resolve_files<H: Host>(
                     .map(|l| symlink_skipped(l, Some(index))),
             );
             out.mount = Some(mount_files(&found, remote));
-            Ok(())
         }
         Step::AddLocalPythonSource { modules } => {
             let mut files = Vec::new();
@@ -184,10 +192,9 @@ async fn resolve_files<H: Host>(
             }
             sorting::sort_by(&mut files, |a, b| a.remote.cmp(&b.remote));
             out.mount = Some(files);
-            Ok(())
         }
-        _ => Ok(()),
     }
+    Ok(true)
 }
 
 async fn env_file<H: Host>(

@@ -5,6 +5,7 @@
 
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::formats::ignore::Patterns;
+use crate::formats::paths::join;
 use crate::resolve::host::{EntryKind, Host, ListingLimit};
 use crate::sorting::{sort_by, sort_strings};
 
@@ -38,16 +39,6 @@ pub(crate) struct Walk {
 // deepest folder it enters (Linux paths hold at most 4,096 bytes, so about 2,048 levels; real
 // projects stay far below): a host that nests folders without end stops there.
 use crate::limits::{MAX_NAME_BYTES, MAX_WALK_DEPTH, MAX_WALK_ENTRIES, MAX_WALK_PATH_BYTES};
-
-/// Joins a host path and a relative one with `/`.
-pub(crate) fn join(root: &str, relative: &str) -> String {
-    match (root, relative) {
-        (root, "") => root.to_string(),
-        ("" | ".", relative) => relative.to_string(),
-        (root, relative) if root.ends_with('/') => format!("{root}{relative}"),
-        (root, relative) => format!("{root}/{relative}"),
-    }
-}
 
 /// Checks one name from `readDir`: a single path segment, no NUL.
 fn check_name(dir: &str, name: &str) -> Result<()> {

@@ -6,33 +6,32 @@ use std::collections::BTreeMap;
 
 use crate::error::{CharName, Error, ErrorCode, Quoted, Result};
 use crate::formats::{dockerfile, paths, quote, reference};
+use crate::spec::defaults::DEFAULT_UV_VERSION;
 use crate::spec::{Base, PipOptions, Step};
-
-/// The uv release `uvPipInstall*` copies in when no `uvVersion` is given.
-pub const DEFAULT_UV_VERSION: &str = "0.13.9";
-
-/// The Python version `debianSlim` uses when none is given.
-pub const DEFAULT_PYTHON_VERSION: &str = "3.11";
-
-/// The image a `FROM`-less Dockerfile (a fragment) starts from by default.
-pub const DEFAULT_DOCKERFILE_BASE: &str = "python:3.11-slim";
 
 /// What a step's canonical form depends on: the state left by the steps before it.
 pub(crate) struct Context<'a> {
-    /// The working directory relative paths resolve against.
+    /// The working directory relative paths resolve against: absolute, or `"."` while it is
+    /// still a `fromDockerfile` base's own `WORKDIR` (then relative paths stay relative to the
+    /// current working directory, cleaned, and resolve time makes them absolute).
     pub workdir: &'a str,
 }
 
 /// Checks a base and returns its canonical form (a registry base gets its normalised ref).
 pub(crate) fn base(base: Base) -> Result<Base> {
     match base {
-        Base::DebianSlim { python_version } => Ok(Base::DebianSlim {
+        Base::DebianSlim {
+            python_version,
+            build_tools,
+        } => Ok(Base::DebianSlim {
             python_version: python_version_arg(&python_version)?,
+            build_tools,
         }),
         Base::FromRegistry {
             reference,
             normalized,
             prebuilt,
+            add_python,
         } => {
             let parsed = reference::parse_image_ref(&reference).map_err(|e| e.at("ref"))?;
             let expected = parsed.to_string();
@@ -43,10 +42,14 @@ pub(crate) fn base(base: Base) -> Result<Base> {
                 )
                 .at("normalized"));
             }
+            if let Some(version) = &add_python {
+                added_python_build(version)?;
+            }
             Ok(Base::FromRegistry {
                 reference,
                 normalized: expected,
                 prebuilt,
+                add_python,
             })
         }
         Base::FromDockerfile {
@@ -66,9 +69,25 @@ pub(crate) fn base(base: Base) -> Result<Base> {
     }
 }
 
+/// A step in canonical form, with what its check parsed that rendering reuses.
+pub(crate) struct Checked {
+    /// The step in canonical form.
+    pub step: Step,
+    /// For `withDockerfile`: its `contents`, parsed and checked (rendering writes these
+    /// instructions instead of parsing the text a second time).
+    pub fragment: Option<dockerfile::Dockerfile>,
+}
+
 /// Checks a step and returns its canonical form.
 pub(crate) fn step(step: Step, ctx: &Context<'_>) -> Result<Step> {
-    Ok(match step {
+    checked_step(step, ctx).map(|checked| checked.step)
+}
+
+/// Checks a step and returns its canonical form, keeping the parse of a `withDockerfile`
+/// fragment for rendering.
+pub(crate) fn checked_step(step: Step, ctx: &Context<'_>) -> Result<Checked> {
+    let mut fragment = None;
+    let step = match step {
         Step::PipInstall { packages, options } => Step::PipInstall {
             packages: pip_packages(packages)?,
             options: pip_options(options)?,
@@ -130,14 +149,14 @@ pub(crate) fn step(step: Step, ctx: &Context<'_>) -> Result<Step> {
         Step::Workdir { path } => {
             image_path(&path).map_err(|e| e.at("path"))?;
             Step::Workdir {
-                path: paths::resolve(ctx.workdir, &path),
+                path: paths::resolve_from(ctx.workdir, &path),
             }
         }
         Step::AptInstall { packages } => Step::AptInstall {
             packages: apt_packages(packages)?,
         },
         Step::WithDockerfile { contents } => {
-            dockerfile::check_fragment(&contents).map_err(|e| e.at("contents"))?;
+            fragment = Some(dockerfile::check_fragment(&contents).map_err(|e| e.at("contents"))?);
             Step::WithDockerfile { contents }
         }
         Step::AddLocalFile { local, remote } => {
@@ -178,10 +197,74 @@ pub(crate) fn step(step: Step, ctx: &Context<'_>) -> Result<Step> {
         Step::CopyLocalPythonSource { modules } => Step::CopyLocalPythonSource {
             modules: module_names(modules)?,
         },
-    })
+        Step::Entrypoint { args } => Step::Entrypoint {
+            args: exec_args(args)?,
+        },
+        Step::Cmd { args } => Step::Cmd {
+            args: exec_args(args)?,
+        },
+    };
+    Ok(Checked { step, fragment })
 }
 
-/// Accepts `X.Y` or `X.Y.Z` with `X.Y` between 3.11 and 3.15 (no leading zeros).
+/// The CPython builds `fromRegistry(ref, { addPython })` installs, by `X.Y`: the final releases
+/// that python-build-standalone release `20250723` (the default `managedPython.release`)
+/// publishes. 3.9 is end-of-life (October 2025) and refused; 3.14 is only a release candidate
+/// there.
+pub const ADDED_PYTHON_BUILDS: [(&str, &str); 4] = [
+    ("3.10", "3.10.18"),
+    ("3.11", "3.11.13"),
+    ("3.12", "3.12.11"),
+    ("3.13", "3.13.5"),
+];
+
+/// The full CPython version `addPython` installs for `version` (`X.Y`, or the pinned `X.Y.Z`
+/// itself), or `INVALID_PYTHON_VERSION` at `addPython` naming the versions there are.
+pub fn added_python_build(version: &str) -> Result<&'static str> {
+    let found = ADDED_PYTHON_BUILDS
+        .iter()
+        .find(|(minor, full)| version == *minor || version == *full);
+    if let Some((_, full)) = found {
+        return Ok(full);
+    }
+    let listed: Vec<String> = ADDED_PYTHON_BUILDS
+        .iter()
+        .map(|(minor, full)| format!("\"{minor}\" ({full})"))
+        .collect();
+    let eol = if version == "3.9" || version.starts_with("3.9.") {
+        "Python 3.9 is end-of-life since October 2025; "
+    } else {
+        ""
+    };
+    Err(Error::new(
+        ErrorCode::InvalidPythonVersion,
+        format!(
+            "addPython {version} is not a CPython build this package installs: {eol}use one of {}, as X.Y or the X.Y.Z shown",
+            listed.join(", "),
+            version = Quoted(version)
+        ),
+    )
+    .at("addPython"))
+}
+
+/// `entrypoint`/`cmd` argv: any strings, in order, none holding a NUL (no process can receive
+/// one). An empty list is meaningful: it clears what the base set.
+fn exec_args(args: Vec<String>) -> Result<Vec<String>> {
+    each(&args, "args", |arg| {
+        if arg.contains('\0') {
+            Err(Error::new(
+                ErrorCode::InvalidCommand,
+                "argument contains a NUL character, which no process can receive; remove it",
+            ))
+        } else {
+            Ok(())
+        }
+    })?;
+    Ok(args)
+}
+
+/// Accepts `X.Y` or `X.Y.Z` with `X.Y` between 3.10 and 3.15 (no leading zeros): the
+/// `python:X.Y-slim-trixie` tags there are. 3.9 (end-of-life, no trixie tag) gets its own message.
 pub(crate) fn python_version_arg(version: &str) -> Result<String> {
     let parts: Vec<&str> = version.split('.').collect();
     let numeric = |p: &str| {
@@ -190,23 +273,24 @@ pub(crate) fn python_version_arg(version: &str) -> Result<String> {
             && p.bytes().all(|b| b.is_ascii_digit())
             && (p == "0" || !p.starts_with('0'))
     };
-    let minor_ok = |p: &str| matches!(p, "11" | "12" | "13" | "14" | "15");
+    let minor_ok = |p: &str| matches!(p, "10" | "11" | "12" | "13" | "14" | "15");
     let ok = match parts.as_slice() {
         ["3", minor] => minor_ok(minor),
         ["3", minor, patch] => minor_ok(minor) && numeric(patch),
         _ => false,
     };
     if ok {
-        Ok(version.to_string())
-    } else {
-        Err(Error::new(
-            ErrorCode::InvalidPythonVersion,
-            format!(
-                "Python version {version} is not supported: use \"3.11\" to \"3.15\" as X.Y (e.g. \"3.12\") or X.Y.Z (e.g. \"3.12.7\")", version = Quoted(version)
-            ),
-        )
-        .at("pythonVersion"))
+        return Ok(version.to_string());
     }
+    let message = match parts.as_slice() {
+        ["3", "9"] | ["3", "9", _] => format!(
+            "Python {version} is end-of-life since October 2025 and has no python:3.9-slim-trixie image: use \"3.10\" to \"3.15\" as X.Y or X.Y.Z, or fromRegistry(\"python:3.9-slim-bookworm\") at your own risk", version = Quoted(version)
+        ),
+        _ => format!(
+            "Python version {version} is not supported: use \"3.10\" to \"3.15\" as X.Y (e.g. \"3.12\") or X.Y.Z (e.g. \"3.12.7\")", version = Quoted(version)
+        ),
+    };
+    Err(Error::new(ErrorCode::InvalidPythonVersion, message).at("pythonVersion"))
 }
 
 /// Rejects a value holding a character that no Dockerfile line can carry.
@@ -552,11 +636,11 @@ mod tests {
 
     #[test]
     fn python_versions() {
-        for ok in ["3.11", "3.15", "3.12.7", "3.13.0"] {
+        for ok in ["3.10", "3.11", "3.15", "3.12.7", "3.13.0", "3.10.18"] {
             assert!(python_version_arg(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "3.10", "3.16", "3", "3.12.", "3.012", "3.12.07", "2.7", " 3.12", "3.12.1.1", "",
+            "3.9", "3.16", "3", "3.12.", "3.012", "3.12.07", "2.7", " 3.12", "3.12.1.1", "",
         ] {
             let err = python_version_arg(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidPythonVersion, "{bad}");

@@ -31,6 +31,7 @@ pub(crate) struct RawStep {
     remote: Option<String>,
     ignore: Option<Vec<String>>,
     modules: Option<Vec<String>>,
+    args: Option<Vec<String>>,
 }
 
 /// Marks a field as present even when its value is `null`.
@@ -79,6 +80,7 @@ impl Fields {
             ("remote", r.remote.is_some()),
             ("ignore", r.ignore.is_some()),
             ("modules", r.modules.is_some()),
+            ("args", r.args.is_some()),
         ]
         .into_iter()
         .find(|(_, present)| *present);
@@ -150,6 +152,8 @@ impl TryFrom<RawStep> for Step {
             },
             "addLocalPythonSource" => Step::AddLocalPythonSource { modules: take!(modules, "modules") },
             "copyLocalPythonSource" => Step::CopyLocalPythonSource { modules: take!(modules, "modules") },
+            "entrypoint" => Step::Entrypoint { args: take!(args, "args") },
+            "cmd" => Step::Cmd { args: take!(args, "args") },
             other => {
                 return Err(StepDecodeError(format!(
                     "unknown op `{other}`: a step's op is a builder method name such as \"pipInstall\" or \"runCommands\""
@@ -173,6 +177,8 @@ pub(crate) struct RawBase {
     path: Option<String>,
     context_dir: Option<String>,
     base: Option<String>,
+    build_tools: Option<bool>,
+    add_python: Option<String>,
 }
 
 impl TryFrom<RawBase> for Base {
@@ -184,16 +190,20 @@ impl TryFrom<RawBase> for Base {
         };
         let (base, extra) = match raw.op.as_str() {
             "debianSlim" => (
-                Base::DebianSlim { python_version: raw.python_version.clone().ok_or_else(|| missing("pythonVersion"))? },
-                [raw.reference.is_some(), raw.normalized.is_some(), raw.prebuilt.is_some(), raw.path.is_some(), raw.context_dir.is_some(), raw.base.is_some()],
+                Base::DebianSlim {
+                    python_version: raw.python_version.clone().ok_or_else(|| missing("pythonVersion"))?,
+                    build_tools: raw.build_tools.unwrap_or(false),
+                },
+                [raw.reference.is_some(), raw.normalized.is_some(), raw.prebuilt.is_some(), raw.path.is_some(), raw.context_dir.is_some(), raw.base.is_some(), raw.add_python.is_some()],
             ),
             "fromRegistry" => (
                 Base::FromRegistry {
                     reference: raw.reference.clone().ok_or_else(|| missing("ref"))?,
                     normalized: raw.normalized.clone().ok_or_else(|| missing("normalized"))?,
                     prebuilt: raw.prebuilt.ok_or_else(|| missing("prebuilt"))?,
+                    add_python: raw.add_python.clone(),
                 },
-                [raw.python_version.is_some(), raw.path.is_some(), raw.context_dir.is_some(), raw.base.is_some(), false, false],
+                [raw.python_version.is_some(), raw.path.is_some(), raw.context_dir.is_some(), raw.base.is_some(), raw.build_tools.is_some(), false, false],
             ),
             "fromDockerfile" => (
                 Base::FromDockerfile {
@@ -201,7 +211,7 @@ impl TryFrom<RawBase> for Base {
                     context_dir: raw.context_dir.clone().ok_or_else(|| missing("contextDir"))?,
                     base: raw.base.clone().ok_or_else(|| missing("base"))?,
                 },
-                [raw.python_version.is_some(), raw.reference.is_some(), raw.normalized.is_some(), raw.prebuilt.is_some(), false, false],
+                [raw.python_version.is_some(), raw.reference.is_some(), raw.normalized.is_some(), raw.prebuilt.is_some(), raw.build_tools.is_some(), raw.add_python.is_some(), false],
             ),
             other => {
                 return Err(StepDecodeError(format!(

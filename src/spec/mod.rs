@@ -1,12 +1,13 @@
 //! `ImageSpec`: the plain, versioned JSON form of an image (`toSpec()` / `fromSpec()`).
 //!
 //! Field and op names are the TypeScript names of the API. Every list and map is stored in its
-//! canonical form (see `crate::steps`), so two images that mean the same thing have equal specs
-//! and equal definition hashes. Optional strings are omitted when unset; booleans and lists are
-//! always present.
+//! canonical form (see `crate::spec::canonical`), so two images that mean the same thing have
+//! equal specs and equal definition hashes. Optional strings are omitted when unset; booleans and
+//! lists are always present. The product's defaults are in [`defaults`].
 
 pub(crate) mod canonical;
 mod decode;
+pub mod defaults;
 
 use std::collections::BTreeMap;
 
@@ -43,10 +44,15 @@ pub struct ImageSpec {
     deny_unknown_fields
 )]
 pub enum Base {
-    /// `Image.debianSlim({ pythonVersion })`: `FROM python:{X.Y}-slim-trixie`.
+    /// `Image.debianSlim({ pythonVersion, buildTools })`: `FROM python:{X.Y}-slim-trixie`.
     DebianSlim {
-        /// `X.Y` or `X.Y.Z`, 3.11 to 3.15.
+        /// `X.Y` or `X.Y.Z`, 3.10 to 3.15.
         python_version: String,
+        /// Debian's `build-essential` (gcc, g++, make, libc headers) installed right after
+        /// `FROM`; present in the spec only when `true`, so specs without it keep their hashes.
+        #[serde(default, skip_serializing_if = "is_false")]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        build_tools: bool,
     },
     /// `Image.fromRegistry(ref, { prebuilt })`.
     FromRegistry {
@@ -57,6 +63,11 @@ pub enum Base {
         normalized: String,
         /// The image is already a ready execution image (Python and runtime inside).
         prebuilt: bool,
+        /// `X.Y` (or the pinned `X.Y.Z`) of a managed CPython installed at build time, with
+        /// `python`, `python3` and `pip` in `/usr/local/bin`; present only when set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        add_python: Option<String>,
     },
     /// `Image.fromDockerfile(path, { contextDir, base })`.
     FromDockerfile {
@@ -178,7 +189,10 @@ pub enum Step {
         /// Shell argv, or `None` to restore `["/bin/sh", "-c"]`.
         shell: Option<Vec<String>>,
     },
-    /// `workdir(path)`; stored as a normalised absolute path.
+    /// `workdir(path)`; stored as a normalised absolute path, except on a `fromDockerfile` base
+    /// before any absolute `workdir`: there a relative path stays relative to the working
+    /// directory before it (cleaned), and resolution makes it absolute against the
+    /// Dockerfile's `WORKDIR` (the `remote` of the `*Local*` steps likewise).
     Workdir {
         /// Absolute path.
         path: String,
@@ -235,6 +249,21 @@ pub enum Step {
         /// Dotted module names, de-duplicated, user order kept.
         modules: Vec<String>,
     },
+    /// `entrypoint(args)`: `ENTRYPOINT` in exec form, args in order; `[]` clears the base's.
+    Entrypoint {
+        /// The argv, possibly empty.
+        args: Vec<String>,
+    },
+    /// `cmd(args)`: `CMD` in exec form, args in order; `[]` clears the base's.
+    Cmd {
+        /// The argv, possibly empty.
+        args: Vec<String>,
+    },
+}
+
+/// For `skip_serializing_if`: a `false` flag is left out of the spec.
+fn is_false(flag: &bool) -> bool {
+    !flag
 }
 
 impl Step {
@@ -260,6 +289,8 @@ impl Step {
             Step::CopyLocalDir { .. } => "copyLocalDir",
             Step::AddLocalPythonSource { .. } => "addLocalPythonSource",
             Step::CopyLocalPythonSource { .. } => "copyLocalPythonSource",
+            Step::Entrypoint { .. } => "entrypoint",
+            Step::Cmd { .. } => "cmd",
         }
     }
 

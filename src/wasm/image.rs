@@ -6,10 +6,13 @@ use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use super::errors::{invalid_argument, to_js};
-use super::types::{EnvValues, LocalDirOptions, PyprojectOptions, StringList, UvPipOptions};
+use super::types::{
+    ArgList, EnvValues, LocalDirOptions, PyprojectOptions, StringList, UvPipOptions,
+};
 use crate::error::{Error, ErrorCode, Quoted, Result};
+use crate::hash;
+use crate::image::{DebianSlimOptions, DockerfileOptions, Image as CoreImage, RegistryOptions};
 use crate::spec::{ImageSpec, PipOptions};
-use crate::{hash, DebianSlimOptions, DockerfileOptions, Image as CoreImage, RegistryOptions};
 
 /// An immutable container image definition. Build one with `Image.debianSlim()`,
 /// `Image.fromRegistry(ref)`, `Image.fromDockerfile(path)` or `Image.fromSpec(spec)`, then chain
@@ -177,15 +180,16 @@ fn pip_only(uv_version: &Option<String>) -> Result<()> {
 
 #[wasm_bindgen(js_class = Image)]
 impl JsImage {
-    /// `FROM python:{X.Y}-slim-trixie`; `pythonVersion` is 3.11 to 3.15 as `X.Y` or `X.Y.Z`
-    /// (default 3.11).
+    /// `FROM python:{X.Y}-slim-trixie`; `pythonVersion` is 3.10 to 3.15 as `X.Y` or `X.Y.Z`
+    /// (default 3.11); `buildTools: true` adds Debian's `build-essential` (compilers).
     #[wasm_bindgen(js_name = debianSlim)]
     pub fn debian_slim(options: Option<Ts<DebianSlimOptions>>) -> JsResult<JsImage> {
         wrap((|| CoreImage::debian_slim(&opt(options, "options")?))())
     }
 
     /// Any image reference `docker pull` accepts (`python:3.12`, `ghcr.io/org/app@sha256:…`);
-    /// `prebuilt: true` says it already is a ready execution image.
+    /// `prebuilt: true` says it already is a ready execution image; `addPython: "3.12"` installs
+    /// a managed CPython with `python`, `python3` and `pip` on `PATH`.
     #[wasm_bindgen(js_name = fromRegistry)]
     pub fn from_registry(
         #[wasm_bindgen(js_name = "ref", unchecked_param_type = "string")] reference: JsValue,
@@ -345,6 +349,18 @@ impl JsImage {
     #[wasm_bindgen(js_name = aptInstall)]
     pub fn apt_install(&self, packages: Ts<StringList>) -> JsResult<JsImage> {
         wrap((|| self.inner.apt_install(&list(packages, "packages")?))())
+    }
+
+    /// `ENTRYPOINT` in exec form (`["python", "-m", "app"]`), args in order; `[]` clears the
+    /// base image's entrypoint.
+    pub fn entrypoint(&self, args: Ts<ArgList>) -> JsResult<JsImage> {
+        wrap((|| self.inner.entrypoint(&arg(args, "args")?.0))())
+    }
+
+    /// `CMD` in exec form (`["serve", "--port", "8000"]`), args in order; `[]` clears the base
+    /// image's command.
+    pub fn cmd(&self, args: Ts<ArgList>) -> JsResult<JsImage> {
+        wrap((|| self.inner.cmd(&arg(args, "args")?.0))())
     }
 
     /// Raw Dockerfile instructions, parsed and checked now (errors carry line and column).

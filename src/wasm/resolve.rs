@@ -5,11 +5,13 @@ use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::errors::to_js;
+use std::collections::BTreeMap;
+
+use super::errors::{invalid_argument, to_js};
 use super::host::JsHost;
 use super::image::JsImage;
 use crate::error::{Error, ErrorCode, Result};
-use crate::limits::{DEFAULT_MAX_BYTES, MAX_MAX_BYTES};
+use crate::limits::{DEFAULT_MAX_BYTES, MAX_MAX_BYTES, MAX_PYTHON_DIGESTS};
 use crate::resolve::{self, ManagedPython, ResolveOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -106,11 +108,94 @@ fn resolve_options(options: &JsValue) -> Result<ResolveOptions> {
                 .at(format!("options.managedPython.{key}")));
             }
         }
+        let sha256 = Reflect::get(&given, &JsValue::from_str("sha256"))
+            .map_err(|_| invalid_argument("options.managedPython.sha256", "reading it threw"))?;
+        if !sha256.is_undefined() {
+            managed.sha256 = python_digests(&sha256)?;
+        }
     }
     Ok(ResolveOptions {
         managed_python: managed,
         max_bytes: max_bytes(options)?,
     })
+}
+
+#[wasm_bindgen]
+extern "C" {
+    // `Object.entries` and `Object.getPrototypeOf` that catch what a Proxy's traps throw.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn checked_entries(value: &JsValue) -> std::result::Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = getPrototypeOf)]
+    fn checked_prototype(value: &JsValue) -> std::result::Result<JsValue, JsValue>;
+}
+
+/// The longest tarball file name `managedPython.sha256` takes, in UTF-16 units.
+const MAX_TARBALL_NAME: u32 = 255;
+
+/// The length of a SHA-256 digest in hexadecimal.
+const DIGEST_HEX: u32 = 64;
+
+/// Reads `options.managedPython.sha256`: a plain object (`{}` or `Object.create(null)`) of
+/// tarball file name → string, at most [`MAX_PYTHON_DIGESTS`] entries, each name and value
+/// checked for length before it is copied. Anything else is `INVALID_ARGUMENT` at
+/// `options.managedPython.sha256` (or `.sha256.<name>` for a value); the names and digests
+/// themselves are checked by [`ManagedPython::check`] when resolution starts.
+fn python_digests(value: &JsValue) -> Result<BTreeMap<String, String>> {
+    const AT: &str = "options.managedPython.sha256";
+    let shape = "expected a plain object of tarball file name → SHA-256 (64 lowercase hex digits), as the release's SHA256SUMS lists them";
+    // A plain object's prototype is `Object.prototype`, whose own is `null`; an array's, a
+    // `Map`'s or a class instance's prototype is a step further from `null`.
+    let plain = value.is_object()
+        && checked_prototype(value).is_ok_and(|proto| {
+            proto.is_null() || checked_prototype(&proto).is_ok_and(|up| up.is_null())
+        });
+    if !plain {
+        return Err(invalid_argument(AT, shape));
+    }
+    let entries =
+        checked_entries(value).map_err(|_| invalid_argument(AT, "reading its entries threw"))?;
+    if entries.length() as usize > MAX_PYTHON_DIGESTS {
+        return Err(invalid_argument(
+            AT,
+            format!(
+                "it has {} entries, more than the {MAX_PYTHON_DIGESTS} taken; give the digests of the tarballs this image uses",
+                entries.length()
+            ),
+        ));
+    }
+    let mut digests = BTreeMap::new();
+    for entry in entries.iter() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        let (name, digest) = (entry.get(0), entry.get(1));
+        let name = match name.dyn_ref::<js_sys::JsString>() {
+            Some(name) if name.length() <= MAX_TARBALL_NAME => String::from(name),
+            _ => {
+                return Err(invalid_argument(
+                    AT,
+                    format!("a name is longer than {MAX_TARBALL_NAME} characters"),
+                ))
+            }
+        };
+        let at = format!("{AT}.{name}");
+        match digest.dyn_ref::<js_sys::JsString>() {
+            Some(digest) if digest.length() <= DIGEST_HEX => {
+                digests.insert(name, String::from(digest));
+            }
+            Some(_) => {
+                return Err(invalid_argument(
+                    &at,
+                    "expected 64 lowercase hex digits, got a longer string",
+                ))
+            }
+            None => {
+                return Err(invalid_argument(
+                    &at,
+                    "expected a string of 64 lowercase hex digits",
+                ))
+            }
+        }
+    }
+    Ok(digests)
 }
 
 fn to_js_json<T: serde::Serialize>(value: &T) -> std::result::Result<JsValue, JsValue> {

@@ -42,6 +42,10 @@ pub enum EnvValue {
     Bool(bool),
 }
 
+/// `entrypoint(args)` and `cmd(args)`: an argv, in order; `[]` clears what the base set.
+#[derive(Debug, Deserialize, Tsify)]
+pub struct ArgList(pub Vec<String>);
+
 /// `env(values)`: variable name → value.
 #[derive(Debug, Deserialize, Tsify)]
 #[tsify(hashmap_as_object)]
@@ -74,8 +78,8 @@ pub struct UvPipOptions {
 
 impl UvPipOptions {
     /// The core's uv options.
-    pub fn into_core(self) -> crate::UvPipOptions {
-        crate::UvPipOptions {
+    pub fn into_core(self) -> crate::image::UvPipOptions {
+        crate::image::UvPipOptions {
             pip: PipOptions {
                 index_url: self.index_url,
                 extra_index_url: self.extra_index_url,
@@ -117,7 +121,7 @@ pub struct PyprojectOptions {
 
 impl PyprojectOptions {
     /// The optional-dependency groups and the core's uv options (pip uses `.pip`).
-    pub fn into_core(self) -> (Vec<String>, crate::UvPipOptions) {
+    pub fn into_core(self) -> (Vec<String>, crate::image::UvPipOptions) {
         let groups = self
             .optional_dependencies
             .map(StringList::into_vec)

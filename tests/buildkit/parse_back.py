@@ -756,7 +756,26 @@ def step_with_dockerfile(step: dict, ctx: str, walker: Walker, state: State) -> 
             state.shell = tuple(f.value)
 
 
+def step_exec_form(keyword: str):
+    """ENTRYPOINT/CMD: one exec-form (JSON) instruction with exactly the spec's args, in order;
+    an empty list is `KEYWORD []`, which clears what the base image set."""
+
+    def check(step: dict, ctx: str, walker: Walker, state: State) -> None:
+        args = str_list(step, "args", ctx)
+        for j, arg in enumerate(args):
+            if "\0" in arg:
+                raise SpecProblem(f"{ctx}.args[{j}] holds a NUL, which no process can receive")
+        c = walker.take(ctx, f"{keyword} {args!r}")
+        expect_instruction(c, ctx, keyword, json_form=True)
+        if list(c.value) != args:
+            raise Mismatch(f"{ctx}: {keyword} argv: expected {args!r}, got {list(c.value)!r} at {show(c)}")
+
+    return check
+
+
 STEPS = {
+    "entrypoint": step_exec_form("ENTRYPOINT"),
+    "cmd": step_exec_form("CMD"),
     "pipInstall": step_pip,
     "uvPipInstall": step_uv,
     "env": step_env,
@@ -771,9 +790,13 @@ STEPS = {
 def check_base(spec: dict, walker: Walker) -> None:
     base = need(spec, "base", "spec", dict)
     op = base.get("op")
+    build_tools = base.get("buildTools", False)
+    add_python = base.get("addPython")
     if op == "debianSlim":
         version = need(base, "pythonVersion", "base", str)
         ref = f"python:{version}-slim-trixie"
+        if build_tools is not True and "buildTools" in base:
+            raise SpecProblem("base.buildTools is present but not true (the canonical form leaves it out)")
     elif op == "fromRegistry":
         ref = need(base, "ref", "base", str)
     elif op == "fromDockerfile":
@@ -788,6 +811,53 @@ def check_base(spec: dict, walker: Walker) -> None:
     if tuple(c.value) != (ref,):
         raise Mismatch(f"base ({op}): FROM value: expected {(ref,)!r}, got {tuple(c.value)!r} at {show(c)}")
     literal_token(c.value[0], f"base ({op})", "FROM image", ref)
+    if build_tools is True:
+        ctx = "base (debianSlim buildTools)"
+        expected = [
+            W("apt-get"), W("update"), OP("&&"),
+            W("DEBIAN_FRONTEND=noninteractive"), W("apt-get"), W("install"), W("-y"), W("--no-install-recommends"),
+            W("build-essential"),
+            OP("&&"), W("rm"), W("-rf"), W(APT_LISTS_GLOB, "*"),
+        ]  # fmt: skip
+        check_run_words(walker.take(ctx, "the build-essential RUN"), ctx, expected)
+    if add_python is not None:
+        check_added_python(add_python, walker)
+
+
+#: The CPython builds `addPython` installs by X.Y (python-build-standalone release 20250723),
+#: read here independently of src/spec/canonical.rs.
+ADDED_PYTHON = {"3.10": "3.10.18", "3.11": "3.11.13", "3.12": "3.12.11", "3.13": "3.13.5"}
+PBS_URL = (
+    "https://github.com/astral-sh/python-build-standalone/releases/download/20250723/"
+    "cpython-{version}+20250723-x86_64-unknown-linux-gnu-install_only.tar.gz"
+)
+PY_TARBALL = "/tmp/apothic-python.tar.gz"
+
+
+def check_added_python(add_python: Any, walker: Walker) -> None:
+    """`fromRegistry(ref, { addPython })` without resolve: the x86_64/glibc tarball ADDed, then one
+    RUN that extracts it under /opt/apothic and links python3, python, pip3 and pip."""
+    ctx = "base (fromRegistry addPython)"
+    if not isinstance(add_python, str):
+        raise SpecProblem(f"base.addPython: expected a string, got {add_python!r}")
+    version = ADDED_PYTHON.get(add_python) or (add_python if add_python in ADDED_PYTHON.values() else None)
+    if version is None:
+        raise SpecProblem(f"base.addPython {add_python!r} is not one of {sorted(ADDED_PYTHON)}")
+    url = PBS_URL.format(version=version)
+    c = walker.take(ctx, f"ADD {url}")
+    expect_instruction(c, ctx, "ADD", json_form=False)
+    if tuple(c.value) != (url, PY_TARBALL):
+        raise Mismatch(f"{ctx}: ADD value: expected {(url, PY_TARBALL)!r}, got {tuple(c.value)!r} at {show(c)}")
+    for raw, want in zip(c.value, (url, PY_TARBALL)):
+        literal_token(raw, ctx, "ADD path", want)
+    link = lambda target, name: [OP("&&"), W("ln"), W("-sf"), W(f"/opt/apothic/python/bin/{target}"), W(f"/usr/local/bin/{name}")]
+    expected = [
+        W("mkdir"), W("-p"), W("/opt/apothic"),
+        OP("&&"), W("tar"), W("-xzf"), W(PY_TARBALL), W("-C"), W("/opt/apothic"),
+        OP("&&"), W("rm"), W(PY_TARBALL),
+        *link("python3", "python3"), *link("python3", "python"), *link("pip3", "pip3"), *link("pip3", "pip"),
+    ]  # fmt: skip
+    check_run_words(walker.take(ctx, "the CPython install RUN"), ctx, expected)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1028,6 +1098,13 @@ RUN_STEPS = (
     {"op": "commandShell", "shell": None},
     {"op": "runCommands", "commands": ["x\r\ny"]},
 )
+ADD_PYTHON_OK = (
+    "FROM ubuntu:24.04\nADD " + PBS_URL.format(version="3.12.11") + " /tmp/apothic-python.tar.gz\n"
+    "RUN mkdir -p /opt/apothic && tar -xzf /tmp/apothic-python.tar.gz -C /opt/apothic && rm /tmp/apothic-python.tar.gz"
+    " && ln -sf /opt/apothic/python/bin/python3 /usr/local/bin/python3 && ln -sf /opt/apothic/python/bin/python3 /usr/local/bin/python"
+    " && ln -sf /opt/apothic/python/bin/pip3 /usr/local/bin/pip3 && ln -sf /opt/apothic/python/bin/pip3 /usr/local/bin/pip\n"
+)
+
 RUN_OK = r"""FROM ubuntu:24.04
 RUN echo $HOME && ls -la
 RUN printf 'a\n'
@@ -1119,7 +1196,24 @@ def self_test_cases() -> list[tuple[str, dict, str, str | None]]:
         ("ok/apt-no-packages", _spec(SLIM_312, {"op": "aptInstall", "packages": []}),
          "FROM python:3.12-slim-trixie\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
          "--no-install-recommends  && rm -rf /var/lib/apt/lists/*\n", None),
+        ("ok/entrypoint-cmd", _spec(UBUNTU, {"op": "entrypoint", "args": ["python", "-m", "app", "it's $HOME"]},
+                                    {"op": "cmd", "args": []}),
+         "FROM ubuntu:24.04\nENTRYPOINT " + _j(["python", "-m", "app", "it's $HOME"]) + "\nCMD []\n", None),
+        ("ok/build-tools", _spec({**SLIM_312, "buildTools": True}),
+         "FROM python:3.12-slim-trixie\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
+         "--no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*\n", None),
+        ("ok/add-python", _spec({**UBUNTU, "addPython": "3.12"}), ADD_PYTHON_OK, None),
         # --- must fail
+        ("bad/entrypoint-shell-form", _spec(UBUNTU, {"op": "entrypoint", "args": ["python", "app.py"]}),
+         "FROM ubuntu:24.04\nENTRYPOINT python app.py\n", "exec/JSON form"),
+        ("bad/cmd-reordered", _spec(UBUNTU, {"op": "cmd", "args": ["b", "a"]}),
+         "FROM ubuntu:24.04\nCMD [\"a\",\"b\"]\n", "CMD argv"),
+        ("bad/cmd-clear-dropped", _spec(UBUNTU, {"op": "cmd", "args": []}), "FROM ubuntu:24.04\n", "CMD"),
+        ("bad/build-tools-missing", _spec({**SLIM_312, "buildTools": True}), "FROM python:3.12-slim-trixie\n",
+         "build-essential"),
+        ("bad/add-python-wrong-version", _spec({**UBUNTU, "addPython": "3.11"}), ADD_PYTHON_OK, "ADD value"),
+        ("bad/add-python-no-pip", _spec({**UBUNTU, "addPython": "3.12"}),
+         ADD_PYTHON_OK.replace(" && ln -sf /opt/apothic/python/bin/pip3 /usr/local/bin/pip\n", "\n"), "words differ"),
         ("bad/env-expands-home", env_spec, ENV_OK.replace("B='$HOME'", 'B="$HOME"'), "starts a variable expansion"),
         ("bad/env-unquoted-home", env_spec, ENV_OK.replace("B='$HOME'", "B=$HOME"), "unquoted `$`"),
         ("bad/env-backslash-unquoted", env_spec, ENV_OK.replace("C='back\\slash\\'", "C=back\\slash\\"),

@@ -8,7 +8,8 @@
 #
 # Each Python base is a debootstrap root (minbase) with python3 and python3-venv, a venv at
 # /usr/local (so `python`, `python -m pip` and `pip` work as in the official images, and nothing
-# is "externally managed"), the host's CA bundle, pip pointed at the host's configured index,
+# is "externally managed"), the interpreter's C headers (Python.h, as the official images have
+# them; no compiler), the host's CA bundle, pip pointed at the host's configured index,
 # and apt configured as the host's apt is (mirror, proxy, Valid-Until). Tags name the Python
 # version the image has: Debian 12 is the Debian that carries 3.11, so `3.11-slim-trixie` is
 # bookworm inside (Debian 13 carries only 3.13).
@@ -121,6 +122,9 @@ e2e_build_base() {
     if [ "$python" = --python ]; then
       echo "COPY pip.conf /etc/pip.conf"
       echo "RUN rm -f /usr/lib/python3*/EXTERNALLY-MANAGED && python3 -m venv /usr/local && python -m pip --version && pip --version"
+      # The interpreter's C headers, as the official images have them (Python.h; not a compiler):
+      # only the include folders of Debian's libpython3.X-dev, none of its dependencies.
+      echo 'RUN v="$(python3 -c '"'"'import sys; print("%d.%d" % sys.version_info[:2])'"'"')" && cd /tmp && apt-get update -qq && apt-get download -qq "libpython$v-dev" && dpkg-deb -x libpython"$v"-dev_*.deb /tmp/dev && cp -a /tmp/dev/usr/include/. /usr/include/ && rm -rf /tmp/dev /tmp/*.deb /var/lib/apt/lists/* && test -f "$(python3 -c '"'"'import sysconfig; print(sysconfig.get_paths()["include"])'"'"')/Python.h" && ! command -v gcc'
       echo 'CMD ["python3"]'
     else
       echo 'RUN ! command -v python3 && ! command -v python'
@@ -170,12 +174,14 @@ EOF
 # `install_only` layout (python/bin/python3, python/lib/python3.X), made from Debian's own
 # python3 packages: the interpreter, its standard library, the shared libraries it and its
 # extension modules load (all but glibc's), each ELF file's RPATH set relative to itself
-# ($ORIGIN) with patchelf, and pip installed from Debian's pip wheel. Prints the tarball's name.
+# ($ORIGIN) with patchelf, and pip installed from Debian's pip wheel (its `pip`, `pip3` scripts in
+# python/bin with python-build-standalone's relocatable preamble). Prints the tarball's name.
 # It runs on any glibc at least as new as the Debian release it comes from.
 e2e_managed_python() {
   local tarball="$1" out="$2" version minor
   # Named after the root it comes from: made once per root.
-  local marker="$E2E_CACHE/$(basename "$tarball" .tar).python"
+  # (".python-2": the layout with pip's scripts in bin/.)
+  local marker="$E2E_CACHE/$(basename "$tarball" .tar).python-2"
   local name cached
   if [ -s "$marker" ] && [ -s "$E2E_CACHE/$(cat "$marker")" ]; then
     name="$(cat "$marker")"
@@ -216,7 +222,23 @@ e2e_managed_python() {
     local pip_wheel
     pip_wheel="$(ls "$rootfs"/usr/share/python-wheels/pip-*.whl | head -n 1)"
     "$py/bin/python3" "$pip_wheel/pip" install --quiet --no-index --no-warn-script-location --root-user-action=ignore "$pip_wheel" >&2
+    # Debian's interpreter installs scripts under its prefix's local/bin: pip's go to bin/, as in
+    # python-build-standalone, with its relocatable `#!/bin/sh` preamble (the interpreter next to
+    # the script's real path) instead of the absolute path of this staging folder.
+    local script
+    for script in "$py"/local/bin/pip*; do
+      {
+        echo '#!/bin/sh'
+        echo "'''exec' \"\$(dirname -- \"\$(realpath -- \"\$0\")\")\"/'python$minor' \"\$0\" \"\$@\""
+        echo "' '''"
+        tail -n +2 "$script"
+      } >"$py/bin/$(basename "$script")"
+      chmod 755 "$py/bin/$(basename "$script")"
+      rm "$script"
+    done
+    rmdir "$py/local/bin"
     "$py/bin/python3" -m pip --version >&2
+    "$py/bin/pip3" --version >&2
     find "$py" -name __pycache__ -prune -exec rm -rf {} +
     tar --numeric-owner --owner=0 --group=0 --sort=name --mtime=@0 -C "$stage" -czf "$cached.part" python
     mv "$cached.part" "$cached"

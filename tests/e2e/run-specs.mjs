@@ -8,7 +8,11 @@
 //   2. `apothic-image plan` → checks the plan against e2e.json's "plan" (a subset);
 //   3. `apothic-image context spec.json | docker build --network host -t apothic-e2e/<name> -`
 //      (skipped when e2e.json says "build": false: the plan runs the base directly);
-//   4. runs check.py (or e2e.json's "command") in a container of the image, with the runtime
+//      With "buildFails": TEXT (or [TEXT, …]) the build must fail with each TEXT in its log, and
+//      that is all;
+//   4. checks e2e.json's "config" against `docker image inspect` (.Config: Entrypoint, Cmd, …)
+//      and runs its "runs" (`docker run IMAGE ARGS…`, the image's own ENTRYPOINT and CMD);
+//   5. runs check.py (or e2e.json's "command") in a container of the image, with the runtime
 //      mounts of the plan (addLocal*) bind-mounted read-only where the plan puts them, and counts
 //      its `ok` / `not ok` lines.
 //
@@ -129,11 +133,39 @@ function runSpec(name) {
     const log = path.join(logs, `${name}.build.log`);
     const pipeline = `${quoted(cli)} context --no-progress ${cliArgs.map(quoted).join(" ")} ${quoted(spec)} | docker build --network host --progress plain -t ${quoted(tag)} - > ${quoted(log)} 2>&1`;
     const build = sh(["bash", "-o", "pipefail", "-c", pipeline], { stdio: ["ignore", "pipe", "pipe"] });
+    if (config.buildFails !== undefined) {
+      // A spec that must not build: the build fails, and its log says why (every text given).
+      const output = readFileSync(log, "utf8");
+      const texts = [config.buildFails].flat();
+      record(
+        `${name}: docker build fails with ${texts.map((t) => JSON.stringify(t)).join(" and ")}`,
+        build.status !== 0 && texts.every((t) => output.includes(t)),
+        `exit ${build.status}\n${tail(output, 3000)}`,
+      );
+      return;
+    }
     const ok = record(`${name}: context | docker build`, build.status === 0, `${tail(text(build.stderr))}${tail(readFileSync(log, "utf8"), 3000)}`);
     if (!ok) return;
     image = tag;
   } else if (!record(`${name}: plan runs an image directly`, plan.mode === "direct" && typeof image === "string", JSON.stringify(plan))) {
     return;
+  }
+
+  // The image's configuration (`docker image inspect`): each key of "config" is exactly so.
+  if (config.config) {
+    const inspect = sh(["docker", "image", "inspect", "--format", "{{json .Config}}", image]);
+    const actual = inspect.status === 0 ? JSON.parse(text(inspect.stdout)) : {};
+    for (const [key, expected] of Object.entries(config.config)) {
+      record(`${name}: docker inspect: Config.${key} is ${JSON.stringify(expected)}`, JSON.stringify(actual[key] ?? null) === JSON.stringify(expected), `got ${JSON.stringify(actual[key])}`);
+    }
+  }
+  // `docker run IMAGE ARGS…` as a user runs it (the image's own ENTRYPOINT and CMD): its exit
+  // status (0 unless "status" says) and standard output (exactly, when "stdout" is given).
+  for (const { args = [], stdout, status = 0 } of config.runs ?? []) {
+    const run = sh(["docker", "run", "--rm", "--network", "none", image, ...args]);
+    const what = `${name}: docker run ${args.length ? JSON.stringify(args) : "(no command)"}`;
+    record(`${what} exits ${status}`, run.status === status, `exit ${run.status}: ${tail(text(run.stdout) + text(run.stderr))}`);
+    if (stdout !== undefined) record(`${what} prints ${JSON.stringify(stdout)}`, text(run.stdout) === stdout, `got ${JSON.stringify(text(run.stdout))}; stderr ${tail(text(run.stderr))}`);
   }
 
   if (!config.command && !existsSync(path.join(dir, "check.py"))) {

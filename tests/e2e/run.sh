@@ -54,7 +54,12 @@ rm -rf "$E2E_DIR/docker" "$E2E_WORK" "$E2E_LOGS"
 mkdir -p "$E2E_CACHE" "$E2E_LOGS" "$E2E_WORK"
 
 # --- the package and its CLI, from the tarball ----------------------------------------------
-tarball="$(scripts/build-pkg.sh | tail -n 1)"
+# E2E_PACKAGE=FILE.tgz: a package tarball built already (by `scripts/build-pkg.mjs`) instead.
+if [ -n "${E2E_PACKAGE:-}" ]; then
+  tarball="$(realpath "$E2E_PACKAGE")"
+else
+  tarball="$(scripts/build-pkg.mjs | tail -n 1)"
+fi
 mkdir -p "$E2E_WORK/cli"
 echo '{ "name": "apothic-image-e2e", "private": true }' >"$E2E_WORK/cli/package.json"
 (cd "$E2E_WORK/cli" && npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null)
@@ -115,6 +120,17 @@ export E2E_MANAGED_PYTHON_VERSION="${python_tarball#cpython-}"
 E2E_MANAGED_PYTHON_VERSION="${E2E_MANAGED_PYTHON_VERSION%%+*}"
 export E2E_MANAGED_PYTHON_RELEASE=e2e
 export E2E_MANAGED_PYTHON_URL="$E2E_LOOPBACK/python/cpython-{version}+{release}-{arch}-unknown-linux-{libc}-install_only.tar.gz"
+# `fromRegistry(ref, { addPython: "X.Y" })` installs the build the package pins for X.Y (3.11.13
+# for 3.11: the CLI's plan names it); the harness has one CPython of that X.Y, Debian's, so it
+# serves it under that build's file name too (the add-python spec checks X.Y, not the patch).
+E2E_ADDED_PYTHON="${E2E_MANAGED_PYTHON_VERSION%.*}"
+added_build="$(printf '{"version":1,"base":{"op":"fromRegistry","ref":"debian:bookworm-slim","normalized":"docker.io/library/debian:bookworm-slim","prebuilt":false,"addPython":"%s"},"steps":[]}' "$E2E_ADDED_PYTHON" |
+  "$E2E_CLI" plan --no-progress --root "$E2E_WORK" - |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["python"]["version"])')"
+if [ "$added_build" != "$E2E_MANAGED_PYTHON_VERSION" ]; then
+  cp "$www/python/$python_tarball" "$www/python/${python_tarball/#cpython-$E2E_MANAGED_PYTHON_VERSION+/cpython-$added_build+}"
+fi
+echo "e2e: managed CPython $E2E_MANAGED_PYTHON_VERSION, served for addPython \"$E2E_ADDED_PYTHON\" as $added_build too" >&2
 
 # uv: every version the specs name.
 for version in $(grep -rhoE '"uvVersion": *"[^"]+"' "${E2E_SPECS_DIR:-tests/e2e/specs}" | sed -E 's/.*"([^"]+)"$/\1/' | sort -u); do

@@ -70,6 +70,8 @@ def python_document(spec_base: dict, images: dict):
     else:
         return None, None  # the FROM lines of a fromDockerfile base are not inspected
     inspection = images.get(reference)  # looked up by the reference as written
+    if spec_base.get("addPython") is not None:
+        return added_python_document(spec_base["addPython"], inspection or {})
     if inspection is None:
         return None, None
     if not decides_python:
@@ -87,6 +89,21 @@ def python_document(spec_base: dict, images: dict):
     url = MANAGED_URL.format(release=MANAGED_RELEASE, version=MANAGED_VERSION, arch=arch, libc=libc)
     managed = {"version": MANAGED_VERSION, "arch": arch, "libc": libc, "url": url}
     return inspection.get("digest"), {"managed": managed}
+
+
+#: The CPython builds `addPython` installs by X.Y (HASHING.md).
+ADDED_PYTHON = {"3.10": "3.10.18", "3.11": "3.11.13", "3.12": "3.12.11", "3.13": "3.13.5"}
+
+
+def added_python_document(add_python: str, inspection: dict):
+    """A registry base with addPython: the build for the inspected arch and libc, as {"added": …}."""
+    version = ADDED_PYTHON.get(add_python, add_python)
+    arch = inspection.get("arch") or "x86_64"
+    arch = {"amd64": "x86_64", "x86-64": "x86_64", "arm64": "aarch64", "arm64/v8": "aarch64"}.get(arch, arch)
+    libc = "musl" if inspection.get("libc") == "musl" else "gnu"
+    url = MANAGED_URL.format(release=MANAGED_RELEASE, version=version, arch=arch, libc=libc)
+    added = {"version": version, "arch": arch, "libc": libc, "url": url}
+    return inspection.get("digest"), {"added": added}
 
 
 class Vector:

@@ -1,4 +1,4 @@
-// `make bench`, the resolve part (run after scripts/build-pkg.sh): ARCHITECTURE.md §6's two resolution
+// `make bench`, the resolve part (run after scripts/build-pkg.mjs): ARCHITECTURE.md §6's two resolution
 // budgets, measured on the built package in pkg/.
 //
 //   1. Resolving a 10,000-file, 200 MiB folder with `nodeHost` runs at ≥ half the speed of a plain

@@ -1,4 +1,4 @@
-// `make bench`, the wasm part (run after scripts/build-pkg.sh): size of the .wasm, Node cold
+// `make bench`, the wasm part (run after scripts/build-pkg.mjs): size of the .wasm, Node cold
 // start, first render, and per-call times in wasm under Node for the images of
 // benches/compose_render_hash.rs. Prints a table with ARCHITECTURE.md §6's budgets beside the numbers.
 //

@@ -10,7 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ApothicError, Image, memoryHost, nodeHost } from "@apothic/image";
+import { apothicErrors } from "../harness/errors.mjs";
 import { wasmExports } from "./helpers.mjs";
+
+const { rejects } = apothicErrors(ApothicError);
 
 const MiB = 1 << 20;
 
@@ -39,11 +42,7 @@ test("symlinked includes of one 16 MiB file stop at maxBytes, wasm memory stays 
     const memory = (await wasmExports()).memory;
     // nodeHost without a realPath answer: the budget alone stops the walk.
     const { realPath: _, ...host } = nodeHost({ root });
-    await assert.rejects(image().resolve(host), (e) => {
-      assert.ok(e instanceof ApothicError, String(e));
-      assert.equal(e.code, "RESOLVE_TOO_LARGE", e.message);
-      return true;
-    });
+    await rejects(image().resolve(host), "RESOLVE_TOO_LARGE");
     assert.ok(memory.buffer.byteLength < 1024 * MiB, `${memory.buffer.byteLength / MiB} MiB of wasm memory`);
     // A smaller budget set by the caller (a Worker) stops sooner.
     await assert.rejects(image().resolve(host, { maxBytes: 20 * MiB }), { code: "RESOLVE_TOO_LARGE" });

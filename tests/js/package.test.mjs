@@ -33,7 +33,7 @@ describe("resolution through exports", () => {
     );
   });
   test("the glue and other files are not exported", async () => {
-    for (const sub of ["apothic_image.js", "errors.js", "workerd.js"]) {
+    for (const sub of ["apothic_image.js", "errors.js", "host-helpers.js", "workerd.js"]) {
       await assert.rejects(import(`@apothic/image/${sub}`), { code: "ERR_PACKAGE_PATH_NOT_EXPORTED" });
     }
   });
@@ -41,9 +41,10 @@ describe("resolution through exports", () => {
     const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
     assert.deepEqual(Object.keys(manifest.exports["."]), ["types", "workerd", "browser", "node", "default"]);
     assert.equal(manifest.type, "module");
-    // The Node and workerd entries instantiate the module when imported: that is a side effect a
-    // bundler must keep (bundlers.test.mjs); everything else may be tree-shaken.
-    assert.deepEqual(manifest.sideEffects, ["./node.js", "./workerd.js"]);
+    // The Node and workerd entries instantiate the module when imported, and arguments.js wraps
+    // Image's methods when loaded: side effects a bundler must keep (bundlers.test.mjs,
+    // arguments.test.mjs); everything else may be tree-shaken.
+    assert.deepEqual(manifest.sideEffects, ["./node.js", "./workerd.js", "./arguments.js"]);
     assert.equal(manifest.license, "Apache-2.0");
   });
 });
@@ -115,11 +116,14 @@ describe("entries", () => {
       "apothic_image.d.ts",
       "apothic_image.js",
       "apothic_image_bg.wasm",
+      "arguments.js",
       "browser.js",
       "cli.js",
       "errors.js",
-      "hosts.js",
+      "host-helpers.js",
       "index.d.ts",
+      "memory-host.js",
+      "node-host-stub.js",
       "node-host.js",
       "node.js",
       "package.json",

@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ApothicError, Image, memoryHost, nodeHost } from "@apothic/image";
+import { apothicErrors } from "../harness/errors.mjs";
 
+const { failure } = apothicErrors(ApothicError);
 
 const sha256 = (bytes) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 const utf8 = new TextDecoder();
@@ -141,17 +143,6 @@ function parseTar(tar) {
   assert.ok(zeroBlocks >= 2, "the archive ends with two zero blocks");
   assert.equal(tar.length % 512, 0);
   return entries;
-}
-
-/** Resolves, expecting an ApothicError; returns it. */
-async function failure(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApothicError, `not an ApothicError: ${error?.stack ?? error}`);
-    return error;
-  }
-  assert.fail("resolution did not fail");
 }
 
 describe("resolve and buildContext on a project folder", () => {

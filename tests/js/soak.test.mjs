@@ -8,11 +8,10 @@
 // and hash and resolves a golden resolve vector (tests/vectors-resolve) to its golden
 // Dockerfile and image hash, and wasm memory is within MEMORY_BOUND.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
 import { test } from "node:test";
 import { ApothicError, Image, memoryHost } from "@apothic/image";
-import { goldenVectors, repo, wasmExports } from "./helpers.mjs";
+import { goldenVectors, resolveVectors } from "../harness/vectors.mjs";
+import { wasmExports } from "./helpers.mjs";
 
 const CASES = 600;
 /** wasm memory never exceeds this after a case (wasm memory grows, it never shrinks). */
@@ -45,19 +44,11 @@ function settled(promise) {
 
 // --- the known good calls, checked after every case ---------------------------------------------
 const render = goldenVectors().find((v) => v.name === "kitchen-sink");
-const resolveDir = join(repo, "tests", "vectors-resolve", "pyproject-groups");
-function filesUnder(dir, root = dir, out = {}) {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) filesUnder(path, root, out);
-    else out[relative(root, path)] = new Uint8Array(readFileSync(path));
-  }
-  return out;
-}
-const resolveSpec = JSON.parse(readFileSync(join(resolveDir, "spec.json"), "utf8"));
-const resolveGolden = JSON.parse(readFileSync(join(resolveDir, "resolution.json"), "utf8"));
-const resolveHost = memoryHost(filesUnder(join(resolveDir, "host")));
-assert.ok(render?.dockerfile && existsSync(resolveDir));
+const resolveVector = resolveVectors().find((v) => v.name === "pyproject-groups");
+assert.ok(render?.dockerfile && resolveVector && Object.keys(resolveVector.files).length > 0);
+const resolveSpec = resolveVector.spec;
+const resolveGolden = resolveVector.resolution;
+const resolveHost = memoryHost(resolveVector.files);
 
 async function assertHealthy(label) {
   const image = Image.fromSpec(render.spec);

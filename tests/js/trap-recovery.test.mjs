@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ApothicError, Image, memoryHost } from "@apothic/image";
-import { goldenVectors, wasmExports } from "./helpers.mjs";
+import { goldenVectors } from "../harness/vectors.mjs";
+import { wasmExports } from "./helpers.mjs";
 
 const WASM_PAGE = 65536;
 const MAX_PAGES = 65536; // wasm32: 4 GiB

@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ApothicError, Image, canonicalJsonOf } from "@apothic/image";
-import { errorVectors, goldenVectors, replay } from "./helpers.mjs";
+import { apothicErrors, describeError } from "../harness/errors.mjs";
+import { errorVectors, goldenVectors, replay } from "../harness/vectors.mjs";
+
+const { assertApothicError, throws } = apothicErrors(ApothicError);
 
 const golden = goldenVectors();
 const errors = errorVectors();
@@ -18,30 +21,18 @@ test("the vectors are there", () => {
 /** Where an error vector pins no argument, what the JavaScript binding may name instead. */
 const topLevelArgument = { fromSpec: ["spec"] };
 
-/** What a thrown value looks like, for assertion messages. */
-const describeError = (e) =>
-  e instanceof Error ? `${e.name} ${e.code ?? ""} ${e.argument ?? ""}: ${e.message}` : String(e);
-
 function assertRenderMatches(image, vector) {
   if (vector.dockerfile !== undefined) {
     assert.equal(image.dockerfile(), vector.dockerfile);
   } else {
-    assert.throws(
-      () => image.dockerfile(),
-      (e) => {
-        assert.ok(e instanceof ApothicError, describeError(e));
-        assert.equal(e.code, vector.renderError.code);
-        assert.equal(e.argument ?? null, vector.renderError.argument ?? null);
-        return true;
-      },
-    );
+    throws(() => image.dockerfile(), { code: vector.renderError.code, argument: vector.renderError.argument ?? null });
   }
 }
 
 describe("golden vectors", () => {
   for (const vector of golden) {
     test(vector.name, () => {
-      const { image, images } = replay(vector.calls, (before, after, call) => {
+      const { image, images } = replay(Image, vector.calls, (before, after, call) => {
         // Immutability: the receiver is the image it was before the call.
         assert.notEqual(after, before, `${call[0]} returned its receiver`);
         assert.ok(after instanceof Image);
@@ -88,10 +79,7 @@ describe("error vectors", () => {
         thrown = e;
       }
       assert.ok(thrown !== undefined, `no error; got ${image?.canonicalJson()}`);
-      assert.ok(thrown instanceof ApothicError, describeError(thrown));
-      assert.ok(thrown instanceof Error);
-      assert.equal(thrown.name, "ApothicError");
-      assert.equal(thrown.code, vector.code, describeError(thrown));
+      assertApothicError(thrown, { code: vector.code });
       if (vector.argument === null) {
         // No path inside the input: the core names none; the binding may name the whole argument.
         const failing = vector.calls[vector.calls.length - 1][0];
@@ -122,16 +110,7 @@ test("a value of the wrong JavaScript type names its path in what was passed", (
     [() => Image.fromDockerfile("Dockerfile", { base: ["python"] }), "options.base", /expected a string/],
   ];
   for (const [call, argument, message] of cases) {
-    let thrown;
-    try {
-      call();
-    } catch (e) {
-      thrown = e;
-    }
-    assert.ok(thrown instanceof ApothicError, String(thrown));
-    assert.equal(thrown.code, "INVALID_ARGUMENT");
-    assert.equal(thrown.argument, argument, thrown.message);
-    assert.match(thrown.message, message);
+    const thrown = throws(call, { code: "INVALID_ARGUMENT", argument, message });
     // The position in the package's own JSON text means nothing to the caller.
     assert.doesNotMatch(thrown.message, /line 1 column/);
   }

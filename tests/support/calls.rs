@@ -75,6 +75,8 @@ fn apply(image: &Image, call: &Value) -> Result<Image, Error> {
         "commandShell" => image.command_shell(args[0].as_str()),
         "workdir" => image.workdir(text(&args[0])),
         "aptInstall" => image.apt_install(&list(&args[0])),
+        "entrypoint" => image.entrypoint(&list(&args[0])),
+        "cmd" => image.cmd(&list(&args[0])),
         "withDockerfile" => image.with_dockerfile(text(&args[0])),
         "addLocalFile" => image.add_local_file(text(&args[0]), arg(1).and_then(Value::as_str)),
         "copyLocalFile" => image.copy_local_file(text(&args[0]), arg(1).and_then(Value::as_str)),

@@ -157,11 +157,14 @@ fn step() -> impl Strategy<Value = Step> {
 
 pub fn spec() -> impl Strategy<Value = ImageSpec> {
     let base = prop_oneof![
-        prop::sample::select(&["3.11", "3.12", "3.13.2", "3.15"][..]).prop_map(|v| {
-            Base::DebianSlim {
+        (
+            prop::sample::select(&["3.10", "3.11", "3.12", "3.13.2", "3.15"][..]),
+            any::<bool>()
+        )
+            .prop_map(|(v, build_tools)| Base::DebianSlim {
                 python_version: v.to_string(),
-            }
-        }),
+                build_tools,
+            }),
         prop::sample::select(
             &[
                 "python:3.12",
@@ -170,11 +173,16 @@ pub fn spec() -> impl Strategy<Value = ImageSpec> {
                 "localhost:5000/a/b"
             ][..]
         )
-        .prop_map(|r| Base::FromRegistry {
-            reference: r.to_string(),
-            normalized: String::new(),
-            prebuilt: false
-        }),
+        .prop_flat_map(
+            |r| prop::sample::select(&[None, Some("3.10"), Some("3.13")][..]).prop_map(
+                move |add_python| Base::FromRegistry {
+                    reference: r.to_string(),
+                    normalized: String::new(),
+                    prebuilt: false,
+                    add_python: add_python.map(Into::into),
+                }
+            )
+        ),
     ];
     (base, prop::collection::vec(step(), 0..12)).prop_map(|(base, steps)| ImageSpec {
         version: SPEC_VERSION,

@@ -7,21 +7,22 @@
 // bad specs come back as the ApothicError's code. It then resolves a small Python project over
 // memoryHost inside workerd (POST /resolve) and checks that the resolution and the buildContext
 // tar are exactly those of the same call in this Node process (the package's Node entry), and
-// that a missing file comes back as the same ApothicError code. workerd is started here and
-// always stopped.
+// that a missing file comes back as the same ApothicError code. workerd is started here (with
+// tests/harness/workerd.mjs) and always stopped.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ApothicError, Image, memoryHost } from "@apothic/image";
-import { errorVectors, goldenVectors, packageDir } from "../js/helpers.mjs";
+import { apothicErrors } from "../harness/errors.mjs";
+import { goldenVectors, specErrorVectors } from "../harness/vectors.mjs";
+import { startWorkerd } from "../harness/workerd.mjs";
+import { packageDir } from "../js/helpers.mjs";
 
-const workerdBin = process.env.APOTHIC_WORKERD ?? join(process.env.APOTHIC_NPM_TOOLS ?? "", ".bin", "workerd");
+const { assertApothicError } = apothicErrors(ApothicError);
 const here = dirname(fileURLToPath(import.meta.url));
 const PACKAGE = "@apothic/image";
 const CONDITIONS = ["workerd", "worker", "browser", "import", "default"];
@@ -53,23 +54,13 @@ function moduleGraph(entry) {
   return [...files];
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-let child;
+/** The running workerd (tests/harness/workerd.mjs), and its `http://127.0.0.1:<port>/`. */
+let server;
 let base;
 let workDir;
-let log = "";
 
-async function startWorkerd() {
+/** Writes a workerd config serving worker.js with the installed package, then starts workerd on it. */
+async function serveWorker() {
   const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
   const entry = resolveEntry(manifest);
   assert.equal(entry, "workerd.js", "the workerd condition must pick workerd.js");
@@ -104,47 +95,9 @@ const worker :Workerd.Worker = (
 `,
   );
 
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    log = "";
-    child = spawn(workerdBin, ["serve", "config.capnp", "--socket-addr", `http=127.0.0.1:${port}`], {
-      cwd: workDir,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const started = child;
-    process.once("exit", () => started.exitCode === null && started.kill("SIGKILL")); // even if the runner dies
-    child.stdout.on("data", (d) => (log += d));
-    child.stderr.on("data", (d) => (log += d));
-    const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-    base = `http://127.0.0.1:${port}/`;
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const state = await Promise.race([exited.then((code) => ({ code })), new Promise((r) => setTimeout(() => r(null), 100))]);
-      if (state) break; // workerd exited
-      try {
-        const res = await fetch(base, { method: "GET" });
-        await res.arrayBuffer();
-        if (res.status === 405) return; // the Worker answers
-      } catch {
-        // not listening yet
-      }
-    }
-    await stopWorkerd();
-    if (attempt === 3 || !/address already in use/i.test(log)) {
-      throw new Error(`workerd did not start (attempt ${attempt}):\n${log}`);
-    }
-  }
-}
-
-async function stopWorkerd() {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  child = undefined;
+  // The Worker answers GET with 405 (it takes POSTs only).
+  server = await startWorkerd({ cwd: workDir, config: "config.capnp", readyStatus: 405 });
+  base = `${server.base}/`;
 }
 
 /** Posts a raw body; returns the status and the JSON answer. */
@@ -222,7 +175,7 @@ async function resolveHere(spec, files) {
     const tarSha256 = createHash("sha256").update(tar).digest("hex");
     return JSON.parse(JSON.stringify({ resolution, tarSha256, tarLength: tar.length }));
   } catch (e) {
-    assert.ok(e instanceof ApothicError, `not an ApothicError: ${e?.stack ?? e}`);
+    assertApothicError(e);
     return { error: { code: e.code, argument: e.argument ?? null, message: e.message } };
   } finally {
     image?.free();
@@ -232,9 +185,9 @@ async function resolveHere(spec, files) {
 const RESOLUTION_FIELDS = ["dockerfile", "imageHash", "specHash", "layers", "context", "mounts", "plan", "diagnostics"];
 
 describe("workerd (Cloudflare Workers runtime)", () => {
-  before(startWorkerd, { timeout: 60_000 });
+  before(serveWorker, { timeout: 60_000 });
   after(async () => {
-    await stopWorkerd();
+    await server?.stop();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -256,10 +209,10 @@ describe("workerd (Cloudflare Workers runtime)", () => {
   });
 
   test("bad specs come back as the ApothicError's code", async () => {
-    const specErrors = errorVectors().filter((v) => v.calls.length === 1 && v.calls[0][0] === "fromSpec");
+    const specErrors = specErrorVectors();
     assert.ok(specErrors.length >= 5);
     for (const vector of specErrors) {
-      const { status, body } = await post(vector.calls[0][1]);
+      const { status, body } = await post(vector.spec);
       assert.equal(status, 422, `${vector.name}: ${JSON.stringify(body)}`);
       assert.equal(body.error.code, vector.code, vector.name);
       if (vector.argument === null) assert.ok([null, "spec"].includes(body.error.argument), vector.name);

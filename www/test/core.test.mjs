@@ -3,15 +3,15 @@
 // conversion and the error mapping, over the project's own golden vectors.
 
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
 import { Image, memoryHost } from "@apothic/image";
 import { locateArgument, modelToCode, parseChain, parseModel } from "../build/core/chain.js";
 import { evaluate } from "../build/core/engine.js";
 import { callArgs, specToModel } from "../build/core/model.js";
+import { errorVectors, goldenVectors, repo, resolveVectors, vectorHost } from "../../tests/harness/vectors.mjs";
 
-const REPO = new URL("../../", import.meta.url).pathname;
 const api = { Image, memoryHost };
 const uvDefault = Image.debianSlim().uvPipInstall("x").toSpec().steps[0].uvVersion;
 
@@ -28,24 +28,23 @@ function callsToCode(calls) {
   return `Image.${call(ctor)}\n${steps.map((s) => `  .${call(s)}`).join("\n")};\n`;
 }
 
-const vectorDirs = ["tests/vectors", "tests/vectors-resolve"].flatMap((d) =>
-  readdirSync(join(REPO, d), { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => join(REPO, d, e.name)),
-);
-const exampleSpecs = readdirSync(join(REPO, "examples/specs")).map((f) => join(REPO, "examples/specs", f));
+const golden = goldenVectors();
+const resolving = resolveVectors();
+const exampleSpecs = readdirSync(join(repo, "examples/specs")).map((f) => join(repo, "examples/specs", f));
 
 test("spec → model → code → parse → image gives the spec back exactly (every golden vector)", () => {
   let n = 0;
-  for (const file of [...vectorDirs.map((d) => join(d, "spec.json")), ...exampleSpecs]) {
-    const spec = Image.fromSpec(JSON.parse(readFileSync(file, "utf8"))).toSpec();
+  const specs = [...golden, ...resolving].map((v) => ({ file: join(v.dir, "spec.json"), spec: v.spec }));
+  for (const file of exampleSpecs) specs.push({ file, spec: JSON.parse(readFileSync(file, "utf8")) });
+  for (const { file, spec: given } of specs) {
+    const spec = Image.fromSpec(given).toSpec();
     const model = specToModel(spec, uvDefault);
     const code = modelToCode(model);
     const parsed = parseModel(code);
-    assert.ok(parsed.ok, `${relative(REPO, file)}: the generated code does not parse: ${JSON.stringify(parsed.errors)}\n${code}`);
-    assert.deepEqual(parsed.chain.model, model, `${relative(REPO, file)}: parse(generate(model)) differs`);
+    assert.ok(parsed.ok, `${relative(repo, file)}: the generated code does not parse: ${JSON.stringify(parsed.errors)}\n${code}`);
+    assert.deepEqual(parsed.chain.model, model, `${relative(repo, file)}: parse(generate(model)) differs`);
     const image = build(parsed.chain.model);
-    assert.deepEqual(image.toSpec(), spec, `${relative(REPO, file)}: the spec differs\n${code}`);
+    assert.deepEqual(image.toSpec(), spec, `${relative(repo, file)}: the spec differs\n${code}`);
     assert.equal(image.definitionHash(), Image.fromSpec(spec).definitionHash());
     n++;
   }
@@ -54,23 +53,19 @@ test("spec → model → code → parse → image gives the spec back exactly (e
 
 test("the vectors' calls, written as code, parse and give the vectors' specs", () => {
   let n = 0;
-  for (const dir of vectorDirs) {
-    const callsFile = join(dir, "calls.json");
-    if (!existsSync(callsFile)) continue;
-    const calls = JSON.parse(readFileSync(callsFile, "utf8"));
+  for (const { dir, calls, spec } of golden) {
     if (calls[0][0] === "fromSpec") continue; // not a builder chain
     const code = callsToCode(calls);
     const parsed = parseModel(code);
-    assert.ok(parsed.ok, `${relative(REPO, dir)}: ${JSON.stringify(!parsed.ok && parsed.errors)}\n${code}`);
-    const spec = JSON.parse(readFileSync(join(dir, "spec.json"), "utf8"));
-    assert.deepEqual(build(parsed.chain.model).toSpec(), Image.fromSpec(spec).toSpec(), relative(REPO, dir));
+    assert.ok(parsed.ok, `${relative(repo, dir)}: ${JSON.stringify(!parsed.ok && parsed.errors)}\n${code}`);
+    assert.deepEqual(build(parsed.chain.model).toSpec(), Image.fromSpec(spec).toSpec(), relative(repo, dir));
     n++;
   }
   assert.ok(n >= 30);
 });
 
 test("error vectors: the same code, and the error lands on the argument it names", async () => {
-  const vectors = JSON.parse(readFileSync(join(REPO, "tests/vectors/errors.json"), "utf8"));
+  const vectors = errorVectors();
   let checked = 0;
   for (const v of vectors) {
     if (v.calls[0][0] === "fromSpec") continue; // not a builder chain
@@ -161,7 +156,7 @@ b")`).chain.model.steps[0].f.commands, ["ab"]);
 });
 
 test("no input makes the parser throw (random and mutated code)", () => {
-  const seedCode = modelToCode(specToModel(Image.fromSpec(JSON.parse(readFileSync(join(REPO, "tests/vectors/kitchen-sink/spec.json"), "utf8"))).toSpec(), uvDefault));
+  const seedCode = modelToCode(specToModel(Image.fromSpec(golden.find((v) => v.name === "kitchen-sink").spec).toSpec(), uvDefault));
   let state = 12345;
   const rand = (n) => {
     state = (state * 1103515245 + 12345) & 0x7fffffff;
@@ -188,48 +183,14 @@ test("no input makes the parser throw (random and mutated code)", () => {
   assert.throws(() => parseChain("Image.x(\\u0001)"), /unexpected character/);
 });
 
-/** A memoryHost over a vector's host/ folder and host.json (as tests/js/resolve-vectors does). */
-function filesUnder(dir, root = dir, out = {}) {
-  if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (lstatSync(path).isDirectory()) filesUnder(path, root, out);
-    else out[relative(root, path)] = new Uint8Array(readFileSync(path));
-  }
-  return out;
-}
-function vectorHost(folder) {
-  const extraFile = join(folder, "host.json");
-  const extra = existsSync(extraFile) ? JSON.parse(readFileSync(extraFile, "utf8")) : {};
-  const files = filesUnder(join(folder, "host"));
-  for (const dir of extra.dirs ?? []) files[`${dir}/`] = "";
-  const modes = Object.fromEntries(Object.entries(extra.modes ?? {}).map(([path, mode]) => [path, parseInt(mode, 8)]));
-  const host = memoryHost(files, {
-    modes,
-    symlinks: extra.symlinks ?? {},
-    inspectImage: async (ref) => extra.images?.[ref] ?? null,
-    lookupDerived: async (hash) => extra.derived?.[hash] ?? null,
-  });
-  if (extra.modules) {
-    host.resolvePythonModule = async (name) => {
-      const found = extra.modules[name];
-      if (!found) throw new Error(`no module ${name}`);
-      return found;
-    };
-  }
-  return host;
-}
-
 test("resolution through the console's engine equals the resolve vectors", async () => {
   let n = 0;
-  for (const dir of vectorDirs.filter((d) => d.includes("vectors-resolve"))) {
-    const spec = Image.fromSpec(JSON.parse(readFileSync(join(dir, "spec.json"), "utf8"))).toSpec();
-    const want = JSON.parse(readFileSync(join(dir, "resolution.json"), "utf8"));
+  for (const vector of resolving) {
+    const spec = Image.fromSpec(vector.spec).toSpec();
     const parsed = parseModel(modelToCode(specToModel(spec, uvDefault)));
-    const ev = await evaluate(api, parsed.chain.model, vectorHost(dir));
-    assert.ok(ev.resolution, `${relative(REPO, dir)}: ${JSON.stringify(ev.resolveError)}`);
-    delete want.contextDirs;
-    assert.deepEqual(ev.resolution, want, relative(REPO, dir));
+    const ev = await evaluate(api, parsed.chain.model, vectorHost(memoryHost, vector));
+    assert.ok(ev.resolution, `${relative(repo, vector.dir)}: ${JSON.stringify(ev.resolveError)}`);
+    assert.deepEqual(ev.resolution, vector.resolution, relative(repo, vector.dir));
     n++;
   }
   assert.ok(n >= 10);

@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Inst, Look, Program};
+use super::program::{Inst, Program};
+use super::regex::Look;
 
 /// The most entries (program positions of states, plus 128 ASCII transitions a state) the
 /// caches of one pattern list hold together: about 8 MiB.

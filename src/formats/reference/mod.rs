@@ -27,7 +27,7 @@ mod grammar;
 
 use std::fmt;
 
-use crate::{Error, ErrorCode};
+use crate::error::{Error, ErrorCode};
 use grammar::{is_lower_hex, match_name, match_reference, validate_digest};
 
 /// The registry of names without a domain (Go: `defaultDomain`).
@@ -301,7 +301,7 @@ pub fn parse_docker_ref(s: &str) -> Result<Reference, ReferenceError> {
 ///
 /// Errors have code [`ErrorCode::InvalidImageRef`] and a message that says what is wrong with the
 /// input and what a valid reference looks like.
-pub fn parse_image_ref(s: &str) -> crate::Result<Reference> {
+pub fn parse_image_ref(s: &str) -> crate::error::Result<Reference> {
     parse_normalized(s)
         .map_err(|err| Error::new(ErrorCode::InvalidImageRef, image_ref_message(s, err)))
 }

@@ -34,6 +34,8 @@ export interface FieldDef {
   help?: string;
   /** Suggest paths from the files panel (files, folders or both). */
   suggest?: "file" | "dir" | "any" | "module";
+  /** A "list" the package takes only as an array (entrypoint / cmd args): no single string in code. */
+  arrayOnly?: boolean;
 }
 
 export type BaseOp = "debianSlim" | "fromRegistry" | "fromDockerfile";
@@ -46,6 +48,8 @@ export type StepOp =
   | "uvPipInstallFromPyproject"
   | "aptInstall"
   | "runCommands"
+  | "entrypoint"
+  | "cmd"
   | "commandShell"
   | "workdir"
   | "env"
@@ -119,7 +123,8 @@ export const BASES: readonly OpDef[] = [
     group: "Base",
     params: ["options"],
     fields: [
-      { key: "pythonVersion", kind: "text", label: "Python version", slot: [0, "pythonVersion"], placeholder: "3.11", help: "3.11 to 3.15, X.Y or X.Y.Z" },
+      { key: "pythonVersion", kind: "text", label: "Python version", slot: [0, "pythonVersion"], placeholder: "3.11", help: "3.10 to 3.15, X.Y or X.Y.Z" },
+      { key: "buildTools", kind: "bool", label: "Build tools (compilers: build-essential)", slot: [0, "buildTools"], help: "For packages that build from source, as Modal's debian_slim has them" },
     ],
   },
   {
@@ -131,6 +136,7 @@ export const BASES: readonly OpDef[] = [
     fields: [
       { key: "ref", kind: "text", label: "Image reference", slot: [0], required: true, placeholder: "python:3.12" },
       { key: "prebuilt", kind: "bool", label: "Prebuilt (already a ready execution image)", slot: [1, "prebuilt"] },
+      { key: "addPython", kind: "text", label: "Add Python", slot: [1, "addPython"], placeholder: "3.12", help: "Installs a managed CPython (3.10 to 3.13) with python, python3 and pip on PATH" },
     ],
   },
   {
@@ -216,6 +222,22 @@ export const STEPS: readonly OpDef[] = [
     group: "System",
     params: ["commands"],
     fields: [{ key: "commands", kind: "commands", label: "Commands", slot: [0], placeholder: "echo hello", help: "Enter: next command · Shift+Enter: new line inside one" }],
+  },
+  {
+    op: "entrypoint",
+    title: "Entrypoint",
+    doc: "ENTRYPOINT in exec form, args in order; an empty list clears the base image's.",
+    group: "System",
+    params: ["args"],
+    fields: [{ key: "args", kind: "list", arrayOnly: true, label: "Arguments", slot: [0], placeholder: "python", help: "One word a row (exec form); no rows: ENTRYPOINT [] clears the base's" }],
+  },
+  {
+    op: "cmd",
+    title: "Command (CMD)",
+    doc: "CMD in exec form, args in order; an empty list clears the base image's.",
+    group: "System",
+    params: ["args"],
+    fields: [{ key: "args", kind: "list", arrayOnly: true, label: "Arguments", slot: [0], placeholder: "serve", help: "One word a row (exec form); no rows: CMD [] clears the base's" }],
   },
   {
     op: "env",

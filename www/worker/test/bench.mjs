@@ -5,8 +5,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { goldenVectors, previewPath, resolveVectors } from "./vectors.mjs";
-import { startWorkerd, workerDir } from "./workerd.mjs";
+import { goldenVectors } from "../../../tests/harness/vectors.mjs";
+import { previewPath, resolveVectorRequests } from "./vectors.mjs";
+import { startWorker, workerDir } from "./workerd.mjs";
 
 const FREE_PLAN = 3 * 1024 * 1024; // Workers Free: 3 MB after compression (wrangler counts MiB)
 const PAID_PLAN = 10 * 1024 * 1024;
@@ -28,12 +29,12 @@ console.log(
 
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
 
-const server = await startWorkerd();
+const server = await startWorker();
 try {
   console.log(`bench-worker: workerd start to first answer ${server.startupMs} ms (includes compiling the .wasm)`);
   const vectors = goldenVectors().filter((v) => v.dockerfile !== undefined);
   const big = vectors.reduce((a, b) => (b.spec.steps.length > a.spec.steps.length ? b : a));
-  const resolveVector = resolveVectors().find((v) => v.name === "from-dockerfile-copy") ?? resolveVectors()[0];
+  const resolveVector = resolveVectorRequests().find((v) => v.name === "from-dockerfile-copy") ?? resolveVectorRequests()[0];
   const json = { "content-type": "application/json" };
   const kinds = [
     [`GET /preview (${big.name}, ${big.spec.steps.length} steps)`, () => fetch(server.base + previewPath(big.spec))],

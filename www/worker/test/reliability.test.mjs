@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { startWorkerd } from "./workerd.mjs";
+import { startWorker } from "./workerd.mjs";
 
 let server;
 
@@ -91,7 +91,7 @@ const MAX_MS = 3_000;
 const MAX_RSS_GROWTH_MIB = 96;
 
 before(async () => {
-  server = await startWorkerd();
+  server = await startWorker();
 });
 after(async () => {
   await server?.stop();

@@ -1,77 +1,28 @@
-// The repository's golden vectors, and the same inputs answered by the package in this Node
-// process (its "node" entry, from the tarball installed in www/worker/node_modules), so the
-// Worker's answers can be compared with both.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+// The repository's golden vectors (read by tests/harness/vectors.mjs) in the forms the Worker
+// takes, and the same inputs answered by the package in this Node process (its "node" entry, from
+// the tarball installed in www/worker/node_modules), so the Worker's answers can be compared with
+// both.
 import { ApothicError, Image, memoryHost } from "@apothic/image";
-import { repo } from "./workerd.mjs";
-
-const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
-
-/** tests/vectors/*: { name, spec, hash, dockerfile?, renderError? }. */
-export function goldenVectors() {
-  const dir = join(repo, "tests", "vectors");
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "spec.json")))
-    .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const file = (f) => join(dir, name, f);
-      return {
-        name,
-        spec: readJson(file("spec.json")),
-        hash: readFileSync(file("hash"), "utf8").trim(),
-        dockerfile: existsSync(file("Dockerfile")) ? readFileSync(file("Dockerfile"), "utf8") : undefined,
-        renderError: existsSync(file("render-error.json")) ? readJson(file("render-error.json")) : undefined,
-      };
-    });
-}
-
-/** tests/vectors/errors.json entries that are a single `fromSpec` call: { name, spec, code, argument }. */
-export function specErrorVectors() {
-  return readJson(join(repo, "tests", "vectors", "errors.json"))
-    .filter((v) => v.calls.length === 1 && v.calls[0][0] === "fromSpec")
-    .map((v) => ({ name: v.name, spec: v.calls[0][1], code: v.code, argument: v.argument }));
-}
-
-/** The files under `dir`, by path relative to `root`; none when `dir` does not exist (git keeps
- * no empty folders, so a vector without host files has no host/ in a clone). */
-function filesUnder(dir, root = dir, out = {}) {
-  if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) filesUnder(path, root, out);
-    else out[relative(root, path)] = readFileSync(path);
-  }
-  return out;
-}
+import { resolveVectors } from "../../../tests/harness/vectors.mjs";
 
 /**
- * tests/vectors-resolve/*: { name, spec, resolution, body } where `body` is the POST /render
+ * tests/vectors-resolve/* as requests: { name, spec, resolution, body } where `body` is the POST /render
  * request that carries the vector's host: its files (base64), empty folders, modes, symlinks,
  * Python modules, image inspections and derived images.
  */
-export function resolveVectors() {
-  const dir = join(repo, "tests", "vectors-resolve");
-  return readdirSync(dir)
-    .filter((n) => statSync(join(dir, n)).isDirectory())
-    .sort()
-    .map((name) => {
-      const folder = join(dir, name);
-      const extra = existsSync(join(folder, "host.json")) ? readJson(join(folder, "host.json")) : {};
-      const files = {};
-      for (const [path, bytes] of Object.entries(filesUnder(join(folder, "host")))) files[path] = { base64: bytes.toString("base64") };
-      for (const d of extra.dirs ?? []) files[`${d}/`] = "";
-      const body = { spec: readJson(join(folder, "spec.json")), files };
-      if (extra.modes) body.modes = extra.modes; // octal strings, as host.json has them
-      if (extra.symlinks) body.symlinks = extra.symlinks;
-      if (extra.modules) body.modules = extra.modules;
-      if (extra.images) body.images = extra.images;
-      if (extra.derived) body.derived = extra.derived;
-      const resolution = readJson(join(folder, "resolution.json"));
-      delete resolution.contextDirs; // the native test's, not part of the JS object
-      return { name, spec: body.spec, resolution, body };
-    });
+export function resolveVectorRequests() {
+  return resolveVectors().map(({ name, spec, files: bytes, extras, resolution }) => {
+    const files = {};
+    for (const [path, data] of Object.entries(bytes)) files[path] = { base64: Buffer.from(data).toString("base64") };
+    for (const d of extras.dirs ?? []) files[`${d}/`] = "";
+    const body = { spec, files };
+    if (extras.modes) body.modes = extras.modes; // octal strings, as host.json has them
+    if (extras.symlinks) body.symlinks = extras.symlinks;
+    if (extras.modules) body.modules = extras.modules;
+    if (extras.images) body.images = extras.images;
+    if (extras.derived) body.derived = extras.derived;
+    return { name, spec, resolution, body };
+  });
 }
 
 /** Bytes of a request file value: a string (UTF-8) or { base64 }. */

@@ -14,8 +14,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Image } from "@apothic/image";
-import { codeText, goldenVectors, previewPath, renderInNode, resolveVectors, specErrorVectors } from "./vectors.mjs";
-import { startWorkerd, workerDir } from "./workerd.mjs";
+import { goldenVectors, specErrorVectors } from "../../../tests/harness/vectors.mjs";
+import { codeText, previewPath, renderInNode, resolveVectorRequests } from "./vectors.mjs";
+import { startWorker, workerDir } from "./workerd.mjs";
 
 const ERROR_KEYS = new Set(["code", "message", "argument", "file", "line", "column"]);
 const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -64,7 +65,7 @@ const reverseKeys = (value) =>
       : value;
 
 before(async () => {
-  server = await startWorkerd();
+  server = await startWorker();
 });
 after(async () => {
   await server?.stop();
@@ -280,7 +281,7 @@ describe("POST /render", () => {
   });
 
   test("golden resolution vectors: inline files give the pinned image hash, plan and context", async () => {
-    const vectors = resolveVectors();
+    const vectors = resolveVectorRequests();
     assert.ok(vectors.length >= 12, `${vectors.length} vectors`);
     for (const v of vectors) {
       const res = await postJson("/render", v.body);
@@ -597,7 +598,7 @@ describe("load (bounded, loopback only)", () => {
     const results = await Promise.all(jobs.map((j) => j.send()));
     results.forEach((res, i) => assert.ok(jobs[i].check(res), `request ${i}: ${res.status} ${res.text.slice(0, 200)}`));
     // Concurrent resolutions with files, too.
-    const vectors = resolveVectors();
+    const vectors = resolveVectorRequests();
     const resolved = await Promise.all(vectors.map((v) => postJson("/render", v.body)));
     resolved.forEach((res, i) => assert.equal(res.body.imageHash, vectors[i].resolution.imageHash, vectors[i].name));
     console.log(`# 50 concurrent requests (+ ${vectors.length} concurrent resolutions) in ${Date.now() - started} ms`);

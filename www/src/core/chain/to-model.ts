@@ -28,7 +28,7 @@ function fieldFromLit(field: FieldDef, lit: Lit, where: string): FieldValue {
       return lit.v;
     case "list":
     case "commands":
-      if (lit.t === "str") return [lit.v];
+      if (lit.t === "str" && !field.arrayOnly) return [lit.v];
       if (lit.t === "undefined" && field.slot.length === 2) return [];
       if (lit.t !== "arr") throw bad("an array of strings");
       return lit.items.map((item) => {

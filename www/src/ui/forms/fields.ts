@@ -63,8 +63,9 @@ function fieldEditor(refs: CardRefs, field: FieldDef, id: CardId, host: FieldsHo
         input.addEventListener("focus", () => clear(dl, host.suggestions(field.suggest!).map((p) => h("option", { value: p }))));
         parts.push(dl);
       }
-      if (field.key === "pythonVersion") {
-        const dl = h("datalist", { id: `${inputId}-versions` }, ["3.11", "3.12", "3.13", "3.14", "3.15"].map((v) => h("option", { value: v })));
+      const versions = field.key === "pythonVersion" ? ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"] : field.key === "addPython" ? ["3.10", "3.11", "3.12", "3.13"] : null;
+      if (versions) {
+        const dl = h("datalist", { id: `${inputId}-versions` }, versions.map((v) => h("option", { value: v })));
         input.setAttribute("list", `${inputId}-versions`);
         parts.push(dl);
       }

@@ -1,0 +1,699 @@
+#!/usr/bin/env node
+// apothic-image: the package's command line. Reads a JSON spec (what `image.toSpec()` returns),
+// resolves it through `nodeHost` (local paths resolve against the spec's folder) and prints the
+// Dockerfile, the hashes, the plan, or the build context as a tar for `docker build -`:
+//
+//   apothic-image context spec.json | docker build -t my-image -
+//
+// Errors print `apothic-image: error CODE: message` on stderr and exit 1 (2 for a wrong command
+// line). On a terminal, a resolve that takes a while draws a progress bar on stderr.
+//
+// Terminal safety: what goes to stderr has every control character escaped (C0, DEL, C1 as
+// \u00XX), so a spec, a file name or a host answer cannot send escape sequences (an OSC 52
+// clipboard write, say) to the terminal. Standard output is escaped the same way when it is a
+// terminal (newlines and tabs kept); to a pipe or a file (-o) it is written byte for byte, as
+// `docker build` must read it. A spec on standard input needs --root: it is not rooted at the
+// working directory by default, where it could copy ~/.ssh into a context.
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Image, nodeHost } from "./node.js";
+import { escapeControls } from "./host-helpers.js";
+
+/** @typedef {import("./apothic_image.js").ImageHost} ImageHost */
+/** @typedef {import("./apothic_image.js").ImageInspection} ImageInspection */
+/** @typedef {import("./apothic_image.js").ResolveOptions} ResolveOptions */
+/** @typedef {import("./apothic_image.js").Resolution} Resolution */
+/** @typedef {import("./apothic_image.js").Diagnostic} Diagnostic */
+/** @typedef {import("./index.js").NodeHostOptions} NodeHostOptions */
+/** An error with a code, as node:fs and the CLI make them. @typedef {Error & { code?: string }} CodedError */
+
+/**
+ * A command's options as the command line gave them (flags are `true`; see OPTIONS).
+ * @typedef {{ root?: string, "python-path"?: string[], inspect?: string, "docker-inspect"?: true,
+ *   derived?: string, "managed-python-version"?: string, "managed-python-release"?: string,
+ *   "managed-python-url"?: string, "managed-python-sha256"?: string[], timeout?: string, progress?: true, "no-progress"?: true,
+ *   quiet?: true, help?: true, output?: string, json?: true, definition?: true }} Options
+ */
+
+const NAME = "apothic-image";
+const VERSION = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")).version;
+
+// --- command line ---------------------------------------------------------------------------
+
+/** An error of the command line itself (exit status 2). */
+class UsageError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.code = "USAGE";
+  }
+}
+
+/**
+ * An error with a code, made by the CLI (exit status 1).
+ * @param {string} code
+ * @param {string} message
+ * @param {{ file?: string }} [extra] more properties for the error
+ */
+function cliError(code, message, extra = {}) {
+  const error = /** @type {CodedError & { file?: string }} */ (new Error(message));
+  error.code = code;
+  Object.assign(error, extra);
+  return error;
+}
+
+const RESOLVE_OPTIONS = `Resolution options:
+  --root DIR                 the folder local paths resolve against and may not leave
+                             (default: the spec's folder; required with -, a spec on
+                             standard input, which is never rooted at the working directory)
+  --python-path DIR          a folder searched for *LocalPythonSource modules after the root
+                             (repeatable; inside the root)
+  --inspect FILE             a JSON object mapping image references (as the spec writes them)
+                             to what is known about them: { "debian:bookworm-slim":
+                             { "digest", "os", "arch", "libc", "pythonPath", "pythonVersion" } };
+                             a base without a suitable Python gets a managed CPython
+  --docker-inspect           ask the local engine instead (\`docker image inspect\`, and a
+                             container of the image, without network, to find its Python and libc);
+                             images the engine does not have are not inspected
+  --derived FILE             a JSON object mapping image hashes to already published images
+  --managed-python-version V         the managed CPython's version (e.g. 3.12.11)
+  --managed-python-release R         its python-build-standalone release tag (e.g. 20250723)
+  --managed-python-url TEMPLATE      where its install_only tarball comes from; {version},
+                                     {release}, {arch} and {libc} are filled in
+  --managed-python-sha256 FILE=HEX   the SHA-256 of the tarball named FILE, as the release's
+                                     SHA256SUMS lists it; checked before extracting (repeatable)
+  --timeout MS               how long one file-system or engine call may take (default 30000)
+  --no-progress              no progress bar (it is drawn on stderr only when stderr is a terminal)
+  -q, --quiet                no progress bar and no diagnostics on stderr`;
+
+/** @type {Record<string, string>} */
+const HELP = {
+  main: `Usage: ${NAME} <command> [options] SPEC
+
+Renders, hashes, plans and packs container images described by a JSON spec (what
+\`image.toSpec()\` of @apothic/image returns). SPEC is a file, or - for standard input.
+Local paths in the spec (requirements, Dockerfiles, folders to copy) are read from the
+spec's folder, or from --root DIR, which a spec on standard input requires (a spec piped in
+from your home folder could otherwise copy ~/.ssh into the build context).
+
+Commands:
+  render SPEC      print the Dockerfile, every step rendered
+  hash SPEC        print the definition, image and spec hashes
+  plan SPEC        print how the image runs (JSON): direct or derived, which Python, mounts
+  context SPEC     write the build context as a tar: ${NAME} context SPEC | docker build -t NAME -
+  help [COMMAND]   print this help, or a command's
+
+Options:
+  -h, --help       help (also after a command: ${NAME} render --help)
+  -V, --version    print the version
+
+Errors print "${NAME}: error CODE: message" on stderr; the exit status is 1, or 2 for a
+wrong command line. Control characters in what is printed on stderr, and on stdout when it
+is a terminal, are shown escaped (\\u001b); output to a pipe or a file is exact.`,
+
+  render: `Usage: ${NAME} render [options] SPEC
+
+Prints the Dockerfile of the spec, with every step rendered: files the steps name are read
+(and hashed) through the spec's folder, so steps such as pipInstallFromRequirements or
+copyLocalDir render in full. Diagnostics go to stderr.
+
+Options:
+  -o, --output FILE          write the Dockerfile to FILE instead of standard output
+
+${RESOLVE_OPTIONS}`,
+
+  hash: `Usage: ${NAME} hash [options] SPEC
+
+Prints the three identities of the image, one per line:
+  definition sha256:…   the spec alone (no file is read; same on every machine)
+  image      sha256:…   the build key: the definition plus the digest of every input file
+  spec       sha256:…   the image hash plus the files attached at run time (addLocal*)
+
+Options:
+  --definition               print only the definition hash (reads no file but the spec)
+  --json                     print { "definitionHash", "imageHash", "specHash" } as JSON
+
+${RESOLVE_OPTIONS}`,
+
+  plan: `Usage: ${NAME} plan [options] SPEC
+
+Prints how the image executes, as JSON:
+  { "mode": "direct" | "derived", "image", "imageHash", "specHash", "python",
+    "mounts", "diagnostics" }
+"direct": a registry image with no build steps runs as it is; "derived": the image is built
+from the Dockerfile (keyed by imageHash). "python" is the image's own Python, or a managed
+CPython installed into the derived image when the base has none (see --inspect and
+--docker-inspect). "mounts" lists the files attached when a container starts (addLocal*).
+
+${RESOLVE_OPTIONS}`,
+
+  context: `Usage: ${NAME} context [options] SPEC > context.tar
+
+Writes the build context as a tar to standard output: the rendered Dockerfile at its root,
+a fromDockerfile context at the root, and the files of the other steps under .apothic/.
+The tar is deterministic (sorted, mtime 0, owner 0), so the same spec and files give the
+same bytes. Hand it to an engine:
+
+  ${NAME} context spec.json | docker build -t my-image -
+  ${NAME} context spec.json -o ctx.tar && docker build -t my-image - < ctx.tar
+
+It refuses to write the archive to a terminal.
+
+Options:
+  -o, --output FILE          write the tar to FILE instead of standard output
+
+${RESOLVE_OPTIONS}`,
+};
+HELP.help = HELP.main;
+
+const COMMANDS = new Set(["render", "hash", "plan", "context", "help"]);
+
+/** @typedef {"flag" | "value" | "list"} OptionKind */
+
+/**
+ * Options each command takes: name → kind ("flag", "value", "list").
+ * @type {Record<string, OptionKind>}
+ */
+const COMMON = {
+  root: "value",
+  "python-path": "list",
+  inspect: "value",
+  "docker-inspect": "flag",
+  derived: "value",
+  "managed-python-version": "value",
+  "managed-python-release": "value",
+  "managed-python-url": "value",
+  "managed-python-sha256": "list",
+  timeout: "value",
+  progress: "flag",
+  "no-progress": "flag",
+  quiet: "flag",
+  help: "flag",
+};
+/** @type {Record<string, Record<string, OptionKind>>} */
+const OPTIONS = {
+  render: { ...COMMON, output: "value" },
+  hash: { ...COMMON, json: "flag", definition: "flag" },
+  plan: { ...COMMON },
+  context: { ...COMMON, output: "value" },
+};
+/** @type {Record<string, string>} */
+const SHORT = { o: "output", q: "quiet", h: "help" };
+
+/**
+ * Parses `argv` (after the node binary and the script) into { command, options, spec }.
+ * @param {string[]} argv
+ * @returns {{ command: string, options: Options, operands: string[] }}
+ */
+function parseArgs(argv) {
+  const args = [...argv];
+  if (args.length === 0) return { command: "usage", options: {}, operands: [] };
+  const first = args[0];
+  if (first === "-h" || first === "--help") return { command: "help", options: {}, operands: args.slice(1, 2) };
+  if (first === "-V" || first === "--version") return { command: "version", options: {}, operands: [] };
+  if (!COMMANDS.has(first)) {
+    if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (a command comes first: render, hash, plan, context)`);
+    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: render, hash, plan, context, help)`);
+  }
+  const command = /** @type {string} */ (args.shift()); // a command: checked above
+  if (command === "help") {
+    const topic = args.find((a) => !a.startsWith("-"));
+    if (topic !== undefined && !COMMANDS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: render, hash, plan, context)`);
+    return { command: "help", options: {}, operands: topic ? [topic] : [] };
+  }
+  const known = OPTIONS[command];
+  /** @type {Record<string, string | string[] | true>} */
+  const given = {};
+  /** @type {string[]} */
+  const operands = [];
+  let onlyOperands = false;
+  while (args.length > 0) {
+    const arg = /** @type {string} */ (args.shift()); // args is not empty
+    if (onlyOperands || arg === "-" || !arg.startsWith("-")) {
+      operands.push(arg);
+      continue;
+    }
+    if (arg === "--") {
+      onlyOperands = true;
+      continue;
+    }
+    let name;
+    let inline;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else {
+      name = SHORT[/** @type {string} */ (arg[1])];
+      if (name === undefined || !(name in known)) throw new UsageError(`unknown option ${arg} for ${command} (see ${NAME} ${command} --help)`);
+      if (arg.length > 2) inline = arg.slice(2);
+    }
+    const kind = known[name];
+    if (kind === undefined) throw new UsageError(`unknown option --${name} for ${command} (see ${NAME} ${command} --help)`);
+    if (kind === "flag") {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      given[name] = true;
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      if (args.length === 0) throw new UsageError(`--${name} needs a value`);
+      value = /** @type {string} */ (args.shift());
+    }
+    if (kind === "list") /** @type {string[]} */ (given[name] ??= []).push(value);
+    else if (name in given) throw new UsageError(`--${name} given twice`);
+    else given[name] = value;
+  }
+  const options = /** @type {Options} */ (given); // the kinds of OPTIONS are the types of Options
+  if (options.help) return { command: "help", options: {}, operands: [command] };
+  if (operands.length === 0) throw new UsageError(`${command} needs a SPEC file (or - for standard input); see ${NAME} ${command} --help`);
+  if (operands.length > 1) throw new UsageError(`${command} takes one SPEC, got ${operands.length}: ${operands.map((o) => JSON.stringify(o)).join(" ")}`);
+  if (options.timeout !== undefined && !/^[1-9][0-9]*$/.test(options.timeout)) {
+    throw new UsageError(`--timeout takes a whole number of milliseconds, got ${JSON.stringify(options.timeout)}`);
+  }
+  if (options.progress && options["no-progress"]) throw new UsageError("--progress and --no-progress contradict each other");
+  if (options.inspect !== undefined && options["docker-inspect"]) throw new UsageError("--inspect and --docker-inspect contradict each other");
+  if (operands[0] === "-" && options.root === undefined && !(command === "hash" && options.definition)) {
+    throw new UsageError(`a spec on standard input needs --root DIR, the folder its local paths are read from (--root . for the working directory); see ${NAME} ${command} --help`);
+  }
+  return { command, options, operands };
+}
+
+// --- input ----------------------------------------------------------------------------------
+
+/** The bytes of standard input. */
+function readStdin() {
+  try {
+    return readFileSync(0);
+  } catch (thrown) {
+    const error = /** @type {CodedError} */ (thrown);
+    throw cliError(error.code ?? "EIO", `cannot read the spec from standard input: ${error.message}`);
+  }
+}
+
+/**
+ * The JSON value in `file` ("-": standard input); errors name the file and `what` it is.
+ * @param {string} file
+ * @param {string} what
+ * @returns {unknown}
+ */
+function readJsonFile(file, what) {
+  let text;
+  try {
+    text = file === "-" ? readStdin().toString("utf8") : readFileSync(file, "utf8");
+  } catch (thrown) {
+    const error = /** @type {CodedError} */ (thrown);
+    if (error.code === "ENOENT") throw cliError("ENOENT", `cannot read ${what} ${file}: no such file`, { file });
+    if (error.code === "EISDIR") throw cliError("EISDIR", `cannot read ${what} ${file}: it is a folder, not a file`, { file });
+    if (error.code && error.message) throw cliError(error.code, `cannot read ${what} ${file}: ${error.message}`, { file });
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (thrown) {
+    const error = /** @type {SyntaxError} */ (thrown);
+    throw cliError(what === "the spec file" ? "INVALID_SPEC" : "INVALID_ARGUMENT", `${what} ${file === "-" ? "on standard input" : file} is not JSON: ${error.message}`, {
+      file: file === "-" ? undefined : file,
+    });
+  }
+}
+
+/**
+ * Loads SPEC into an Image; errors name the file.
+ * @param {string} specPath
+ */
+function loadImage(specPath) {
+  // Any JSON value: fromSpec decodes it strictly and says what is wrong.
+  const spec = /** @type {import("./apothic_image.js").ImageSpec} */ (readJsonFile(specPath, "the spec file"));
+  try {
+    return Image.fromSpec(spec);
+  } catch (thrown) {
+    const error = /** @type {{ file?: unknown } | null | undefined} */ (thrown);
+    if (error && typeof error === "object" && error.file === undefined && specPath !== "-") {
+      try {
+        error.file = specPath;
+      } catch {
+        // a frozen error keeps what it has
+      }
+    }
+    throw error;
+  }
+}
+
+// --- image inspection through the local engine --------------------------------------------
+
+/**
+ * Runs a program; resolves (never rejects) with whether it succeeded and its output.
+ * @param {string} file
+ * @param {string[]} args
+ * @param {number} timeoutMs
+ * @returns {Promise<{ ok: boolean, code: string | number | null | undefined, stdout: string, stderr: string }>}
+ */
+function run(file, args, timeoutMs) {
+  return new Promise((resolve) => {
+    execFile(file, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      resolve({ ok: !error, code: error?.code, stdout, stderr });
+    });
+  });
+}
+
+// Run with /bin/sh inside the image (no network): the first python3/python, its version, and libc.
+const PROBE = `for p in python3 python; do
+  exe=$(command -v "$p" 2>/dev/null) || continue
+  v=$("$exe" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null) || continue
+  echo "python=$exe"; echo "version=$v"; break
+done
+if ls /lib/ld-musl-* >/dev/null 2>&1; then echo libc=musl; else echo libc=glibc; fi`;
+
+/**
+ * `inspectImage` answered by the local engine (`docker` on PATH, or $DOCKER).
+ * @param {number} timeoutMs
+ * @returns {(ref: string) => Promise<ImageInspection | null>}
+ */
+function dockerInspector(timeoutMs) {
+  const docker = process.env.DOCKER || "docker";
+  return async (ref) => {
+    const inspected = await run(docker, ["image", "inspect", "--format", "{{json .}}", ref], timeoutMs);
+    if (!inspected.ok) {
+      if (inspected.code === "ENOENT") throw cliError("DOCKER_NOT_FOUND", `--docker-inspect: ${docker} is not on PATH`);
+      return null; // the engine does not have it: not inspected
+    }
+    // What `docker image inspect` prints; resolution checks every field of the answer it gets.
+    const info = /** @type {{ Os?: string, Architecture?: string, Id?: unknown }} */ (JSON.parse(inspected.stdout));
+    /** @type {ImageInspection} */
+    const result = { os: info.Os, arch: info.Architecture };
+    if (typeof info.Id === "string" && /^sha256:[0-9a-f]{64}$/.test(info.Id)) result.digest = info.Id;
+    const probe = await run(docker, ["run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", ref, "-c", PROBE], timeoutMs);
+    for (const line of probe.stdout.split("\n")) {
+      const eq = line.indexOf("=");
+      if (eq < 0) continue;
+      const key = line.slice(0, eq);
+      const value = line.slice(eq + 1);
+      if (key === "python") result.pythonPath = value;
+      else if (key === "version") result.pythonVersion = value;
+      else if (key === "libc") result.libc = value;
+    }
+    return result;
+  };
+}
+
+/**
+ * A host callback answering from a JSON object in `file` (null for a key it does not hold).
+ * The values are the file's: resolution checks each answer as it does any host's.
+ * @template T
+ * @param {string} file
+ * @param {string} what
+ * @returns {(key: string) => T | null}
+ */
+function mapLookup(file, what) {
+  const read = readJsonFile(file, what);
+  if (read === null || typeof read !== "object" || Array.isArray(read)) {
+    throw cliError("INVALID_ARGUMENT", `${what} ${file} must hold a JSON object`, { file });
+  }
+  const table = /** @type {Record<string, T>} */ (read);
+  return (key) => (Object.hasOwn(table, key) ? table[key] : null);
+}
+
+/**
+ * The nodeHost and resolve options the command line asks for.
+ * @param {string} specPath
+ * @param {Options} options
+ * @param {Progress | undefined} progress
+ */
+function resolution(specPath, options, progress) {
+  const rootOption = options.root ?? path.dirname(specPath); // "-" needs --root (parseArgs)
+  const root = path.resolve(rootOption);
+  /** @type {NodeHostOptions} */
+  const hostOptions = { root };
+  if (options["python-path"]) {
+    hostOptions.pythonPath = options["python-path"].map((dir) => {
+      const rel = path.relative(root, path.resolve(dir));
+      if (rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+        throw new UsageError(`--python-path ${dir} is not inside the root ${root}`);
+      }
+      return rel === "" ? "." : rel.split(path.sep).join("/");
+    });
+  }
+  const timeoutMs = options.timeout === undefined ? undefined : Number(options.timeout);
+  if (options.inspect !== undefined) hostOptions.inspectImage = mapLookup(options.inspect, "the --inspect file");
+  if (options["docker-inspect"]) hostOptions.inspectImage = dockerInspector(timeoutMs ?? 120_000);
+  if (options.derived !== undefined) hostOptions.lookupDerived = mapLookup(options.derived, "the --derived file");
+  /** @type {ResolveOptions} */
+  const resolveOptions = {};
+  if (timeoutMs !== undefined) resolveOptions.timeoutMs = timeoutMs;
+  /** @type {NonNullable<ResolveOptions["managedPython"]>} */
+  const managed = {};
+  if (options["managed-python-version"] !== undefined) managed.version = options["managed-python-version"];
+  if (options["managed-python-release"] !== undefined) managed.release = options["managed-python-release"];
+  if (options["managed-python-url"] !== undefined) managed.urlTemplate = options["managed-python-url"];
+  if (options["managed-python-sha256"] !== undefined) {
+    /** @type {Record<string, string>} */
+    const digests = Object.create(null);
+    for (const entry of options["managed-python-sha256"]) {
+      const eq = entry.indexOf("=");
+      if (eq <= 0) throw new UsageError(`--managed-python-sha256 takes FILE=HEX (a tarball name, then its SHA-256), not ${JSON.stringify(entry)}`);
+      digests[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    managed.sha256 = digests;
+  }
+  if (Object.keys(managed).length > 0) resolveOptions.managedPython = managed;
+  const host = nodeHost(hostOptions);
+  if (progress) resolveOptions.onProgress = (p) => progress.update(p);
+  return { host, resolveOptions };
+}
+
+// --- output ---------------------------------------------------------------------------------
+
+/**
+ * Writes to standard output and waits until it is flushed; a closed pipe ends quietly. Text
+ * shown on a terminal has its control characters escaped (newlines and tabs kept).
+ * @param {string | Uint8Array} data
+ * @returns {Promise<void>}
+ */
+function writeStdout(data) {
+  if (typeof data === "string" && process.stdout.isTTY) data = escapeControls(data, true);
+  return new Promise((resolve, reject) => {
+    /** @param {NodeJS.ErrnoException} error */
+    const onError = (error) => {
+      if (error.code === "EPIPE") resolve();
+      else reject(cliError(error.code ?? "EIO", `cannot write to standard output: ${error.message}`));
+    };
+    process.stdout.once("error", onError);
+    process.stdout.write(data, (error) => {
+      process.stdout.off("error", onError);
+      if (error) onError(error);
+      else resolve();
+    });
+  });
+}
+
+/**
+ * Writes `data` to `file`, or to standard output when there is none.
+ * @param {string | Uint8Array} data
+ * @param {string | undefined} file
+ */
+async function output(data, file) {
+  if (file === undefined) return writeStdout(data); // bytes (a tar) never reach a terminal: main refuses
+  try {
+    writeFileSync(file, data);
+  } catch (thrown) {
+    const error = /** @type {CodedError} */ (thrown);
+    throw cliError(error.code ?? "EIO", `cannot write ${file}: ${error.message}`, { file });
+  }
+}
+
+const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+/**
+ * `n` bytes in B, KiB, MiB, … (one decimal above bytes).
+ * @param {number} n
+ */
+function formatBytes(n) {
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i += 1;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+}
+
+/** Resolves quicker than this draw no bar (APOTHIC_PROGRESS_DELAY_MS overrides it, for tests). */
+const PROGRESS_DELAY_MS = /^[0-9]+$/.test(process.env.APOTHIC_PROGRESS_DELAY_MS ?? "") ? Number(process.env.APOTHIC_PROGRESS_DELAY_MS) : 200;
+
+/**
+ * The progress bar on stderr: files and bytes hashed so far, their rate, and a bar that sweeps
+ * while the total is unknown. Drawn only after a short delay (quick resolves draw nothing),
+ * redrawn at most every 100 ms, and erased when done.
+ */
+class Progress {
+  /**
+   * @param {NodeJS.WriteStream} stream
+   * @param {string} label
+   */
+  constructor(stream, label) {
+    this.stream = stream;
+    this.label = label;
+    this.files = 0;
+    this.bytes = 0;
+    this.start = Date.now();
+    this.drawn = false;
+    this.lastDraw = 0;
+    this.frame = 0;
+    this.timer = setInterval(() => this.draw(), 100);
+    this.timer.unref?.();
+  }
+  /** @param {import("./apothic_image.js").ResolveProgress} progress */
+  update({ files, bytes }) {
+    this.files = files;
+    this.bytes = bytes;
+    this.maybeDraw();
+  }
+  /** Draws now if the last drawing is old enough (the timer only runs between host calls). */
+  maybeDraw() {
+    if (Date.now() - this.lastDraw >= 100) this.draw();
+  }
+  draw() {
+    const elapsed = Date.now() - this.start;
+    if (elapsed < PROGRESS_DELAY_MS) return;
+    this.lastDraw = Date.now();
+    const width = 20;
+    const pos = this.frame++ % (2 * (width - 4));
+    const at = pos < width - 4 ? pos : 2 * (width - 4) - pos;
+    const bar = " ".repeat(at) + "====" + " ".repeat(width - 4 - at);
+    const rate = formatBytes(Math.round(this.bytes / (elapsed / 1000)));
+    const columns = this.stream.columns || 80;
+    let line = `${this.label} [${bar}] ${this.files.toLocaleString("en-US")} files, ${formatBytes(this.bytes)} hashed (${rate}/s)`;
+    if (line.length > columns - 1) line = line.slice(0, columns - 1);
+    this.stream.write(`\r\x1b[K${line}`);
+    this.drawn = true;
+  }
+  done() {
+    clearInterval(this.timer);
+    if (this.drawn) this.stream.write("\r\x1b[K");
+  }
+}
+
+/** JSON text with DEL and C1 written as \\u escapes too (JSON.stringify escapes C0 only): same JSON, safe anywhere. */
+/**
+ * @param {unknown} value
+ * @param {number} [indent]
+ */
+const json = (value, indent) => escapeControls(JSON.stringify(value, null, indent), true);
+
+/** One line for stderr: every control character escaped, the newline added. */
+/** @param {string} text */
+const errLine = (text) => process.stderr.write(`${escapeControls(text)}\n`);
+
+/**
+ * Prints each diagnostic on stderr, unless `quiet`.
+ * @param {Diagnostic[] | undefined} diagnostics
+ * @param {boolean} quiet
+ */
+function printDiagnostics(diagnostics, quiet) {
+  if (quiet) return;
+  for (const d of diagnostics ?? []) {
+    const where = d.step === undefined || d.step === null ? "" : ` (step ${d.step})`;
+    errLine(`${NAME}: warning ${d.code}${where}: ${d.message}`);
+  }
+}
+
+/**
+ * Prints an error on stderr; returns the exit status (2 for a wrong command line, else 1).
+ * @param {unknown} thrown
+ */
+function printError(thrown) {
+  // Whatever was thrown: an ApothicError, a host's or node's error, or any value at all.
+  const error = /** @type {{ code?: unknown, message?: unknown, argument?: unknown, file?: unknown, line?: unknown, column?: unknown, stack?: unknown } | null | undefined} */ (thrown);
+  if (error instanceof UsageError) {
+    errLine(`${NAME}: error USAGE: ${error.message}`);
+    return 2;
+  }
+  const code = error && typeof error === "object" && typeof error.code === "string" ? error.code : "INTERNAL";
+  const message = error && typeof error === "object" && "message" in error ? String(error.message) : String(error);
+  errLine(`${NAME}: error ${code}: ${message}`);
+  if (error && typeof error === "object") {
+    if (error.argument) errLine(`  at: ${error.argument}`);
+    if (error.file) {
+      let where = String(error.file);
+      if (error.line !== undefined && error.line !== null) where += `:${error.line}`;
+      if (error.column !== undefined && error.column !== null) where += `:${error.column}`;
+      errLine(`  in: ${where}`);
+    }
+    if (code === "INTERNAL" && process.env.APOTHIC_DEBUG && error.stack) process.stderr.write(`${escapeControls(error.stack, true)}\n`);
+  }
+  return 1;
+}
+
+// --- commands -------------------------------------------------------------------------------
+
+/**
+ * Runs the command line `argv`.
+ * @param {string[]} argv
+ */
+async function main(argv) {
+  const { command, options, operands } = parseArgs(argv);
+  if (command === "version") return writeStdout(`${VERSION}\n`);
+  if (command === "help") return writeStdout(`${HELP[operands[0] ?? "main"]}\n`);
+  if (command === "usage") {
+    process.stderr.write(`${HELP.main}\n`); // our own text
+    process.exitCode = 2;
+    return undefined;
+  }
+
+  const specPath = operands[0];
+  if (command === "context" && options.output === undefined && process.stdout.isTTY) {
+    throw cliError(
+      "TTY_OUTPUT",
+      "refusing to write a tar archive to a terminal: pipe it (| docker build -t NAME -), redirect it (> context.tar) or use -o FILE",
+    );
+  }
+  const image = loadImage(specPath);
+  try {
+    if (command === "hash" && options.definition) {
+      const hash = image.definitionHash();
+      return writeStdout(options.json ? `${json({ definitionHash: hash })}\n` : `${hash}\n`);
+    }
+    const quiet = Boolean(options.quiet);
+    const drawProgress = !quiet && !options["no-progress"] && (options.progress || Boolean(process.stderr.isTTY));
+    const progress = drawProgress ? new Progress(process.stderr, command === "context" ? "packing" : "resolving") : undefined;
+    const { host, resolveOptions } = resolution(specPath, options, progress);
+    let result;
+    try {
+      result = command === "context" ? await image.buildContext(host, resolveOptions) : await image.resolve(host, resolveOptions);
+    } finally {
+      progress?.done();
+    }
+    if (command === "context") return await output(/** @type {Uint8Array} */ (result), options.output);
+    result = /** @type {Resolution} */ (result); // every other command resolved
+    printDiagnostics(result.diagnostics, quiet);
+    if (command === "render") return await output(result.dockerfile, options.output);
+    if (command === "hash") {
+      const hashes = { definitionHash: image.definitionHash(), imageHash: result.imageHash, specHash: result.specHash };
+      return await writeStdout(
+        options.json
+          ? `${json(hashes, 2)}\n`
+          : `definition ${hashes.definitionHash}\nimage      ${hashes.imageHash}\nspec       ${hashes.specHash}\n`,
+      );
+    }
+    // plan
+    const plan = {
+      mode: result.plan.mode,
+      image: result.plan.image ?? null,
+      imageHash: result.imageHash,
+      specHash: result.specHash,
+      python: result.plan.python,
+      mounts: result.mounts,
+      diagnostics: result.diagnostics,
+    };
+    return await writeStdout(`${json(plan, 2)}\n`);
+  } finally {
+    image.free();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => {},
+  (error) => {
+    process.exitCode = printError(error);
+  },
+);
