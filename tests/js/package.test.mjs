@@ -118,6 +118,7 @@ describe("entries", () => {
       "apothic_image_bg.wasm",
       "arguments.js",
       "browser.js",
+      "cli-args.js",
       "cli.js",
       "errors.js",
       "host-helpers.js",

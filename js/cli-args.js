@@ -1,0 +1,242 @@
+// The command line of apothic-image: its help texts, its options and how argv is read. Only
+// this: what the commands do is in cli.js.
+import { readFileSync } from "node:fs";
+
+/**
+ * A command's options as the command line gave them (flags are `true`; see OPTIONS).
+ * @typedef {{ root?: string, "python-path"?: string[], inspect?: string, "docker-inspect"?: true,
+ *   derived?: string, "managed-python-version"?: string, "managed-python-release"?: string,
+ *   "managed-python-url"?: string, "managed-python-sha256"?: string[], timeout?: string, progress?: true, "no-progress"?: true,
+ *   quiet?: true, help?: true, output?: string, json?: true, definition?: true }} Options
+ */
+
+/** The command's name, as messages and help texts give it. */
+export const NAME = "apothic-image";
+/** The package's version. */
+export const VERSION = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")).version;
+
+/** An error of the command line itself (exit status 2). */
+export class UsageError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.code = "USAGE";
+  }
+}
+
+const RESOLVE_OPTIONS = `Resolution options:
+  --root DIR                 the folder local paths resolve against and may not leave
+                             (default: the spec's folder; required with -, a spec on
+                             standard input, which is never rooted at the working directory)
+  --python-path DIR          a folder searched for *LocalPythonSource modules after the root
+                             (repeatable; inside the root)
+  --inspect FILE             a JSON object mapping image references (as the spec writes them)
+                             to what is known about them: { "debian:bookworm-slim":
+                             { "digest", "os", "arch", "libc", "pythonPath", "pythonVersion" } };
+                             a base without a suitable Python gets a managed CPython
+  --docker-inspect           ask the local engine instead (\`docker image inspect\`, and a
+                             container of the image, without network, to find its Python and libc);
+                             images the engine does not have are not inspected
+  --derived FILE             a JSON object mapping image hashes to already published images
+  --managed-python-version V         the managed CPython's version (e.g. 3.12.11)
+  --managed-python-release R         its python-build-standalone release tag (e.g. 20250723)
+  --managed-python-url TEMPLATE      where its install_only tarball comes from; {version},
+                                     {release}, {arch} and {libc} are filled in
+  --managed-python-sha256 FILE=HEX   the SHA-256 of the tarball named FILE, as the release's
+                                     SHA256SUMS lists it; checked before extracting (repeatable)
+  --timeout MS               how long one file-system or engine call may take (default 30000)
+  --no-progress              no progress bar (it is drawn on stderr only when stderr is a terminal)
+  -q, --quiet                no progress bar and no diagnostics on stderr`;
+
+/** @type {Record<string, string>} */
+export const HELP = {
+  main: `Usage: ${NAME} <command> [options] SPEC
+
+Renders, hashes, plans and packs container images described by a JSON spec (what
+\`image.toSpec()\` of @apothic/image returns). SPEC is a file, or - for standard input.
+Local paths in the spec (requirements, Dockerfiles, folders to copy) are read from the
+spec's folder, or from --root DIR, which a spec on standard input requires (a spec piped in
+from your home folder could otherwise copy ~/.ssh into the build context).
+
+Commands:
+  render SPEC      print the Dockerfile, every step rendered
+  hash SPEC        print the definition, image and spec hashes
+  plan SPEC        print how the image runs (JSON): direct or derived, which Python, mounts
+  context SPEC     write the build context as a tar: ${NAME} context SPEC | docker build -t NAME -
+  help [COMMAND]   print this help, or a command's
+
+Options:
+  -h, --help       help (also after a command: ${NAME} render --help)
+  -V, --version    print the version
+
+Errors print "${NAME}: error CODE: message" on stderr; the exit status is 1, or 2 for a
+wrong command line. Control characters in what is printed on stderr, and on stdout when it
+is a terminal, are shown escaped (\\u001b); output to a pipe or a file is exact.`,
+
+  render: `Usage: ${NAME} render [options] SPEC
+
+Prints the Dockerfile of the spec, with every step rendered: files the steps name are read
+(and hashed) through the spec's folder, so steps such as pipInstallFromRequirements or
+copyLocalDir render in full. Diagnostics go to stderr.
+
+Options:
+  -o, --output FILE          write the Dockerfile to FILE instead of standard output
+
+${RESOLVE_OPTIONS}`,
+
+  hash: `Usage: ${NAME} hash [options] SPEC
+
+Prints the three identities of the image, one per line:
+  definition sha256:…   the spec alone (no file is read; same on every machine)
+  image      sha256:…   the build key: the definition plus the digest of every input file
+  spec       sha256:…   the image hash plus the files attached at run time (addLocal*)
+
+Options:
+  --definition               print only the definition hash (reads no file but the spec)
+  --json                     print { "definitionHash", "imageHash", "specHash" } as JSON
+
+${RESOLVE_OPTIONS}`,
+
+  plan: `Usage: ${NAME} plan [options] SPEC
+
+Prints how the image executes, as JSON:
+  { "mode": "direct" | "derived", "image", "imageHash", "specHash", "python",
+    "mounts", "diagnostics" }
+"direct": a registry image with no build steps runs as it is; "derived": the image is built
+from the Dockerfile (keyed by imageHash). "python" is the image's own Python, or a managed
+CPython installed into the derived image when the base has none (see --inspect and
+--docker-inspect). "mounts" lists the files attached when a container starts (addLocal*).
+
+${RESOLVE_OPTIONS}`,
+
+  context: `Usage: ${NAME} context [options] SPEC > context.tar
+
+Writes the build context as a tar to standard output: the rendered Dockerfile at its root,
+a fromDockerfile context at the root, and the files of the other steps under .apothic/.
+The tar is deterministic (sorted, mtime 0, owner 0), so the same spec and files give the
+same bytes. Hand it to an engine:
+
+  ${NAME} context spec.json | docker build -t my-image -
+  ${NAME} context spec.json -o ctx.tar && docker build -t my-image - < ctx.tar
+
+It refuses to write the archive to a terminal.
+
+Options:
+  -o, --output FILE          write the tar to FILE instead of standard output
+
+${RESOLVE_OPTIONS}`,
+};
+HELP.help = HELP.main;
+
+const COMMANDS = new Set(["render", "hash", "plan", "context", "help"]);
+
+/** @typedef {"flag" | "value" | "list"} OptionKind */
+
+/**
+ * Options each command takes: name → kind ("flag", "value", "list").
+ * @type {Record<string, OptionKind>}
+ */
+const COMMON = {
+  root: "value",
+  "python-path": "list",
+  inspect: "value",
+  "docker-inspect": "flag",
+  derived: "value",
+  "managed-python-version": "value",
+  "managed-python-release": "value",
+  "managed-python-url": "value",
+  "managed-python-sha256": "list",
+  timeout: "value",
+  progress: "flag",
+  "no-progress": "flag",
+  quiet: "flag",
+  help: "flag",
+};
+/** @type {Record<string, Record<string, OptionKind>>} */
+const OPTIONS = {
+  render: { ...COMMON, output: "value" },
+  hash: { ...COMMON, json: "flag", definition: "flag" },
+  plan: { ...COMMON },
+  context: { ...COMMON, output: "value" },
+};
+/** @type {Record<string, string>} */
+const SHORT = { o: "output", q: "quiet", h: "help" };
+
+/**
+ * Parses `argv` (after the node binary and the script) into { command, options, spec }.
+ * @param {string[]} argv
+ * @returns {{ command: string, options: Options, operands: string[] }}
+ */
+export function parseArgs(argv) {
+  const args = [...argv];
+  if (args.length === 0) return { command: "usage", options: {}, operands: [] };
+  const first = args[0];
+  if (first === "-h" || first === "--help") return { command: "help", options: {}, operands: args.slice(1, 2) };
+  if (first === "-V" || first === "--version") return { command: "version", options: {}, operands: [] };
+  if (!COMMANDS.has(first)) {
+    if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (a command comes first: render, hash, plan, context)`);
+    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: render, hash, plan, context, help)`);
+  }
+  const command = /** @type {string} */ (args.shift()); // a command: checked above
+  if (command === "help") {
+    const topic = args.find((a) => !a.startsWith("-"));
+    if (topic !== undefined && !COMMANDS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: render, hash, plan, context)`);
+    return { command: "help", options: {}, operands: topic ? [topic] : [] };
+  }
+  const known = OPTIONS[command];
+  /** @type {Record<string, string | string[] | true>} */
+  const given = {};
+  /** @type {string[]} */
+  const operands = [];
+  let onlyOperands = false;
+  while (args.length > 0) {
+    const arg = /** @type {string} */ (args.shift()); // args is not empty
+    if (onlyOperands || arg === "-" || !arg.startsWith("-")) {
+      operands.push(arg);
+      continue;
+    }
+    if (arg === "--") {
+      onlyOperands = true;
+      continue;
+    }
+    let name;
+    let inline;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else {
+      name = SHORT[/** @type {string} */ (arg[1])];
+      if (name === undefined || !(name in known)) throw new UsageError(`unknown option ${arg} for ${command} (see ${NAME} ${command} --help)`);
+      if (arg.length > 2) inline = arg.slice(2);
+    }
+    const kind = known[name];
+    if (kind === undefined) throw new UsageError(`unknown option --${name} for ${command} (see ${NAME} ${command} --help)`);
+    if (kind === "flag") {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      given[name] = true;
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      if (args.length === 0) throw new UsageError(`--${name} needs a value`);
+      value = /** @type {string} */ (args.shift());
+    }
+    if (kind === "list") /** @type {string[]} */ (given[name] ??= []).push(value);
+    else if (name in given) throw new UsageError(`--${name} given twice`);
+    else given[name] = value;
+  }
+  const options = /** @type {Options} */ (given); // the kinds of OPTIONS are the types of Options
+  if (options.help) return { command: "help", options: {}, operands: [command] };
+  if (operands.length === 0) throw new UsageError(`${command} needs a SPEC file (or - for standard input); see ${NAME} ${command} --help`);
+  if (operands.length > 1) throw new UsageError(`${command} takes one SPEC, got ${operands.length}: ${operands.map((o) => JSON.stringify(o)).join(" ")}`);
+  if (options.timeout !== undefined && !/^[1-9][0-9]*$/.test(options.timeout)) {
+    throw new UsageError(`--timeout takes a whole number of milliseconds, got ${JSON.stringify(options.timeout)}`);
+  }
+  if (options.progress && options["no-progress"]) throw new UsageError("--progress and --no-progress contradict each other");
+  if (options.inspect !== undefined && options["docker-inspect"]) throw new UsageError("--inspect and --docker-inspect contradict each other");
+  if (operands[0] === "-" && options.root === undefined && !(command === "hash" && options.definition)) {
+    throw new UsageError(`a spec on standard input needs --root DIR, the folder its local paths are read from (--root . for the working directory); see ${NAME} ${command} --help`);
+  }
+  return { command, options, operands };
+}
