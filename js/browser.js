@@ -8,6 +8,7 @@ export { Image } from "./arguments.js"; // every method checks its arguments (th
 export { canonicalJsonOf } from "./apothic_image.js";
 export { ApothicError } from "./errors.js";
 export { memoryHost } from "./memory-host.js";
+export { registryHost } from "./registry-host.js";
 export { nodeHost } from "./node-host-stub.js";
 
 /**

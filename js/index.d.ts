@@ -41,7 +41,7 @@ export type {
   UvPipOptions,
 } from "./apothic_image.js";
 
-import type { ErrorCode as ModuleErrorCode, ImageHost, PipOptions, UvPipOptions } from "./apothic_image.js";
+import type { ErrorCode as ModuleErrorCode, ImageHost, ImageInspection, PipOptions, UvPipOptions } from "./apothic_image.js";
 
 // The reference's variadic forms (js/arguments.js checks them at run time): each method that
 // takes a list also takes its items as separate strings, the pip/uv ones then an optional
@@ -216,6 +216,115 @@ export interface NodeHostOptions {
  * const context = await image.buildContext(host); // a tar for `docker build -`
  */
 export declare function nodeHost(options: NodeHostOptions): ImageHost;
+
+/**
+ * The `code` of an error `registryHost` throws (also on the `Error` the core wraps as
+ * `HOST_CALLBACK_FAILED`, in its message): the registry could not be reached or failed (HTTP 5xx),
+ * refused access (401/403 after authenticating), has no such manifest, tag or blob (404), is rate
+ * limiting (429, `retryAfter`), gave bytes that do not match their digest, something over its
+ * size limit, a manifest or index of another media type, an answer that does not parse; or the
+ * request timed out or the `signal` was aborted.
+ */
+export type RegistryErrorCode =
+  | "REGISTRY_UNREACHABLE"
+  | "REGISTRY_AUTH_REFUSED"
+  | "REGISTRY_NOT_FOUND"
+  | "REGISTRY_RATE_LIMITED"
+  | "REGISTRY_DIGEST_MISMATCH"
+  | "REGISTRY_TOO_LARGE"
+  | "REGISTRY_UNSUPPORTED_MEDIA_TYPE"
+  | "REGISTRY_BAD_ANSWER"
+  | "REGISTRY_TIMEOUT"
+  | "ABORTED";
+
+/** An error of `registryHost`: a plain `Error` with these properties (never a credential in them). */
+export interface RegistryError extends Error {
+  /** What went wrong. */
+  code: RegistryErrorCode;
+  /** The registry host, as in references: `"docker.io"`, `"127.0.0.1:5000"`. */
+  registry?: string;
+  /** The repository: `"library/python"`. */
+  repository?: string;
+  /** The reference asked for, as given (for `lookupDerived`, `{derivedRepository}:{tag}`). */
+  reference?: string;
+  /** With `REGISTRY_RATE_LIMITED`: the seconds the registry's `Retry-After` asks to wait. */
+  retryAfter?: number;
+}
+
+type AbortSignalLike = GlobalScope extends { AbortSignal: infer C } ? InstanceOfGlobal<C> : { readonly aborted: boolean };
+
+/** What `registryHost` passes to `fetch`. */
+export interface RegistryRequestInit {
+  method: "GET" | "HEAD";
+  headers: Record<string, string>;
+  redirect: "manual" | "follow" | "error";
+  signal: AbortSignalLike;
+}
+
+/** The Basic credentials of one registry (also sent to its token service for Bearer tokens). */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+/** An inspection cache: `get` may answer a promise (a KV store), `set` is not awaited for its value. */
+export interface RegistryCache {
+  get(key: string): ImageInspection | undefined | Promise<ImageInspection | undefined>;
+  set(key: string, value: ImageInspection): unknown;
+}
+
+/** Options of `registryHost` (all optional; a bad one is a `TypeError` with `code` `"INVALID_ARGUMENT"`). */
+export interface RegistryHostOptions {
+  /** The fetch to use (default: the global `fetch`). */
+  fetch?: (url: string, init: RegistryRequestInit) => Promise<ResponseLike>;
+  /** Credentials per registry host as references name it: `{ "127.0.0.1:5000": { username, password } }`. */
+  credentials?: Readonly<Record<string, RegistryCredentials>>;
+  /** The platform picked from an index: `"linux/amd64"` (default), `"linux/arm64"`, `"linux/arm/v7"`. */
+  platform?: string;
+  /** Base URL used instead of Docker Hub's API host for `docker.io/…` references (its credentials are keyed by its own host). */
+  mirror?: string;
+  /** Registry hosts reached over plain `http://` (only these; every other one is `https://`). */
+  insecure?: readonly string[];
+  /** Per registry operation (a manifest or a blob, with its token request, redirects and body); default 30,000. */
+  timeoutMs?: number;
+  /** Aborting it stops every request: `ABORTED`. */
+  signal?: AbortSignalLike | { readonly aborted: boolean };
+  /** The inspection cache, keyed by `"<manifest digest> <platform>"`; default an in-memory `Map`. */
+  cache?: RegistryCache;
+  /** `"host/repo"` where derived images are published, tagged `sha256-<hex of the image hash>`. */
+  derivedRepository?: string;
+  /** The most a manifest, index, config or token answer may hold (default 4 MiB). */
+  maxManifestBytes?: number;
+  /** Compressed layer bytes one inspection may read to find Python and libc (default 64 MiB; 0: none). */
+  maxLayerBytes?: number;
+}
+
+/** Requests made and body bytes received by a `registryHost` so far. */
+export interface RegistryStats {
+  requests: number;
+  bytes: number;
+}
+
+/** The image callbacks `registryHost` answers (spread them into a file host), and its counters. */
+export interface RegistryHost {
+  /** The image a reference names: `digest` (of what the reference resolves to at the top), `os`, `arch`, `libc`, `pythonPath`, `pythonVersion` (absent when not known). */
+  inspectImage(ref: string): Promise<ImageInspection>;
+  /** `{derivedRepository}@sha256:…` when `{derivedRepository}:sha256-<hex>` exists, else `null` (always `null` without `derivedRepository`). */
+  lookupDerived(imageHash: string): Promise<string | null>;
+  /** Requests made and body bytes received so far. */
+  stats(): RegistryStats;
+}
+
+/**
+ * An `ImageHost`'s `inspectImage` and `lookupDerived` answered by OCI registries (the
+ * Distribution API) with `fetch`, WebCrypto and `DecompressionStream`: the same code in Node,
+ * browsers and Cloudflare Workers.
+ *
+ * @example
+ * const host = { ...nodeHost({ root: "." }), ...registryHost({ derivedRepository: "ghcr.io/me/envs" }) };
+ * const { plan } = await image.resolve(host);
+ */
+export declare function registryHost(options?: RegistryHostOptions): RegistryHost;
 
 // Only the declarations marked `export` above are the package's (the helper types are not).
 export {};

@@ -57,7 +57,7 @@ describe("entries", () => {
     assert.equal(typeof pkg.canonicalJsonOf, "function");
     assert.equal(defaultExport, init);
     assert.equal(await init(), undefined, "init() resolves at once in Node");
-    assert.deepEqual(Object.keys(pkg).sort(), ["ApothicError", "Image", "canonicalJsonOf", "default", "init", "memoryHost", "nodeHost"]);
+    assert.deepEqual(Object.keys(pkg).sort(), ["ApothicError", "Image", "canonicalJsonOf", "default", "init", "memoryHost", "nodeHost", "registryHost"]);
   });
 
   test("require() from CommonJS works (Node's require of an ES module without top-level await)", () => {
@@ -129,6 +129,8 @@ describe("entries", () => {
       "node.js",
       "package.json",
       "recovery.js",
+      "registry-host.js",
+      "tar-headers.js",
       "workerd.js",
     ]);
   });

@@ -1,0 +1,546 @@
+// registryHost from the installed package against real registries (Debian's docker-registry,
+// tests/registry/registry.mjs) filled by the test through the registry API (fill.mjs): every
+// image's inspection, platforms from an OCI index and a Docker manifest list, the digest cache,
+// Basic auth (htpasswd, bcrypt) and token auth (a token issuer run here, real signed JWTs the
+// registry checks), lookupDerived, faults injected by a real proxy in front of the registry
+// (proxy.mjs), and resolve() plans through `{ ...memoryHost({}), ...registryHost(...) }`.
+// Counting wrappers call the real fetch; no answer is faked except by the proxy, on the wire.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { after, before, describe, test } from "node:test";
+import { Image, memoryHost, registryHost } from "@apothic/image";
+import { MEDIA, fill, publishDerived } from "./fill.mjs";
+import { startProxy } from "./proxy.mjs";
+import { freePort, sha256, startRegistry, startTokenIssuer } from "./registry.mjs";
+
+const BASIC = { user: "bob", password: "basic-pw-4f1c9e" };
+const TOKEN = { user: "alice", password: "token-pw-8b2d77" };
+
+/** @type {Awaited<ReturnType<typeof startRegistry>>} */ let anon;
+/** @type {Awaited<ReturnType<typeof startRegistry>>} */ let basic;
+/** @type {Awaited<ReturnType<typeof startRegistry>>} */ let tokenRegistry;
+/** @type {Awaited<ReturnType<typeof startTokenIssuer>>} */ let issuer;
+/** @type {Awaited<ReturnType<typeof fill>>} */ let filled;
+
+before(async () => {
+  anon = await startRegistry({ name: "anonymous" });
+  filled = await fill(anon.url);
+  // The auth registries serve the same storage (filled above; they only read it).
+  basic = await startRegistry({ name: "basic", storage: anon.storage, basic: BASIC });
+  issuer = await startTokenIssuer({ users: { [TOKEN.user]: TOKEN.password } });
+  tokenRegistry = await startRegistry({ name: "token", storage: anon.storage, token: issuer });
+});
+
+after(async () => {
+  await Promise.all([anon?.stop(), basic?.stop(), tokenRegistry?.stop(), issuer?.stop()]);
+});
+
+/** A fetch that calls the real one and records each request (URL, method, Authorization). */
+function countingFetch() {
+  /** @type {{ url: string, method: string, authorization: string | null }[]} */
+  const calls = [];
+  /** @type {typeof fetch & { calls: typeof calls }} */
+  const wrapped = Object.assign(
+    /** @type {typeof fetch} */ (
+      (input, init) => {
+        const request = new Request(input, init);
+        calls.push({ url: request.url, method: request.method, authorization: request.headers.get("authorization") });
+        return fetch(input, init);
+      }
+    ),
+    { calls },
+  );
+  return wrapped;
+}
+
+/** The host's `{ requests, bytes }` (a `stats` object or method). */
+const statsOf = (host) => (typeof host.stats === "function" ? host.stats() : host.stats);
+
+/** A registry host for registries on 127.0.0.1 (plain HTTP), with `options`. */
+const hostFor = (registries, options = {}) => registryHost({ insecure: registries.map((r) => r.host), ...options });
+
+/**
+ * Awaits `promise`'s rejection with an Error of `code`; checks `registry`/`repository` when given
+ * and that no `secret` appears in the message or any property; answers the error.
+ */
+async function registryError(promise, code, { registry, repository, secrets = [] } = {}) {
+  const error = await promise.then(
+    (value) => assert.fail(`answered ${JSON.stringify(value)}, expected ${code}`),
+    (e) => e,
+  );
+  assert.ok(error instanceof Error, `not an Error: ${error}`);
+  assert.equal(error.code, code, `${error.code}: ${error.message}`);
+  if (registry !== undefined) assert.equal(error.registry, registry, error.message);
+  if (repository !== undefined) {
+    assert.equal(error.repository, repository, error.message);
+    assert.ok(error.message.includes(repository), `${JSON.stringify(error.message)} does not name ${repository}`);
+  }
+  assert.equal(typeof error.reference, "string", `no reference on ${error.message}`);
+  const all = JSON.stringify({ message: error.message, ...error });
+  for (const secret of secrets) {
+    assert.ok(!all.includes(secret), `a credential leaked into the error: ${all}`);
+    assert.ok(!all.includes(Buffer.from(`${BASIC.user}:${secret}`).toString("base64")), `encoded credentials leaked: ${all}`);
+  }
+  return error;
+}
+
+describe("inspectImage against a real registry", () => {
+  test("every image answers what its contents say", async () => {
+    const host = hostFor([anon]);
+    for (const { repository, tag, expected } of Object.values(filled.images)) {
+      assert.deepEqual(await host.inspectImage(`${anon.host}/${repository}:${tag}`), expected, repository);
+    }
+  });
+
+  test("by digest, the answer is the same", async () => {
+    const host = hostFor([anon]);
+    for (const { repository, digest, expected } of Object.values(filled.images)) {
+      assert.deepEqual(await host.inspectImage(`${anon.host}/${repository}@${digest}`), expected, repository);
+      assert.deepEqual(await host.inspectImage(`${anon.host}/${repository}:1@${digest}`), expected, `${repository} tag+digest`);
+    }
+  });
+
+  test("an OCI index and a Docker manifest list: the platform option picks; the digest is the index's", async () => {
+    for (const { repository, tag, digest, expected } of Object.values(filled.indexes)) {
+      assert.deepEqual(await hostFor([anon]).inspectImage(`${anon.host}/${repository}:${tag}`), expected["linux/amd64"], `${repository} default`);
+      for (const platform of ["linux/amd64", "linux/arm64"]) {
+        const answer = await hostFor([anon], { platform }).inspectImage(`${anon.host}/${repository}:${tag}`);
+        assert.deepEqual(answer, expected[platform], `${repository} ${platform}`);
+        assert.equal(answer.digest, digest);
+      }
+      const pinned = await hostFor([anon], { platform: "linux/arm64" }).inspectImage(`${anon.host}/${repository}@${digest}`);
+      assert.deepEqual(pinned, expected["linux/arm64"], `${repository} pinned arm64`);
+    }
+  });
+
+  test("a platform the index does not have is REGISTRY_NOT_FOUND", async () => {
+    const { repository } = filled.indexes["oci-index"];
+    const error = await registryError(hostFor([anon], { platform: "linux/arm/v7" }).inspectImage(`${anon.host}/${repository}:1`), "REGISTRY_NOT_FOUND", {
+      registry: anon.host,
+      repository,
+    });
+    assert.ok(error.message.includes("arm"), error.message);
+  });
+
+  test("a digest inspected once is not asked again (default cache and a pluggable one)", async () => {
+    const { repository, digest, expected } = filled.images["python-layer"];
+    const ref = `${anon.host}/${repository}@${digest}`;
+    const counted = countingFetch();
+    const host = hostFor([anon], { fetch: counted });
+    assert.deepEqual(await host.inspectImage(ref), expected);
+    const first = counted.calls.length;
+    assert.ok(first >= 3, `manifest, config and layers: ${first} requests`);
+    assert.equal(statsOf(host).requests, first, "stats count the requests made");
+    assert.ok(statsOf(host).bytes > 0);
+    assert.deepEqual(await host.inspectImage(ref), expected);
+    assert.equal(counted.calls.length, first, `the second inspection made requests: ${JSON.stringify(counted.calls.slice(first))}`);
+    assert.equal(statsOf(host).requests, first);
+
+    // A cache shared by two hosts: the second host makes no request either.
+    const store = new Map();
+    const cache = { get: async (key) => store.get(key), set: async (key, value) => void store.set(key, value) };
+    const one = countingFetch();
+    assert.deepEqual(await hostFor([anon], { fetch: one, cache }).inspectImage(ref), expected);
+    assert.ok(one.calls.length > 0 && store.size > 0);
+    const two = countingFetch();
+    assert.deepEqual(await hostFor([anon], { fetch: two, cache }).inspectImage(ref), expected);
+    assert.equal(two.calls.length, 0, JSON.stringify(two.calls));
+  });
+
+  test("an inspection fetches each blob at most once and reads no more than the image holds", async () => {
+    for (const { repository, expected } of Object.values(filled.images)) {
+      const counted = countingFetch();
+      const host = hostFor([anon], { fetch: counted });
+      assert.deepEqual(await host.inspectImage(`${anon.host}/${repository}:1`), expected);
+      const blobs = counted.calls.filter((c) => c.method === "GET" && c.url.includes("/blobs/")).map((c) => c.url);
+      assert.equal(new Set(blobs).size, blobs.length, `${repository}: a blob fetched twice: ${blobs}`);
+      const manifest = await fetch(`${anon.url}/v2/${repository}/manifests/1`, { headers: { accept: `${MEDIA.ociManifest}, ${MEDIA.dockerManifest}` } });
+      const bytes = new Uint8Array(await manifest.arrayBuffer());
+      const { config, layers } = JSON.parse(new TextDecoder().decode(bytes));
+      const whole = bytes.length + config.size + layers.reduce((n, l) => n + l.size, 0);
+      assert.ok(statsOf(host).bytes <= whole, `${repository}: ${statsOf(host).bytes} bytes read of an image of ${whole}`);
+    }
+  });
+
+  test("docker.io references go to the mirror, with library/ for one-component names", async () => {
+    const { digest, expected } = filled.images["python-env"];
+    await publishDerived(anon.url, "python-env", "library/python-env", "1");
+    const counted = countingFetch();
+    const host = registryHost({ mirror: anon.url, fetch: counted });
+    for (const ref of ["python-env:1", "docker.io/python-env:1", "docker.io/library/python-env:1", "index.docker.io/library/python-env:1"]) {
+      assert.deepEqual(await host.inspectImage(ref), { ...expected, digest }, ref);
+    }
+    assert.ok(counted.calls.every((c) => c.url.startsWith(`${anon.url}/v2/library/python-env/`)), JSON.stringify(counted.calls));
+  });
+
+  test("a missing repository or tag is REGISTRY_NOT_FOUND", async () => {
+    const host = hostFor([anon]);
+    await registryError(host.inspectImage(`${anon.host}/nothing-here:1`), "REGISTRY_NOT_FOUND", { registry: anon.host, repository: "nothing-here" });
+    await registryError(host.inspectImage(`${anon.host}/python-env:no-such-tag`), "REGISTRY_NOT_FOUND", { registry: anon.host, repository: "python-env" });
+    await registryError(host.inspectImage(`${anon.host}/python-env@sha256:${"0".repeat(64)}`), "REGISTRY_NOT_FOUND", { registry: anon.host, repository: "python-env" });
+  });
+
+  test("nothing listening is REGISTRY_UNREACHABLE", async () => {
+    const port = await freePort();
+    await registryError(registryHost({ insecure: [`127.0.0.1:${port}`] }).inspectImage(`127.0.0.1:${port}/python-env:1`), "REGISTRY_UNREACHABLE", {
+      registry: `127.0.0.1:${port}`,
+      repository: "python-env",
+    });
+  });
+
+  test("a registry not named insecure is reached over https only", async () => {
+    const counted = countingFetch();
+    await assert.rejects(registryHost({ fetch: counted }).inspectImage(`${anon.host}/python-env:1`));
+    assert.ok(counted.calls.length > 0 && counted.calls.every((c) => c.url.startsWith("https://")), JSON.stringify(counted.calls));
+  });
+});
+
+describe("auth", () => {
+  test("Basic (htpasswd, bcrypt): right credentials work, wrong or none are REGISTRY_AUTH_REFUSED", async () => {
+    const { expected } = filled.images["musl"];
+    const credentials = { [basic.host]: { username: BASIC.user, password: BASIC.password } };
+    assert.deepEqual(await hostFor([basic], { credentials }).inspectImage(`${basic.host}/musl:1`), expected);
+    const wrong = { [basic.host]: { username: BASIC.user, password: "not-the-password" } };
+    await registryError(hostFor([basic], { credentials: wrong }).inspectImage(`${basic.host}/musl:1`), "REGISTRY_AUTH_REFUSED", {
+      registry: basic.host,
+      repository: "musl",
+      secrets: ["not-the-password"],
+    });
+    await registryError(hostFor([basic]).inspectImage(`${basic.host}/musl:1`), "REGISTRY_AUTH_REFUSED", { registry: basic.host, repository: "musl" });
+  });
+
+  test("token auth: the issuer's signed token, asked for with service and scope, cached per repository", async () => {
+    const { expected } = filled.images["python-layer"];
+    const credentials = { [tokenRegistry.host]: { username: TOKEN.user, password: TOKEN.password } };
+    const counted = countingFetch();
+    const host = hostFor([tokenRegistry], { credentials, fetch: counted });
+    const asked0 = issuer.requests.length;
+    assert.deepEqual(await host.inspectImage(`${tokenRegistry.host}/python-layer:1`), expected);
+    const asked = issuer.requests.slice(asked0);
+    assert.equal(asked.length, 1, JSON.stringify(asked));
+    const url = new URL(asked[0].url, issuer.realm);
+    assert.equal(url.searchParams.get("service"), issuer.service);
+    assert.equal(url.searchParams.get("scope"), "repository:python-layer:pull");
+    assert.equal(asked[0].authorization, `Basic ${Buffer.from(`${TOKEN.user}:${TOKEN.password}`).toString("base64")}`);
+    // Requests to the registry carry the token, never the password.
+    const toRegistry = counted.calls.filter((c) => c.url.startsWith(tokenRegistry.url));
+    assert.ok(toRegistry.some((c) => c.authorization?.startsWith("Bearer ")));
+    assert.ok(toRegistry.every((c) => !c.authorization?.startsWith("Basic")), JSON.stringify(toRegistry));
+    // Same repository again (by tag: the manifest is asked again): no new token.
+    assert.deepEqual(await host.inspectImage(`${tokenRegistry.host}/python-layer:1`), expected);
+    assert.equal(issuer.requests.length, asked0 + 1);
+    // Another repository: its own token.
+    assert.deepEqual(await host.inspectImage(`${tokenRegistry.host}/no-python:1`), filled.images["no-python"].expected);
+    assert.equal(issuer.requests.length, asked0 + 2);
+    assert.equal(new URL(issuer.requests.at(-1).url, issuer.realm).searchParams.get("scope"), "repository:no-python:pull");
+  });
+
+  test("token auth: wrong or no credentials are REGISTRY_AUTH_REFUSED, no credential in the error", async () => {
+    const wrong = { [tokenRegistry.host]: { username: TOKEN.user, password: "wrong-token-pw" } };
+    await registryError(hostFor([tokenRegistry], { credentials: wrong }).inspectImage(`${tokenRegistry.host}/musl:1`), "REGISTRY_AUTH_REFUSED", {
+      registry: tokenRegistry.host,
+      repository: "musl",
+      secrets: ["wrong-token-pw"],
+    });
+    await registryError(hostFor([tokenRegistry]).inspectImage(`${tokenRegistry.host}/musl:1`), "REGISTRY_AUTH_REFUSED", {
+      registry: tokenRegistry.host,
+      repository: "musl",
+    });
+  });
+});
+
+describe("lookupDerived", () => {
+  test("finds the image tagged sha256-<hex> and answers it pinned; null when absent or unconfigured", async () => {
+    const hex = sha256(new TextEncoder().encode("an image hash")).slice("sha256:".length);
+    const digest = await publishDerived(anon.url, "no-python", "derived", `sha256-${hex}`);
+    const counted = countingFetch();
+    const host = hostFor([anon], { derivedRepository: `${anon.host}/derived`, fetch: counted });
+    assert.equal(await host.lookupDerived(`sha256:${hex}`), `${anon.host}/derived@${digest}`);
+    assert.ok(counted.calls.some((c) => c.method === "HEAD" && c.url === `${anon.url}/v2/derived/manifests/sha256-${hex}`), JSON.stringify(counted.calls));
+    assert.equal(await host.lookupDerived(`sha256:${"e".repeat(64)}`), null);
+    assert.equal(await hostFor([anon], { derivedRepository: `${anon.host}/never-pushed` }).lookupDerived(`sha256:${hex}`), null);
+    assert.equal(await hostFor([anon]).lookupDerived(`sha256:${hex}`), null);
+  });
+});
+
+describe("faults through a real proxy", () => {
+  /** @type {Awaited<ReturnType<typeof startProxy>>} */ let proxy;
+  before(async () => {
+    proxy = await startProxy(anon.url);
+  });
+  after(async () => {
+    await proxy?.stop();
+  });
+  const isManifest = (req, method = "GET") => req.method === method && /\/manifests\//.test(req.url ?? "");
+  const isBlob = (req) => req.method === "GET" && /\/blobs\/sha256:/.test(req.url ?? "");
+  const ref = (repository = "python-layer") => `${proxy.host}/${repository}:1`;
+  const host = (options = {}) => registryHost({ insecure: [proxy.host], ...options });
+  /** Runs `body` with `rule` injected, then removes it. */
+  const withFault = async (rule, body) => {
+    proxy.inject = rule;
+    try {
+      return await body();
+    } finally {
+      proxy.inject = undefined;
+    }
+  };
+
+  test("the proxy passes a clean inspection through", async () => {
+    assert.deepEqual(await host().inspectImage(ref()), { ...filled.images["python-layer"].expected });
+  });
+
+  test("429 with Retry-After is REGISTRY_RATE_LIMITED with retryAfter", async () => {
+    await withFault(
+      (req) =>
+        isManifest(req, req.method) &&
+        ((_, res) => {
+          res.writeHead(429, { "retry-after": "7", "content-type": "application/json" });
+          res.end(JSON.stringify({ errors: [{ code: "TOOMANYREQUESTS", message: "slow down" }] }));
+        }),
+      async () => {
+        const error = await registryError(host().inspectImage(ref()), "REGISTRY_RATE_LIMITED", { registry: proxy.host, repository: "python-layer" });
+        assert.equal(error.retryAfter, 7);
+      },
+    );
+  });
+
+  test("500 is REGISTRY_UNREACHABLE", async () => {
+    await withFault(
+      (req) =>
+        isManifest(req, req.method) &&
+        ((_, res) => {
+          res.writeHead(500, { "content-type": "text/plain" });
+          res.end("internal error");
+        }),
+      () => registryError(host().inspectImage(ref()), "REGISTRY_UNREACHABLE", { registry: proxy.host, repository: "python-layer" }),
+    );
+  });
+
+  test("an answer slower than timeoutMs is REGISTRY_TIMEOUT; an aborted signal is ABORTED", async () => {
+    /** @type {Set<NodeJS.Timeout>} */
+    const timers = new Set();
+    const slow = (req) =>
+      isManifest(req, req.method) &&
+      ((_, res, forward) => {
+        const timer = setTimeout(() => void forward(), 5000);
+        timers.add(timer);
+        res.on("close", () => clearTimeout(timer));
+      });
+    await withFault(slow, async () => {
+      const started = Date.now();
+      await registryError(host({ timeoutMs: 300 }).inspectImage(ref()), "REGISTRY_TIMEOUT", { registry: proxy.host, repository: "python-layer" });
+      assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 200);
+      const error = await host({ signal: controller.signal }).inspectImage(ref()).catch((e) => e);
+      assert.equal(error?.code, "ABORTED", String(error));
+    });
+    // A body that stalls after its headers is a timeout too.
+    await withFault(
+      (req) =>
+        isBlob(req) &&
+        ((_, res) => {
+          res.writeHead(200, { "content-type": "application/octet-stream", "content-length": "100000" });
+          res.write(Buffer.alloc(100));
+        }),
+      () => registryError(host({ timeoutMs: 300 }).inspectImage(ref()), "REGISTRY_TIMEOUT", { registry: proxy.host, repository: "python-layer" }),
+    );
+    for (const timer of timers) clearTimeout(timer);
+  });
+
+  test("a manifest or config whose bytes do not match their digest is REGISTRY_DIGEST_MISMATCH", async () => {
+    const { digest } = filled.images["python-layer"];
+    // The manifest one byte longer (still valid JSON), its Docker-Content-Digest kept.
+    const padManifest = (req) => isManifest(req) && ((_, __, forward) => forward((body) => ({ body: Buffer.concat([body, Buffer.from(" ")]) })));
+    await withFault(padManifest, () => registryError(host().inspectImage(ref()), "REGISTRY_DIGEST_MISMATCH", { registry: proxy.host, repository: "python-layer" }));
+    // Pinned, with no Docker-Content-Digest to compare: the reference's digest catches it.
+    const padNoHeader = (req) =>
+      isManifest(req, req.method) &&
+      ((_, __, forward) => forward((body) => ({ body: Buffer.concat([body, Buffer.from(" ")]), headers: { "docker-content-digest": undefined } })));
+    await withFault(padNoHeader, () =>
+      registryError(host().inspectImage(`${proxy.host}/python-layer@${digest}`), "REGISTRY_DIGEST_MISMATCH", { registry: proxy.host, repository: "python-layer" }),
+    );
+    // The config blob altered (same length, still JSON).
+    const config = (req) => isBlob(req) && ((_, __, forward) => forward((body) => ({ body: Buffer.from(body.toString().replace('"linux"', '"LINUX"')) })));
+    await withFault(config, () => registryError(host().inspectImage(ref()), "REGISTRY_DIGEST_MISMATCH", { registry: proxy.host, repository: "python-layer" }));
+    // A config cut short (chunked, so the cut is not visible as a short body).
+    const cut = (req) =>
+      isBlob(req) &&
+      ((_, res, forward) =>
+        forward((body) => ({ body: body.subarray(0, Math.floor(body.length / 2)), headers: { "content-length": undefined, "transfer-encoding": "chunked" } })));
+    await withFault(cut, () => registryError(host().inspectImage(ref()), "REGISTRY_DIGEST_MISMATCH", { registry: proxy.host, repository: "python-layer" }));
+  });
+
+  test("a body cut off mid-answer is REGISTRY_BAD_ANSWER", async () => {
+    await withFault(
+      (req) =>
+        isManifest(req) &&
+        (async (_, res) => {
+          const upstream = await fetch(`${anon.url}${req.url}`, { headers: { accept: req.headers.accept ?? "" } });
+          const body = Buffer.from(await upstream.arrayBuffer());
+          // The whole body announced, half of it sent, then the connection dropped.
+          res.writeHead(200, { "content-type": MEDIA.ociManifest, "content-length": String(body.length), "docker-content-digest": sha256(body) });
+          res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
+        }),
+      () => registryError(host().inspectImage(ref()), "REGISTRY_BAD_ANSWER", { registry: proxy.host, repository: "python-layer" }),
+    );
+  });
+
+  test("a 100 MB manifest is REGISTRY_TOO_LARGE after reading at most maxManifestBytes", async () => {
+    const TOTAL = 100 * 1024 * 1024;
+    for (const announce of [false, true]) {
+      let sent = 0;
+      const done = new Promise((resolveDone) => {
+        proxy.inject = (req) =>
+          isManifest(req) &&
+          ((_, res) => {
+            res.writeHead(200, { "content-type": MEDIA.ociManifest, ...(announce ? { "content-length": String(TOTAL) } : {}) });
+            const chunk = Buffer.alloc(64 * 1024, 0x20);
+            const pump = () => {
+              while (sent < TOTAL) {
+                sent += chunk.length;
+                if (!res.write(chunk)) return void res.once("drain", pump);
+              }
+              res.end();
+            };
+            res.on("close", () => resolveDone(undefined));
+            pump();
+          });
+      });
+      try {
+        await registryError(host({ maxManifestBytes: 1024 * 1024 }).inspectImage(ref()), "REGISTRY_TOO_LARGE", { registry: proxy.host, repository: "python-layer" });
+        // The host lets go of the body (cancels it) rather than leaving the connection open.
+        const closed = await Promise.race([done.then(() => true), new Promise((ok) => setTimeout(() => ok(false), 5000))]);
+        assert.ok(closed, `the host kept the 100 MB answer open (announced: ${announce})`);
+      } finally {
+        proxy.inject = undefined;
+      }
+      assert.ok(sent < 24 * 1024 * 1024, `the host read ${sent} bytes of a 100 MB manifest (announced: ${announce})`);
+    }
+  });
+
+  test("a manifest in a media type the host does not read is REGISTRY_UNSUPPORTED_MEDIA_TYPE; bad JSON is REGISTRY_BAD_ANSWER", async () => {
+    const answer = (contentType, text) => (req) =>
+      isManifest(req, req.method) &&
+      ((_, res) => {
+        const body = Buffer.from(text);
+        res.writeHead(200, { "content-type": contentType, "docker-content-digest": sha256(body), "content-length": String(body.length) });
+        res.end(req.method === "HEAD" ? undefined : body);
+      });
+    const schema1 = JSON.stringify({ schemaVersion: 1, name: "python-layer", tag: "1", fsLayers: [], history: [] });
+    await withFault(answer("application/vnd.docker.distribution.manifest.v1+prettyjws", schema1), () =>
+      registryError(host().inspectImage(ref()), "REGISTRY_UNSUPPORTED_MEDIA_TYPE", { registry: proxy.host, repository: "python-layer" }),
+    );
+    await withFault(answer(MEDIA.ociManifest, "{ not json"), () =>
+      registryError(host().inspectImage(ref()), "REGISTRY_BAD_ANSWER", { registry: proxy.host, repository: "python-layer" }),
+    );
+    const noConfig = JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, layers: [] });
+    await withFault(answer(MEDIA.ociManifest, noConfig), () =>
+      registryError(host().inspectImage(ref()), "REGISTRY_BAD_ANSWER", { registry: proxy.host, repository: "python-layer" }),
+    );
+  });
+
+  test("a redirect loop is REGISTRY_BAD_ANSWER after 5 hops", async () => {
+    let hops = 0;
+    await withFault(
+      (req) =>
+        (isBlob(req) || (req.url ?? "").startsWith("/loop/")) &&
+        ((_, res) => {
+          hops++;
+          res.writeHead(307, { location: `/loop/${hops}` });
+          res.end();
+        }),
+      async () => {
+        await registryError(host().inspectImage(ref()), "REGISTRY_BAD_ANSWER", { registry: proxy.host, repository: "python-layer" });
+        assert.ok(hops >= 2 && hops <= 6, `${hops} requests in the loop`);
+      },
+    );
+  });
+
+  test("a cross-host blob redirect never carries the registry's Authorization", async () => {
+    const basicProxy = await startProxy(basic.url);
+    /** @type {(string | undefined)[]} */
+    const storageAuth = [];
+    const authorization = `Basic ${Buffer.from(`${BASIC.user}:${BASIC.password}`).toString("base64")}`;
+    // The blob store: another host (127.0.0.2), serving the blob the registry holds.
+    const storage = createServer(async (req, res) => {
+      storageAuth.push(req.headers.authorization);
+      const answer = await fetch(`${basic.url}${new URL(req.url ?? "/", "http://x").searchParams.get("path")}`, { headers: { authorization } });
+      res.writeHead(answer.status, { "content-type": "application/octet-stream" });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+    await new Promise((ok) => storage.listen(0, "127.0.0.2", () => ok(undefined)));
+    const storageHost = `127.0.0.2:${/** @type {import("node:net").AddressInfo} */ (storage.address()).port}`;
+    basicProxy.inject = (req) =>
+      isBlob(req) &&
+      ((_, res) => {
+        res.writeHead(307, { location: `http://${storageHost}/blob?path=${encodeURIComponent(req.url ?? "")}` });
+        res.end();
+      });
+    try {
+      const credentials = { [basicProxy.host]: { username: BASIC.user, password: BASIC.password } };
+      const answer = await registryHost({ insecure: [basicProxy.host, storageHost], credentials }).inspectImage(`${basicProxy.host}/python-layer:1`);
+      assert.deepEqual(answer, filled.images["python-layer"].expected);
+      assert.ok(storageAuth.length >= 2, `config and layers through the store: ${storageAuth.length}`);
+      assert.deepEqual(storageAuth.filter((a) => a !== undefined), [], "the blob store saw an Authorization header");
+      assert.ok(basicProxy.seen.some((s) => s.authorization === authorization), "the registry itself got the credentials");
+    } finally {
+      await basicProxy.stop();
+      await new Promise((ok) => storage.close(() => ok(undefined)));
+    }
+  });
+});
+
+describe("resolve() through { ...memoryHost({}), ...registryHost(...) }", () => {
+  const compose = (options = {}) => ({ ...memoryHost({}), ...registryHost({ insecure: [anon.host], ...options }) });
+
+  test("a Python image with no steps runs directly on its own Python", async () => {
+    const ref = `${anon.host}/python-env:1`;
+    const { plan } = await Image.fromRegistry(ref).resolve(compose());
+    assert.equal(plan.mode, "direct");
+    assert.equal(plan.image, ref);
+    assert.deepEqual(plan.python, { kind: "image", path: "/usr/local/bin/python3", version: "3.12.7" });
+  });
+
+  test("the image's digest joins the image hash", async () => {
+    const a = await Image.fromRegistry(`${anon.host}/python-env:1`).pipInstall(["requests"]).resolve(compose());
+    const b = await Image.fromRegistry(`${anon.host}/python-env:1`).pipInstall(["requests"]).resolve(memoryHost({}));
+    assert.notEqual(a.imageHash, b.imageHash);
+  });
+
+  test("a Python-less image with steps is derived with a managed CPython for its arch and libc", async () => {
+    const resolution = await Image.fromRegistry(`${anon.host}/no-python:1`).pipInstall(["requests"]).resolve(compose());
+    assert.equal(resolution.plan.mode, "derived");
+    assert.equal(resolution.plan.image, null);
+    assert.equal(resolution.plan.python.kind, "managed");
+    assert.equal(resolution.plan.python.arch, "x86_64");
+    assert.equal(resolution.plan.python.libc, "gnu");
+    // musl's image has Python: its own, derived for the step.
+    const musl = await Image.fromRegistry(`${anon.host}/musl:1`).pipInstall(["requests"]).resolve(compose());
+    assert.equal(musl.plan.mode, "derived");
+    assert.deepEqual(musl.plan.python, { kind: "image", path: "/usr/bin/python3.11", version: "3.11" });
+    // arm64 from the index, without Python: managed for aarch64 and musl.
+    const arm = await Image.fromRegistry(`${anon.host}/oci-index:1`).pipInstall(["requests"]).resolve(compose({ platform: "linux/arm64" }));
+    assert.equal(arm.plan.python.kind, "managed");
+    assert.equal(arm.plan.python.arch, "aarch64");
+    assert.equal(arm.plan.python.libc, "musl");
+  });
+
+  test("a published derived image is found by lookupDerived and named in the plan", async () => {
+    const image = Image.fromRegistry(`${anon.host}/no-python:1`).pipInstall(["httpx"]);
+    const options = { derivedRepository: `${anon.host}/derived-plans` };
+    const first = await image.resolve(compose(options));
+    assert.equal(first.plan.image, null);
+    const digest = await publishDerived(anon.url, "no-python", "derived-plans", `sha256-${first.imageHash.slice("sha256:".length)}`);
+    const second = await image.resolve(compose(options));
+    assert.equal(second.imageHash, first.imageHash);
+    assert.equal(second.plan.mode, "derived");
+    assert.equal(second.plan.image, `${anon.host}/derived-plans@${digest}`);
+  });
+
+  test("a registry error reaches resolve() as HOST_CALLBACK_FAILED with its message", async () => {
+    const error = await Image.fromRegistry(`${anon.host}/nothing-here:1`).resolve(compose()).catch((e) => e);
+    assert.equal(error?.code, "HOST_CALLBACK_FAILED", String(error));
+    assert.ok(error.message.includes("nothing-here"), error.message);
+  });
+});
