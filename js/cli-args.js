@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
  * @typedef {{ root?: string, "python-path"?: string[], inspect?: string, "docker-inspect"?: true,
  *   derived?: string, "managed-python-version"?: string, "managed-python-release"?: string,
  *   "managed-python-url"?: string, "managed-python-sha256"?: string[], timeout?: string, progress?: true, "no-progress"?: true,
- *   quiet?: true, help?: true, output?: string, json?: true, definition?: true }} Options
+ *   quiet?: true, help?: true, output?: string, json?: true, definition?: true, registry?: true,
+ *   "insecure-registry"?: string[], "derived-repository"?: string, platform?: string, "docker-config"?: string }} Options
  */
 
 /** The command's name, as messages and help texts give it. */
@@ -37,6 +38,20 @@ const RESOLVE_OPTIONS = `Resolution options:
   --docker-inspect           ask the local engine instead (\`docker image inspect\`, and a
                              container of the image, without network, to find its Python and libc);
                              images the engine does not have are not inspected
+  --registry                 ask the image's registry instead (OCI Distribution API, no Docker
+                             needed): manifest and config, and layer headers when the config
+                             does not name the Python; credentials from the Docker config file
+                             (--docker-config) or APOTHIC_REGISTRY_USER and
+                             APOTHIC_REGISTRY_PASSWORD (for the registry of the spec's base)
+  --insecure-registry HOST   reach HOST (such as 127.0.0.1:5000) over plain http (repeatable;
+                             with --registry)
+  --derived-repository HOST/REPO   where derived images are published: HOST/REPO:sha256-<hex of
+                             the image hash> is looked up (with --registry)
+  --platform OS/ARCH[/VARIANT]     the platform picked from a multi-platform image (default
+                             linux/amd64; with --registry)
+  --docker-config FILE       Docker's config.json to read registry credentials from ("auths";
+                             default $DOCKER_CONFIG/config.json, else ~/.docker/config.json
+                             when it exists; with --registry)
   --derived FILE             a JSON object mapping image hashes to already published images
   --managed-python-version V         the managed CPython's version (e.g. 3.12.11)
   --managed-python-release R         its python-build-standalone release tag (e.g. 20250723)
@@ -104,8 +119,9 @@ Prints how the image executes, as JSON:
     "mounts", "diagnostics" }
 "direct": a registry image with no build steps runs as it is; "derived": the image is built
 from the Dockerfile (keyed by imageHash). "python" is the image's own Python, or a managed
-CPython installed into the derived image when the base has none (see --inspect and
---docker-inspect). "mounts" lists the files attached when a container starts (addLocal*).
+CPython installed into the derived image when the base has none (see --inspect,
+--docker-inspect and --registry). "mounts" lists the files attached when a container
+starts (addLocal*).
 
 ${RESOLVE_OPTIONS}`,
 
@@ -141,6 +157,11 @@ const COMMON = {
   "python-path": "list",
   inspect: "value",
   "docker-inspect": "flag",
+  registry: "flag",
+  "insecure-registry": "list",
+  "derived-repository": "value",
+  platform: "value",
+  "docker-config": "value",
   derived: "value",
   "managed-python-version": "value",
   "managed-python-release": "value",
@@ -235,6 +256,15 @@ export function parseArgs(argv) {
   }
   if (options.progress && options["no-progress"]) throw new UsageError("--progress and --no-progress contradict each other");
   if (options.inspect !== undefined && options["docker-inspect"]) throw new UsageError("--inspect and --docker-inspect contradict each other");
+  if (options.registry && options.inspect !== undefined) throw new UsageError("--registry and --inspect contradict each other");
+  if (options.registry && options["docker-inspect"]) throw new UsageError("--registry and --docker-inspect contradict each other");
+  if (options.derived !== undefined && options["derived-repository"] !== undefined) throw new UsageError("--derived and --derived-repository contradict each other");
+  for (const name of /** @type {const} */ (["insecure-registry", "derived-repository", "platform", "docker-config"])) {
+    if (options[name] !== undefined && !options.registry) throw new UsageError(`--${name} goes with --registry`);
+  }
+  if (options.platform !== undefined && !/^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_]+)?$/.test(options.platform)) {
+    throw new UsageError(`--platform takes OS/ARCH or OS/ARCH/VARIANT (such as linux/arm64), got ${JSON.stringify(options.platform)}`);
+  }
   if (operands[0] === "-" && options.root === undefined && !(command === "hash" && options.definition)) {
     throw new UsageError(`a spec on standard input needs --root DIR, the folder its local paths are read from (--root . for the working directory); see ${NAME} ${command} --help`);
   }

@@ -5,6 +5,10 @@
 //
 //   apothic-image context spec.json | docker build -t my-image -
 //
+// Base images are inspected from an --inspect file, the local engine (--docker-inspect) or their
+// registry (--registry, through registryHost; credentials from Docker's config file or
+// APOTHIC_REGISTRY_USER / APOTHIC_REGISTRY_PASSWORD).
+//
 // Errors print `apothic-image: error CODE: message` on stderr and exit 1 (2 for a wrong command
 // line). On a terminal, a resolve that takes a while draws a progress bar on stderr.
 //
@@ -15,9 +19,11 @@
 // `docker build` must read it. A spec on standard input needs --root: it is not rooted at the
 // working directory by default, where it could copy ~/.ssh into a context.
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import path from "node:path";
-import { Image, nodeHost } from "./node.js";
+import { Image, nodeHost, registryHost } from "./node.js";
+import { parseReference } from "./registry-host.js";
 import { escapeControls } from "./host-helpers.js";
 import { HELP, NAME, UsageError, VERSION, parseArgs } from "./cli-args.js";
 
@@ -27,6 +33,8 @@ import { HELP, NAME, UsageError, VERSION, parseArgs } from "./cli-args.js";
 /** @typedef {import("./apothic_image.js").Resolution} Resolution */
 /** @typedef {import("./apothic_image.js").Diagnostic} Diagnostic */
 /** @typedef {import("./index.js").NodeHostOptions} NodeHostOptions */
+/** @typedef {import("./index.js").RegistryHostOptions} RegistryHostOptions */
+/** @typedef {import("./index.js").RegistryCredentials} RegistryCredentials */
 /** @typedef {import("./cli-args.js").Options} Options */
 /** An error with a code, as node:fs and the CLI make them. @typedef {Error & { code?: string }} CodedError */
 
@@ -161,6 +169,131 @@ function dockerInspector(timeoutMs) {
   };
 }
 
+// --- image inspection through the registry ------------------------------------------------
+
+/**
+ * The registry a Docker config's `auths` key names: "https://index.docker.io/v1/" and the like are
+ * Docker Hub ("docker.io"); a URL gives its host; anything else is taken as a host.
+ * @param {string} key
+ */
+function registryOfAuthKey(key) {
+  let host = key.replace(/^[a-z]+:\/\//i, "").split("/")[0].toLowerCase();
+  if (host === "index.docker.io" || host === "registry-1.docker.io" || host === "registry.hub.docker.com") host = "docker.io";
+  return host;
+}
+
+/**
+ * Registry credentials from a Docker config file (`auths` → { registry: { auth: base64(user:pass) } }).
+ * Entries without `auth` (a credential helper's, an identity token's) are skipped. A malformed
+ * file is DOCKER_CONFIG_INVALID naming the file and the entry, never the secret.
+ * @param {string} file
+ * @returns {Record<string, RegistryCredentials>}
+ */
+function dockerCredentials(file) {
+  const bad = (/** @type {string} */ why) => cliError("DOCKER_CONFIG_INVALID", `the Docker config file ${file} ${why}`, { file });
+  let text;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (thrown) {
+    const error = /** @type {CodedError} */ (thrown);
+    if (error.code === "ENOENT") throw cliError("ENOENT", `cannot read the Docker config file ${file}: no such file`, { file });
+    throw cliError(error.code ?? "EIO", `cannot read the Docker config file ${file}: ${error.code === "EISDIR" ? "it is a folder, not a file" : error.message}`, { file });
+  }
+  let config;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    throw bad("is not JSON"); // the parser's message may quote the text, secrets included
+  }
+  if (config === null || typeof config !== "object" || Array.isArray(config)) throw bad("must hold a JSON object");
+  const auths = config.auths ?? {};
+  if (auths === null || typeof auths !== "object" || Array.isArray(auths)) throw bad('has an "auths" that is not an object');
+  /** @type {Record<string, RegistryCredentials>} */
+  const credentials = {};
+  for (const [key, entry] of Object.entries(auths)) {
+    const name = JSON.stringify(key);
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw bad(`has an entry ${name} in "auths" that is not an object`);
+    if (entry.auth === undefined || entry.auth === "") continue;
+    if (typeof entry.auth !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(entry.auth) || entry.auth.length % 4 !== 0) {
+      throw bad(`has an "auth" for ${name} that is not base64`);
+    }
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon <= 0) throw bad(`has an "auth" for ${name} that is not base64 of user:password`);
+    credentials[registryOfAuthKey(key)] = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  return credentials;
+}
+
+/**
+ * The registry credentials: the Docker config file (--docker-config, else $DOCKER_CONFIG/config.json
+ * or ~/.docker/config.json when it exists), then APOTHIC_REGISTRY_USER / APOTHIC_REGISTRY_PASSWORD
+ * for the registry of the spec's base (`baseRef`), which win for that registry.
+ * @param {Options} options
+ * @param {string | undefined} baseRef
+ * @returns {Record<string, RegistryCredentials>}
+ */
+function registryCredentials(options, baseRef) {
+  let file = options["docker-config"];
+  if (file === undefined) {
+    const fallback = process.env.DOCKER_CONFIG ? path.join(process.env.DOCKER_CONFIG, "config.json") : path.join(homedir(), ".docker", "config.json");
+    if (existsSync(fallback)) file = fallback;
+  }
+  const credentials = file === undefined ? {} : dockerCredentials(file);
+  const username = process.env.APOTHIC_REGISTRY_USER;
+  const password = process.env.APOTHIC_REGISTRY_PASSWORD;
+  if ((username === undefined) !== (password === undefined)) {
+    throw new UsageError("APOTHIC_REGISTRY_USER and APOTHIC_REGISTRY_PASSWORD go together: set both or neither");
+  }
+  if (username !== undefined && password !== undefined) {
+    if (baseRef === undefined) throw new UsageError("APOTHIC_REGISTRY_USER is set, but the spec's base is not a registry image");
+    credentials[parseReference(baseRef).registry] = { username, password };
+  }
+  return credentials;
+}
+
+/**
+ * The registry host --registry asks for. Its callbacks remember the last error they threw:
+ * resolution wraps it as HOST_CALLBACK_FAILED, and the CLI reports the registry's own code.
+ * @param {Options} options
+ * @param {string | undefined} baseRef the spec's base image reference, when it has one
+ * @param {number | undefined} timeoutMs
+ */
+function registryCallbacks(options, baseRef, timeoutMs) {
+  /** @type {RegistryHostOptions} */
+  const registryOptions = { credentials: registryCredentials(options, baseRef) };
+  if (options["insecure-registry"]) registryOptions.insecure = options["insecure-registry"];
+  if (options["derived-repository"] !== undefined) registryOptions.derivedRepository = options["derived-repository"];
+  if (options.platform !== undefined) registryOptions.platform = options.platform;
+  if (timeoutMs !== undefined) registryOptions.timeoutMs = timeoutMs;
+  let host;
+  try {
+    host = registryHost(registryOptions);
+  } catch (thrown) {
+    // An option registryHost refuses (a bad --insecure-registry or --derived-repository): the
+    // command line's fault. Its messages never hold a credential.
+    throw new UsageError(/** @type {Error} */ (thrown).message);
+  }
+  /** @type {{ error: unknown }} */
+  const failure = { error: undefined };
+  /**
+   * @template {unknown[]} A
+   * @template R
+   * @param {(...args: A) => Promise<R>} call
+   */
+  const remember =
+    (call) =>
+    async (/** @type {A} */ ...args) => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        failure.error = error;
+        throw error;
+      }
+    };
+  return { inspectImage: remember(host.inspectImage), lookupDerived: remember(host.lookupDerived), failure };
+}
+
 /**
  * A host callback answering from a JSON object in `file` (null for a key it does not hold).
  * The values are the file's: resolution checks each answer as it does any host's.
@@ -183,8 +316,9 @@ function mapLookup(file, what) {
  * @param {string} specPath
  * @param {Options} options
  * @param {Progress | undefined} progress
+ * @param {string | undefined} baseRef the spec's base image reference, when it has one
  */
-function resolution(specPath, options, progress) {
+function resolution(specPath, options, progress, baseRef) {
   const rootOption = options.root ?? path.dirname(specPath); // "-" needs --root (parseArgs)
   const root = path.resolve(rootOption);
   /** @type {NodeHostOptions} */
@@ -202,6 +336,14 @@ function resolution(specPath, options, progress) {
   if (options.inspect !== undefined) hostOptions.inspectImage = mapLookup(options.inspect, "the --inspect file");
   if (options["docker-inspect"]) hostOptions.inspectImage = dockerInspector(timeoutMs ?? 120_000);
   if (options.derived !== undefined) hostOptions.lookupDerived = mapLookup(options.derived, "the --derived file");
+  /** @type {{ error: unknown } | undefined} */
+  let registryFailure;
+  if (options.registry) {
+    const registry = registryCallbacks(options, baseRef, timeoutMs);
+    hostOptions.inspectImage = registry.inspectImage;
+    if (options.derived === undefined) hostOptions.lookupDerived = registry.lookupDerived;
+    registryFailure = registry.failure;
+  }
   /** @type {ResolveOptions} */
   const resolveOptions = {};
   if (timeoutMs !== undefined) resolveOptions.timeoutMs = timeoutMs;
@@ -223,7 +365,7 @@ function resolution(specPath, options, progress) {
   if (Object.keys(managed).length > 0) resolveOptions.managedPython = managed;
   const host = nodeHost(hostOptions);
   if (progress) resolveOptions.onProgress = (p) => progress.update(p);
-  return { host, resolveOptions };
+  return { host, resolveOptions, registryFailure };
 }
 
 // --- output ---------------------------------------------------------------------------------
@@ -419,10 +561,16 @@ async function main(argv) {
     const quiet = Boolean(options.quiet);
     const drawProgress = !quiet && !options["no-progress"] && (options.progress || Boolean(process.stderr.isTTY));
     const progress = drawProgress ? new Progress(process.stderr, command === "context" ? "packing" : "resolving") : undefined;
-    const { host, resolveOptions } = resolution(specPath, options, progress);
+    const base = /** @type {{ base?: { ref?: unknown } }} */ (image.toSpec()).base;
+    const { host, resolveOptions, registryFailure } = resolution(specPath, options, progress, typeof base?.ref === "string" ? base.ref : undefined);
     let result;
     try {
       result = command === "context" ? await image.buildContext(host, resolveOptions) : await image.resolve(host, resolveOptions);
+    } catch (thrown) {
+      // The registry's own error (its code, registry, repository) rather than the wrapper's.
+      const error = /** @type {{ code?: unknown } | null | undefined} */ (thrown);
+      if (error?.code === "HOST_CALLBACK_FAILED" && registryFailure?.error !== undefined) throw registryFailure.error;
+      throw thrown;
     } finally {
       progress?.done();
     }

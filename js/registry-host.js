@@ -338,7 +338,8 @@ function checkRegistryOptions(options) {
   }
 
   return {
-    fetch: /** @type {typeof fetch} */ (fetchFn),
+    // Called unbound: browsers and workerd refuse their fetch called as a method of another object.
+    fetch: /** @type {Fetch} */ ((url, init) => /** @type {typeof fetch} */ (fetchFn)(url, init)),
     credentials,
     platform,
     mirror,

@@ -6,6 +6,7 @@
 TEST_MORE += test-registry
 
 ## test-registry: installs docker-registry and apache2-utils, then runs registryHost from the
-## packed package against real registries (images, platforms, auth, faults, resolve plans)
-test-registry:
+## packed package against real registries (images, platforms, auth, faults, resolve plans), and
+## the same inspections in workerd and headless Chromium (playwright-core from www/node_modules)
+test-registry: www-install
 	tests/registry/run.sh
