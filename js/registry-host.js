@@ -625,7 +625,14 @@ export function registryHost(options) {
     /** @type {Record<string, string>} */
     const headers = { accept: "application/json" };
     if (basic !== undefined) headers.authorization = `Basic ${basic}`;
-    const answer = await fetchOnce(realm.href, { method: "GET", headers, redirect: "error" });
+    // Never followed: the credentials would go wherever a redirect points. `redirect: "error"`
+    // would say so, but workerd refuses it; "manual" works everywhere (browsers answer an opaque
+    // redirect, status 0).
+    const answer = await fetchOnce(realm.href, { method: "GET", headers, redirect: "manual" });
+    if (answer.type === "opaqueredirect" || (answer.status >= 300 && answer.status < 400)) {
+      await answer.body?.cancel().catch(() => {});
+      throw registryError("REGISTRY_BAD_ANSWER", "the token endpoint answered with a redirect, which a token request never follows", where);
+    }
     if (!answer.ok) throw await statusError(answer, "token", where);
     const bytes = await readBody(answer, 1 << 20, "token answer", where);
     let token;

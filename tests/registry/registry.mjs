@@ -267,7 +267,8 @@ const b64url = (/** @type {Buffer | string} */ data) => Buffer.from(data).toStri
  * Starts a token issuer: GET ?service=…&scope=repository:NAME:ACTIONS answers `{ token,
  * access_token, expires_in, issued_at }` with a JWT (RS256, `x5c` naming the certificate)
  * granting the scope, when the request's Basic credentials are one of `users` (401 otherwise,
- * and for anonymous requests: the registry is private).
+ * and for anonymous requests: the registry is private). Every answer allows any origin (CORS,
+ * `Authorization` included), so a browser page can ask too.
  * @param {{ users: Record<string, string> }} options
  * @returns {Promise<TokenIssuer>}
  */
@@ -293,6 +294,13 @@ export async function startTokenIssuer({ users }) {
   /** @type {TokenIssuer["requests"]} */
   const requests = [];
   const server = createServer((req, res) => {
+    // CORS, for the browser test: any origin may ask for a token with its credentials. A
+    // preflight is answered and not recorded (it carries no credentials and asks for nothing).
+    res.setHeader("access-control-allow-origin", "*");
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, { "access-control-allow-methods": "GET", "access-control-allow-headers": "Authorization, Accept", "access-control-max-age": "600" });
+      return res.end();
+    }
     const url = new URL(req.url ?? "/", "http://x");
     requests.push({ url: req.url ?? "", authorization: req.headers.authorization });
     const refuse = (status, message) => {
