@@ -5,8 +5,10 @@ TEST_MORE += test-worker
 BENCH_MORE += bench-worker
 
 ## test-worker: the Worker in the real workerd binary on 127.0.0.1: golden previews and hashes,
-## every bad-input class, 304s, 1,000 sequential and 50 concurrent requests, inline files vs Node
+## every bad-input class, 304s, 1,000 sequential and 50 concurrent requests, inline files vs Node,
+## opt-in base-image inspection against a real docker-registry (installed by tests/registry/setup.sh)
 test-worker:
+	tests/registry/setup.sh
 	www/worker/test/run.sh
 
 ## bench-worker: the Worker's bundle (script + wasm, gzip) against the Free plan's 3 MiB limit,

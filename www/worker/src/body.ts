@@ -114,9 +114,11 @@ export interface RenderRequest {
   modules: Record<string, PythonModule>;
   images: Record<string, ImageInspection | null>;
   derived: Record<string, string | null>;
+  /** Whether the Worker inspects the spec's base images in their registries (src/inspect.ts). */
+  inspect: boolean;
 }
 
-const REQUEST_KEYS = ["spec", "files", "modes", "symlinks", "pythonPath", "modules", "images", "derived"];
+const REQUEST_KEYS = ["spec", "files", "modes", "symlinks", "pythonPath", "modules", "images", "derived", "inspect"];
 
 /** An empty record without a prototype: keys such as "__proto__" or "constructor" are plain keys. */
 const dict = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
@@ -161,12 +163,12 @@ function parseMode(value: unknown, where: string): number {
 /** Checks the shape of a `POST /render` body (the spec itself is the package's to validate). */
 export function parseRenderRequest(body: unknown): RenderRequest {
   if (!isPlainObject(body)) {
-    throw invalid("the body must be a JSON object: { spec, files?, modes?, symlinks?, pythonPath?, modules?, images?, derived? }");
+    throw invalid("the body must be a JSON object: { spec, files?, modes?, symlinks?, pythonPath?, modules?, images?, derived?, inspect? }");
   }
   if (!("spec" in body) && "version" in body) {
     // A bare spec (`curl --data @spec.json`): no files.
     checkSpecSize(body);
-    return { spec: body, files: dict(), modes: dict(), symlinks: dict(), pythonPath: [], modules: dict(), images: dict(), derived: dict() };
+    return { spec: body, files: dict(), modes: dict(), symlinks: dict(), pythonPath: [], modules: dict(), images: dict(), derived: dict(), inspect: false };
   }
   for (const key of Object.keys(body)) {
     if (!REQUEST_KEYS.includes(key)) throw invalid(`unknown field ${quote(key)} (known: ${REQUEST_KEYS.join(", ")})`);
@@ -216,7 +218,9 @@ export function parseRenderRequest(body: unknown): RenderRequest {
     if (value !== null && typeof value !== "string") throw invalidFiles(`derived[${quote(hash)}] must be an image reference or null`);
     derived[hash] = value;
   }
-  return { spec: body.spec, files, modes, symlinks, pythonPath, modules, images, derived };
+  if (body.inspect !== undefined && typeof body.inspect !== "boolean") throw invalid("`inspect` must be true or false");
+  const inspect = body.inspect === true;
+  return { spec: body.spec, files, modes, symlinks, pythonPath, modules, images, derived, inspect };
 }
 
 /** base64url (RFC 4648 §5, padding optional) → bytes, or a 400 INVALID_BASE64URL. */

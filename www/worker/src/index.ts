@@ -19,6 +19,8 @@ import type { RenderRequest } from "./body.js";
 import { etagOf, ifNoneMatchMatches } from "./etag.js";
 import { contentSecurityPolicy, previewPage } from "./html.js";
 import { HttpError, jsonResponse, jsonText, responseForError, textResponse } from "./http.js";
+import { inspector, registryPolicy } from "./inspect.js";
+import type { InspectEnv, Inspector } from "./inspect.js";
 import { LIMITS } from "./limits.js";
 
 /** A preview URL holds the whole spec, so its answer never changes for this package version. */
@@ -30,16 +32,33 @@ const ROUTES = {
   index: ["GET", "HEAD", "OPTIONS"],
 } as const;
 
-/** The memoryHost for a render request, with its facts as the optional callbacks. */
-function hostFor(input: RenderRequest): ImageHost {
+/** `inspectImage` and `lookupDerived` of a render request: its own `images` and `derived` first,
+ * then the registries (with `inspect`), else absent (the package's default). */
+function imageCallbacks(input: RenderRequest, registry: Inspector | undefined): Pick<ImageHost, "inspectImage" | "lookupDerived"> {
+  const images = Object.keys(input.images).length > 0 ? input.images : undefined;
+  const derived = Object.keys(input.derived).length > 0 ? input.derived : undefined;
+  if (registry === undefined) {
+    return {
+      ...(images && { inspectImage: (ref: string) => images[ref] ?? null }),
+      ...(derived && { lookupDerived: (hash: string) => derived[hash] ?? null }),
+    };
+  }
+  const { inspectImage, lookupDerived } = registry.callbacks;
+  return {
+    inspectImage: (ref: string) => (images?.[ref] !== undefined ? images[ref] : inspectImage!(ref)),
+    lookupDerived: (hash: string) => (derived?.[hash] !== undefined ? derived[hash] : lookupDerived!(hash)),
+  };
+}
+
+/** The memoryHost for a render request, with its facts (or the registries) as the optional callbacks. */
+function hostFor(input: RenderRequest, registry: Inspector | undefined): ImageHost {
   let host: ImageHost;
   try {
     host = memoryHost(input.files, {
       modes: input.modes,
       symlinks: input.symlinks,
       pythonPath: input.pythonPath,
-      ...(Object.keys(input.images).length > 0 && { inspectImage: (ref: string) => input.images[ref] ?? null }),
-      ...(Object.keys(input.derived).length > 0 && { lookupDerived: (hash: string) => input.derived[hash] ?? null }),
+      ...imageCallbacks(input, registry),
     });
   } catch (e) {
     // memoryHost throws a TypeError for keys it cannot place: "../x", a path that is both a
@@ -85,14 +104,21 @@ function checkListedEntries(input: RenderRequest): void {
 }
 
 /** POST /render. */
-async function render(request: Request): Promise<Response> {
+async function render(request: Request, env: InspectEnv): Promise<Response> {
   checkJsonContentType(request);
   const input = parseRenderRequest(parseJson(await readBody(request), "the body"));
   checkListedEntries(input);
   const image = Image.fromSpec(input.spec as ImageSpec);
+  const registry = input.inspect ? inspector(registryPolicy(env)) : undefined;
   try {
     const definitionHash = image.definitionHash();
-    const resolution = await image.resolve(hostFor(input), { maxBytes: LIMITS.maxResolveBytes });
+    let resolution;
+    try {
+      resolution = await image.resolve(hostFor(input, registry), { maxBytes: LIMITS.maxResolveBytes });
+    } catch (e) {
+      // The package wraps a callback's error as HOST_CALLBACK_FAILED: answer the registry's code.
+      throw registry?.failure() ?? e;
+    }
     const { dockerfile, imageHash, specHash, layers, context, mounts, plan, diagnostics } = resolution;
     const answer = JSON.stringify({ dockerfile, definitionHash, imageHash, specHash, layers, context, mounts, plan, diagnostics });
     if (answer.length > LIMITS.maxAnswerChars) {
@@ -149,7 +175,7 @@ function index(): Response {
     name: "@apothic/image preview Worker",
     package: `@apothic/image@${version}`,
     routes: {
-      "POST /render": "{ spec, files?, modes?, symlinks?, pythonPath?, modules?, images?, derived? } (or a bare spec) → { dockerfile, definitionHash, imageHash, specHash, layers, context, mounts, plan, diagnostics }",
+      "POST /render": "{ spec, files?, modes?, symlinks?, pythonPath?, modules?, images?, derived?, inspect? } (or a bare spec) → { dockerfile, definitionHash, imageHash, specHash, layers, context, mounts, plan, diagnostics }",
       "GET /preview/<base64url spec>": "the Dockerfile as text/plain; ?format=html for a highlighted page; ETag is the definition hash",
     },
     limits: LIMITS,
@@ -175,7 +201,7 @@ function methodNotAllowed(methods: readonly string[], method: string): HttpError
   });
 }
 
-async function route(request: Request): Promise<Response> {
+async function route(request: Request, env: InspectEnv): Promise<Response> {
   const url = new URL(request.url);
   const path = url.pathname;
   const method = request.method;
@@ -189,7 +215,7 @@ async function route(request: Request): Promise<Response> {
   if (!(methods as readonly string[]).includes(method)) throw methodNotAllowed(methods, method);
   switch (name) {
     case "render":
-      return render(request);
+      return render(request, env);
     case "preview":
       return preview(request, url, path.slice("/preview/".length));
     case "index":
@@ -198,11 +224,11 @@ async function route(request: Request): Promise<Response> {
 }
 
 export default {
-  async fetch(request: Request): Promise<Response> {
+  async fetch(request: Request, env: InspectEnv): Promise<Response> {
     try {
-      return await route(request);
+      return await route(request, env);
     } catch (error) {
       return responseForError(error);
     }
   },
-} satisfies ExportedHandler;
+} satisfies ExportedHandler<InspectEnv>;

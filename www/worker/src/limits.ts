@@ -30,4 +30,17 @@ export const LIMITS = {
   maxListedEntries: 10_000,
   /** Characters of a `POST /render` answer (the JSON text), checked before it is sent. */
   maxAnswerChars: 4 * 1024 * 1024,
+  /** Registry requests one `inspect` render may make (a token, a manifest, an index, a config
+   * and a few layers for each base; a cached pinned base makes none). */
+  inspectMaxRequests: 16,
+  /** Bytes of one manifest, index, config or token answer (so at most 16 × 512 KiB of them). */
+  inspectMaxManifestBytes: 512 * 1024,
+  /** Compressed layer bytes read (headers only, as they stream) to find Python and libc. */
+  inspectMaxLayerBytes: 6 * 1024 * 1024,
+  /** Milliseconds per registry operation (a manifest or a blob with its token and redirects). */
+  inspectTimeoutMs: 5_000,
+  /** Milliseconds for all the registry work of one render. */
+  inspectTotalMs: 15_000,
+  /** Inspections kept in the isolate's cache (by manifest digest and platform). */
+  inspectCacheEntries: 256,
 } as const;
