@@ -10,7 +10,10 @@
 #      image from the `uv` wheel, a relocatable CPython for the managed-Python path, and a
 #      loopback package index; serves the last two on 127.0.0.1;
 #   5. runs tests/e2e/run-specs.mjs: per spec, `apothic-image context` → `docker build
-#      --network host -` → `docker run` of the spec's check.py; prints "e2e: N passed, N failed".
+#      --network host -` → `docker run` of the spec's check.py; prints "e2e: N passed, N failed";
+#   6. runs tests/e2e/registry-plans.mjs: the bases pushed to a local docker-registry, inspected
+#      and planned through the package's registryHost, checked against the images themselves;
+#      it ends with the total of both steps.
 #
 # Needs root (debootstrap, dockerd). Arguments, if any, are spec names to run instead of all;
 # E2E_SPECS_DIR=DIR builds the specs of another folder (see run-specs.mjs).
@@ -138,5 +141,10 @@ for version in $(grep -rhoE '"uvVersion": *"[^"]+"' "${E2E_SPECS_DIR:-tests/e2e/
 done
 echo "e2e: engine and bases ready after $((SECONDS - start_time)) s" >&2
 
-# --- the specs --------------------------------------------------------------------------------
-node tests/e2e/run-specs.mjs "$@"
+# --- the specs, then the plans of the bases pushed to a registry -----------------------------
+# (registry-plans.mjs prints the total of both from the specs' output, saved here.)
+status=0
+node tests/e2e/run-specs.mjs "$@" | tee "$E2E_LOGS/specs.out" || status=$?
+tests/registry/setup.sh
+node tests/e2e/registry-plans.mjs "$E2E_LOGS/specs.out" || status=1
+exit "$status"
