@@ -2,9 +2,9 @@
 // 127.0.0.1: started on a free port, waited for until the Worker answers, stopped by the caller
 // (and killed when the process exits, should the caller die first).
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { repo } from "./vectors.mjs";
 
 /** The workerd binary: APOTHIC_WORKERD (the test scripts set it), else the one scripts/tools pins. */
@@ -93,4 +93,28 @@ export async function startWorkerd({ cwd, config = "workerd.capnp", readyStatus 
     await stop();
     if (attempt === 3 || !/address already in use/i.test(log)) throw new Error(`workerd did not start (attempt ${attempt}):\n${log}`);
   }
+}
+
+/**
+ * The files of an installed package that the module `entry` needs, for a workerd config's module
+ * list: `entry` and its static relative imports, transitively (paths relative to `packageDir`).
+ * @param {string} packageDir
+ * @param {string} entry
+ * @returns {string[]}
+ */
+export function moduleGraph(packageDir, entry) {
+  /** @type {Set<string>} */
+  const files = new Set();
+  /** @param {string} file */
+  const visit = (file) => {
+    if (files.has(file)) return;
+    files.add(file);
+    if (!file.endsWith(".js")) return;
+    const source = readFileSync(join(packageDir, file), "utf8");
+    for (const m of source.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']|^\s*import\s*["'](\.{1,2}\/[^"']+)["']/gm)) {
+      visit(posix.normalize(posix.join(posix.dirname(file), m[1] ?? m[2])));
+    }
+  };
+  visit(entry);
+  return [...files];
 }

@@ -187,33 +187,17 @@ test("Node: every inspection answers what the registry holds", () => {
   });
 });
 
-/** Files of the package the module `entry` needs: itself and its static relative imports, transitively. */
-function moduleGraph(entry) {
-  const files = new Set();
-  const visit = (file) => {
-    if (files.has(file)) return;
-    files.add(file);
-    if (!file.endsWith(".js")) return;
-    const source = readFileSync(join(packageDir, file), "utf8");
-    for (const m of source.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']|^\s*import\s*["'](\.{1,2}\/[^"']+)["']/gm)) {
-      visit(posix.normalize(posix.join(posix.dirname(file), m[1] ?? m[2])));
-    }
-  };
-  visit(entry);
-  return [...files];
-}
-
 describe("workerd", () => {
   /** @type {import("../harness/workerd.mjs").Workerd | undefined} */ let server;
   /** @type {string | undefined} */ let workDir;
 
   before(async () => {
-    const { startWorkerd } = await import(pathToFileURL(join(repoRoot, "tests", "harness", "workerd.mjs")).href);
+    const { moduleGraph, startWorkerd } = await import(pathToFileURL(join(repoRoot, "tests", "harness", "workerd.mjs")).href);
     const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
     assert.equal(manifest.exports["."].workerd, "./workerd.js", "the workerd condition picks workerd.js");
     workDir = mkdtempSync(join(tmpdir(), "apothic-registry-workerd-"));
     const modules = [`(name = "worker.js", esModule = embed "worker.js")`];
-    for (const file of moduleGraph("workerd.js")) {
+    for (const file of moduleGraph(packageDir, "workerd.js")) {
       const name = file === "workerd.js" ? PACKAGE : posix.join(posix.dirname(PACKAGE), file);
       copyFileSync(join(packageDir, file), join(workDir, file));
       modules.push(`(name = ${JSON.stringify(name)}, ${file.endsWith(".wasm") ? "wasm" : "esModule"} = embed ${JSON.stringify(file)})`);

@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { ApothicError, Image, memoryHost } from "@apothic/image";
 import { apothicErrors } from "../harness/errors.mjs";
 import { goldenVectors, specErrorVectors } from "../harness/vectors.mjs";
-import { startWorkerd } from "../harness/workerd.mjs";
+import { moduleGraph, startWorkerd } from "../harness/workerd.mjs";
 import { packageDir } from "../js/helpers.mjs";
 
 const { assertApothicError } = apothicErrors(ApothicError);
@@ -38,22 +38,6 @@ function resolveEntry(manifest) {
   return posix.normalize(target);
 }
 
-/** The entry and every file it imports statically (relative specifiers), transitively. */
-function moduleGraph(entry) {
-  const files = new Set();
-  const visit = (file) => {
-    if (files.has(file)) return;
-    files.add(file);
-    if (!file.endsWith(".js")) return;
-    const source = readFileSync(join(packageDir, file), "utf8");
-    for (const m of source.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']|^\s*import\s*["'](\.{1,2}\/[^"']+)["']/gm)) {
-      visit(posix.normalize(posix.join(posix.dirname(file), m[1] ?? m[2])));
-    }
-  };
-  visit(entry);
-  return [...files];
-}
-
 /** The running workerd (tests/harness/workerd.mjs), and its `http://127.0.0.1:<port>/`. */
 let server;
 let base;
@@ -64,7 +48,7 @@ async function serveWorker() {
   const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
   const entry = resolveEntry(manifest);
   assert.equal(entry, "workerd.js", "the workerd condition must pick workerd.js");
-  const files = moduleGraph(entry);
+  const files = moduleGraph(packageDir, entry);
   assert.ok(files.some((f) => f.endsWith(".wasm")), "the workerd entry imports the .wasm as a module");
 
   workDir = mkdtempSync(join(tmpdir(), "apothic-workerd-"));
