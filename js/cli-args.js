@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
  *   derived?: string, "managed-python-version"?: string, "managed-python-release"?: string,
  *   "managed-python-url"?: string, "managed-python-sha256"?: string[], timeout?: string, progress?: true, "no-progress"?: true,
  *   quiet?: true, help?: true, output?: string, json?: true, definition?: true, registry?: true,
- *   "insecure-registry"?: string[], "derived-repository"?: string, platform?: string, "docker-config"?: string }} Options
+ *   "insecure-registry"?: string[], "derived-repository"?: string, platform?: string, "docker-config"?: string,
+ *   push?: true, network?: string, "no-optimize"?: true }} Options
  */
 
 /** The command's name, as messages and help texts give it. */
@@ -46,13 +47,13 @@ const RESOLVE_OPTIONS = `Resolution options:
   --insecure-registry HOST   reach HOST (such as 127.0.0.1:5000) over plain http (repeatable;
                              with --registry)
   --derived-repository HOST/REPO   where derived images are published: HOST/REPO:sha256-<hex of
-                             the image hash> is looked up (with --registry)
+                             the build key> is looked up (with --registry)
   --platform OS/ARCH[/VARIANT]     the platform picked from a multi-platform image (default
                              linux/amd64; with --registry)
   --docker-config FILE       Docker's config.json to read registry credentials from ("auths";
                              default $DOCKER_CONFIG/config.json, else ~/.docker/config.json
                              when it exists; with --registry)
-  --derived FILE             a JSON object mapping image hashes to already published images
+  --derived FILE             a JSON object mapping build keys to already published images
   --managed-python-version V         the managed CPython's version (e.g. 3.12.11)
   --managed-python-release R         its python-build-standalone release tag (e.g. 20250723)
   --managed-python-url TEMPLATE      where its install_only tarball comes from; {version},
@@ -78,6 +79,8 @@ Commands:
   hash SPEC        print the definition, image and spec hashes
   plan SPEC        print how the image runs (JSON): direct or derived, which Python, mounts
   context SPEC     write the build context as a tar: ${NAME} context SPEC | docker build -t NAME -
+  build SPEC       make the image ready on the Docker engine: direct, reused or built (--push)
+  run SPEC -- CMD  run CMD in the image, with the spec's addLocal* files copied in
   help [COMMAND]   print this help, or a command's
 
 Options:
@@ -103,7 +106,7 @@ ${RESOLVE_OPTIONS}`,
 
 Prints the three identities of the image, one per line:
   definition sha256:…   the spec alone (no file is read; same on every machine)
-  image      sha256:…   the build key: the definition plus the digest of every input file
+  image      sha256:…   the definition plus the digest of every input file
   spec       sha256:…   the image hash plus the files attached at run time (addLocal*)
 
 Options:
@@ -115,10 +118,10 @@ ${RESOLVE_OPTIONS}`,
   plan: `Usage: ${NAME} plan [options] SPEC
 
 Prints how the image executes, as JSON:
-  { "mode": "direct" | "derived", "image", "imageHash", "specHash", "python",
+  { "mode": "direct" | "derived", "image", "imageHash", "buildKey", "specHash", "python",
     "mounts", "diagnostics" }
 "direct": a registry image with no build steps runs as it is; "derived": the image is built
-from the Dockerfile (keyed by imageHash). "python" is the image's own Python, or a managed
+from the Dockerfile (keyed by buildKey: the image hash, the Dockerfile and the context layout). "python" is the image's own Python, or a managed
 CPython installed into the derived image when the base has none (see --inspect,
 --docker-inspect and --registry). "mounts" lists the files attached when a container
 starts (addLocal*).
@@ -142,9 +145,43 @@ Options:
 
 ${RESOLVE_OPTIONS}`,
 };
+HELP.build = `Usage: ${NAME} build [options] SPEC
+
+Makes the image ready on the Docker engine (DOCKER_HOST, else /var/run/docker.sock; Podman's
+Docker-compatible socket works the same way) and prints what it did:
+  direct   a registry image with nothing to build: pulled when the engine lacks it
+  reused   the derived image published before under --derived-repository (pulled), or built
+           on this engine before
+  built    built from the build context (BuildKit); with --push, pushed to
+           --derived-repository as HOST/REPO:sha256-<hex of the build key>
+then the image reference to run and the time each phase took. A registry that cannot be
+reached means a local build and nothing published (said on stderr).
+
+Options:
+  --push                     publish a built image (needs --registry --derived-repository)
+  --network NAME             the network the build's RUN steps use (host, none, …)
+  --json                     print { "action", "ref", "published", "pulled", "times", … } as JSON
+
+${RESOLVE_OPTIONS}`;
+
+HELP.run = `Usage: ${NAME} run [options] SPEC -- CMD [ARG…]
+
+Runs CMD in the image (made ready as \`build\` does), with the files of the spec's addLocal*
+steps copied in before the container starts; streams its output and exits with its exit
+code. A Python-less registry base with nothing else to build runs at once on the managed
+CPython (fetched once into ~/.cache/apothic-image), and its optimized image is built (and,
+with --push, published) after the command, for the next run.
+
+Options:
+  --push                     publish what is built (needs --registry --derived-repository)
+  --network NAME             the network of the build and of the container (host, none, …)
+  --no-optimize              after a run on an attached CPython, build nothing
+
+${RESOLVE_OPTIONS}`;
+
 HELP.help = HELP.main;
 
-const COMMANDS = new Set(["render", "hash", "plan", "context", "help"]);
+const COMMANDS = new Set(["render", "hash", "plan", "context", "build", "run", "help"]);
 
 /** @typedef {"flag" | "value" | "list"} OptionKind */
 
@@ -179,6 +216,8 @@ const OPTIONS = {
   hash: { ...COMMON, json: "flag", definition: "flag" },
   plan: { ...COMMON },
   context: { ...COMMON, output: "value" },
+  build: { ...COMMON, push: "flag", network: "value", json: "flag" },
+  run: { ...COMMON, push: "flag", network: "value", "no-optimize": "flag" },
 };
 /** @type {Record<string, string>} */
 const SHORT = { o: "output", q: "quiet", h: "help" };
@@ -195,13 +234,13 @@ export function parseArgs(argv) {
   if (first === "-h" || first === "--help") return { command: "help", options: {}, operands: args.slice(1, 2) };
   if (first === "-V" || first === "--version") return { command: "version", options: {}, operands: [] };
   if (!COMMANDS.has(first)) {
-    if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (a command comes first: render, hash, plan, context)`);
-    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: render, hash, plan, context, help)`);
+    if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (a command comes first: render, hash, plan, context, build, run)`);
+    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: render, hash, plan, context, build, run, help)`);
   }
   const command = /** @type {string} */ (args.shift()); // a command: checked above
   if (command === "help") {
     const topic = args.find((a) => !a.startsWith("-"));
-    if (topic !== undefined && !COMMANDS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: render, hash, plan, context)`);
+    if (topic !== undefined && !COMMANDS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: render, hash, plan, context, build, run)`);
     return { command: "help", options: {}, operands: topic ? [topic] : [] };
   }
   const known = OPTIONS[command];
@@ -212,6 +251,11 @@ export function parseArgs(argv) {
   let onlyOperands = false;
   while (args.length > 0) {
     const arg = /** @type {string} */ (args.shift()); // args is not empty
+    if (command === "run" && operands.length === 1 && !onlyOperands) {
+      // After run's SPEC, everything is the command (a "--" before it is optional).
+      onlyOperands = true;
+      if (arg === "--") continue;
+    }
     if (onlyOperands || arg === "-" || !arg.startsWith("-")) {
       operands.push(arg);
       continue;
@@ -250,7 +294,9 @@ export function parseArgs(argv) {
   const options = /** @type {Options} */ (given); // the kinds of OPTIONS are the types of Options
   if (options.help) return { command: "help", options: {}, operands: [command] };
   if (operands.length === 0) throw new UsageError(`${command} needs a SPEC file (or - for standard input); see ${NAME} ${command} --help`);
-  if (operands.length > 1) throw new UsageError(`${command} takes one SPEC, got ${operands.length}: ${operands.map((o) => JSON.stringify(o)).join(" ")}`);
+  if (command === "run") {
+    if (operands.length < 2) throw new UsageError(`run needs a SPEC and a command after it: ${NAME} run SPEC -- CMD [ARG…]`);
+  } else if (operands.length > 1) throw new UsageError(`${command} takes one SPEC, got ${operands.length}: ${operands.map((o) => JSON.stringify(o)).join(" ")}`);
   if (options.timeout !== undefined && !/^[1-9][0-9]*$/.test(options.timeout)) {
     throw new UsageError(`--timeout takes a whole number of milliseconds, got ${JSON.stringify(options.timeout)}`);
   }
@@ -259,6 +305,7 @@ export function parseArgs(argv) {
   if (options.registry && options.inspect !== undefined) throw new UsageError("--registry and --inspect contradict each other");
   if (options.registry && options["docker-inspect"]) throw new UsageError("--registry and --docker-inspect contradict each other");
   if (options.derived !== undefined && options["derived-repository"] !== undefined) throw new UsageError("--derived and --derived-repository contradict each other");
+  if (options.push && options["derived-repository"] === undefined) throw new UsageError("--push needs --registry and --derived-repository HOST/REPO (where to publish)");
   for (const name of /** @type {const} */ (["insecure-registry", "derived-repository", "platform", "docker-config"])) {
     if (options[name] !== undefined && !options.registry) throw new UsageError(`--${name} goes with --registry`);
   }

@@ -26,6 +26,7 @@ import { Image, nodeHost, registryHost } from "./node.js";
 import { parseReference } from "./registry-host.js";
 import { escapeControls } from "./host-helpers.js";
 import { HELP, NAME, UsageError, VERSION, parseArgs } from "./cli-args.js";
+import { runtimeCommand } from "./cli-runtime.js";
 
 /** @typedef {import("./apothic_image.js").ImageHost} ImageHost */
 /** @typedef {import("./apothic_image.js").ImageInspection} ImageInspection */
@@ -559,6 +560,22 @@ async function main(argv) {
       return writeStdout(options.json ? `${json({ definitionHash: hash })}\n` : `${hash}\n`);
     }
     const quiet = Boolean(options.quiet);
+    if (command === "build" || command === "run") {
+      const base = /** @type {{ base?: { ref?: unknown } }} */ (image.toSpec()).base;
+      const baseRef = typeof base?.ref === "string" ? base.ref : undefined;
+      const { host, resolveOptions } = resolution(specPath, options, undefined, baseRef);
+      process.exitCode = await runtimeCommand(command, image, {
+        host,
+        resolveOptions,
+        options,
+        operands,
+        credentials: options.registry ? registryCredentials(options, baseRef) : {},
+        escape: (text) => escapeControls(text),
+        printDiagnostics: (diagnostics) => printDiagnostics(diagnostics, quiet),
+        json,
+      });
+      return undefined;
+    }
     const drawProgress = !quiet && !options["no-progress"] && (options.progress || Boolean(process.stderr.isTTY));
     const progress = drawProgress ? new Progress(process.stderr, command === "context" ? "packing" : "resolving") : undefined;
     const base = /** @type {{ base?: { ref?: unknown } }} */ (image.toSpec()).base;
@@ -591,6 +608,7 @@ async function main(argv) {
       mode: result.plan.mode,
       image: result.plan.image ?? null,
       imageHash: result.imageHash,
+      buildKey: result.buildKey,
       specHash: result.specHash,
       python: result.plan.python,
       mounts: result.mounts,

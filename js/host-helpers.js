@@ -138,6 +138,6 @@ export function passThrough(host, options, name) {
   const inspectImage = checkFunction(options.inspectImage, "inspectImage", name);
   const lookupDerived = checkFunction(options.lookupDerived, "lookupDerived", name);
   if (inspectImage) host.inspectImage = (ref) => inspectImage(ref);
-  if (lookupDerived) host.lookupDerived = (imageHash) => lookupDerived(imageHash);
+  if (lookupDerived) host.lookupDerived = (buildKey) => lookupDerived(buildKey);
   return host;
 }

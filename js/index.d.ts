@@ -20,8 +20,10 @@ export type {
   ImageHost,
   ImageInspection,
   ImageSpec,
+  LayersUnread,
   Input,
   Layer,
+  LineRange,
   LocalDirOptions,
   ManagedPython,
   Mount,
@@ -291,7 +293,7 @@ export interface RegistryHostOptions {
   signal?: AbortSignalLike | { readonly aborted: boolean };
   /** The inspection cache, keyed by `"<manifest digest> <platform>"`; default an in-memory `Map`. */
   cache?: RegistryCache;
-  /** `"host/repo"` where derived images are published, tagged `sha256-<hex of the image hash>`. */
+  /** `"host/repo"` where derived images are published, tagged `sha256-<hex of the build key>` (`resolution.buildKey`). */
   derivedRepository?: string;
   /** The most a manifest, index, config or token answer may hold (default 4 MiB). */
   maxManifestBytes?: number;
@@ -307,10 +309,15 @@ export interface RegistryStats {
 
 /** The image callbacks `registryHost` answers (spread them into a file host), and its counters. */
 export interface RegistryHost {
-  /** The image a reference names: `digest` (of what the reference resolves to at the top), `os`, `arch`, `libc`, `pythonPath`, `pythonVersion` (absent when not known). */
+  /**
+   * The image a reference names: `digest` (of what the reference resolves to at the top), `os`,
+   * `arch`, `libc`, `pythonPath`, `pythonVersion` (absent when not known), the config's `env`,
+   * `workdir`, `user`, `entrypoint` and `cmd` (absent when unset), and `layersUnread` when a layer
+   * that could hold what is not known was not read (zstd, an unknown media type, the budget).
+   */
   inspectImage(ref: string): Promise<ImageInspection>;
   /** `{derivedRepository}@sha256:…` when `{derivedRepository}:sha256-<hex>` exists, else `null` (always `null` without `derivedRepository`). */
-  lookupDerived(imageHash: string): Promise<string | null>;
+  lookupDerived(buildKey: string): Promise<string | null>;
   /** Requests made and body bytes received so far. */
   stats(): RegistryStats;
 }

@@ -16,6 +16,7 @@ import { TarFormatError, TarHeaderReader } from "./tar-headers.js";
 /** @typedef {import("./index.js").RegistryHost} RegistryHost */
 /** @typedef {import("./index.js").RegistryErrorCode} RegistryErrorCode */
 /** @typedef {import("./tar-headers.js").TarEntry} TarEntry */
+/** @typedef {import("./apothic_image.js").LayersUnread} LayersUnread */
 
 /**
  * A parsed image reference: where it lives and what it names (`tag` is absent when the text
@@ -147,6 +148,7 @@ export function parseReference(reference) {
   };
   if (typeof reference !== "string" || reference === "") throw bad("expected a non-empty string");
   if (reference.length > 4096) throw bad("longer than 4,096 characters");
+  if (/^[0-9a-f]{64}$/.test(reference)) throw bad("a 64-digit hexadecimal string is an image id, not a repository name");
   let rest = reference;
   /** @type {string | undefined} */
   let digest;
@@ -172,7 +174,7 @@ export function parseReference(reference) {
     if (/[.:]/.test(first) || first === "localhost" || first !== first.toLowerCase()) {
       registry = first.toLowerCase();
       path = rest.slice(slash + 1);
-      if (!/^(?:\[[0-9a-f:]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$/.test(registry)) throw bad(`the registry ${quote(first)} is not a host name`);
+      if (!/^(?:\[[0-9a-f:]+\]|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)(?::\d{1,5})?$/.test(registry)) throw bad(`the registry ${quote(first)} is not a host name`);
     }
   }
   if (registry === "index.docker.io") registry = "docker.io";
@@ -189,12 +191,13 @@ export function parseReference(reference) {
 }
 
 /**
- * The tag a derived image of `imageHash` is published under: `sha256-` and the hash's hex.
- * @param {string} imageHash `sha256:<64 hex>`
+ * The tag the derived image of a build key (`resolution.buildKey`) is published under:
+ * `sha256-` and the key's hex.
+ * @param {string} buildKey `sha256:<64 hex>`
  */
-export function derivedTag(imageHash) {
-  if (typeof imageHash !== "string" || !DIGEST.test(imageHash)) throw argumentError(`lookupDerived takes an image hash "sha256:<64 hex>", got ${quote(imageHash)}`);
-  return `sha256-${imageHash.slice("sha256:".length)}`;
+export function derivedTag(buildKey) {
+  if (typeof buildKey !== "string" || !DIGEST.test(buildKey)) throw argumentError(`lookupDerived takes a build key "sha256:<64 hex>", got ${quote(buildKey)}`);
+  return `sha256-${buildKey.slice("sha256:".length)}`;
 }
 
 /**
@@ -394,6 +397,45 @@ function pythonFromEnv(env) {
     if (match && match[1] === "3") return { path: "/usr/local/bin/python3", version: match[0] };
   }
   return undefined;
+}
+
+/**
+ * The runtime settings of an image config (its `config` object): `Env`, `WorkingDir`, `User`,
+ * `Entrypoint` and `Cmd`, each when set (null, absent and "" are unset). Any other type than the
+ * image spec's is REGISTRY_BAD_ANSWER; the core checks the values themselves.
+ * @param {unknown} value
+ * @param {Where} where
+ * @returns {Pick<ImageInspection, "env" | "workdir" | "user" | "entrypoint" | "cmd">}
+ */
+function runtimeConfig(value, where) {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw registryError("REGISTRY_BAD_ANSWER", "the image config's config is not an object", where);
+  const config = /** @type {Record<string, unknown>} */ (value);
+  const list = (/** @type {string} */ key) => {
+    const v = config[key];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || !v.every((item) => typeof item === "string")) throw registryError("REGISTRY_BAD_ANSWER", `the image config's ${key} is not a list of strings`, where);
+    return /** @type {string[]} */ (v);
+  };
+  const text = (/** @type {string} */ key) => {
+    const v = config[key];
+    if (v === undefined || v === null || v === "") return undefined;
+    if (typeof v !== "string") throw registryError("REGISTRY_BAD_ANSWER", `the image config's ${key} is not a string`, where);
+    return v;
+  };
+  /** @type {Pick<ImageInspection, "env" | "workdir" | "user" | "entrypoint" | "cmd">} */
+  const out = {};
+  const env = list("Env");
+  const workdir = text("WorkingDir");
+  const user = text("User");
+  const entrypoint = list("Entrypoint");
+  const cmd = list("Cmd");
+  if (env !== undefined) out.env = env;
+  if (workdir !== undefined) out.workdir = workdir;
+  if (user !== undefined) out.user = user;
+  if (entrypoint !== undefined) out.entrypoint = entrypoint;
+  if (cmd !== undefined) out.cmd = cmd;
+  return out;
 }
 
 /**
@@ -817,49 +859,74 @@ export function registryHost(options) {
     });
 
   /**
-   * Python (when `needPython`) and libc from the layers' tar headers: newest layer first when
-   * Python is wanted (a file counts only when no layer above it removed it: whiteouts and opaque
-   * folders), oldest first when only libc is (it lives in the base layer). Stops at the first
-   * layer it cannot read (zstd, an unknown media type): nothing below it is guessed.
+   * Python (when `needPython`) and libc from the layers' tar headers. Python first, newest layer
+   * first (a file counts only when no layer above it removed it: whiteouts and opaque folders);
+   * then, when libc is still unknown, the layers not read yet oldest first (it lives in the base
+   * layer). Each pass stops at the first layer it cannot read (zstd, an unknown media type) or
+   * when the byte budget is spent: nothing below it is guessed, and `unread` says why.
    * @param {Where} where
    * @param {Descriptor[]} layers
    * @param {boolean} needPython
    */
   const scanLayers = async (where, layers, needPython) => {
-    /** @type {{ python?: { path: string, version: string }, libc?: "glibc" | "musl" }} */
+    /** @type {{ python?: { path: string, version: string }, libc?: "glibc" | "musl", unread?: LayersUnread }} */
     const found = {};
-    const complete = () => found.libc !== undefined && (!needPython || found.python !== undefined);
-    const whiteouts = new Whiteouts();
+    /** @type {Set<Descriptor>} */
+    const read = new Set();
     let budget = o.maxLayerBytes;
-    for (const layer of needPython ? [...layers].reverse() : layers) {
-      if (complete() || budget <= 0) break;
-      const kind = LAYER_KINDS.get(layer.mediaType);
-      if (kind === undefined) break;
-      /** @type {string[]} */
-      const removed = [];
-      /** @type {string[]} */
-      const opaque = [];
-      const read = await readLayer(where, layer, kind, budget, (entry) => {
-        const slash = entry.path.lastIndexOf("/");
-        const base = entry.path.slice(slash + 1);
-        const dir = slash === -1 ? "" : entry.path.slice(0, slash);
-        if (base === ".wh..wh..opq") opaque.push(dir);
-        else if (base.startsWith(".wh.")) removed.push(dir === "" ? base.slice(4) : `${dir}/${base.slice(4)}`);
-        else if (entry.type !== "5" && !whiteouts.hides(entry.path)) {
-          const python = needPython && found.python === undefined ? PYTHON_FILE.exec(entry.path) : null;
-          if (python) found.python = { path: `/${entry.path}`, version: python[1] };
-          if (found.libc === undefined) {
-            if (MUSL_LOADER.test(entry.path)) found.libc = "musl";
-            else if (GLIBC_FILE.test(entry.path)) found.libc = "glibc";
-          }
+    /**
+     * Reads `order` until `done()` (or a layer that cannot be read, or the budget).
+     * @param {Descriptor[]} order
+     * @param {() => boolean} done
+     * @param {Whiteouts | undefined} whiteouts tracked on the newest-first pass
+     */
+    const pass = async (order, done, whiteouts) => {
+      for (const layer of order) {
+        if (done()) return;
+        if (read.has(layer)) continue;
+        const kind = LAYER_KINDS.get(layer.mediaType);
+        if (kind === undefined) {
+          found.unread = { reason: /zstd/.test(layer.mediaType) ? "compression" : "mediaType", digest: layer.digest, mediaType: layer.mediaType };
+          return;
         }
-        return complete();
-      });
-      budget -= read.bytes;
-      if (read.cut) break;
-      for (const path of removed) whiteouts.removed.add(path);
-      for (const path of opaque) whiteouts.opaque.add(path);
-    }
+        if (budget <= 0) {
+          found.unread = { reason: "budget", digest: layer.digest, mediaType: layer.mediaType };
+          return;
+        }
+        /** @type {string[]} */
+        const removed = [];
+        /** @type {string[]} */
+        const opaque = [];
+        read.add(layer);
+        const result = await readLayer(where, layer, kind, budget, (entry) => {
+          const slash = entry.path.lastIndexOf("/");
+          const base = entry.path.slice(slash + 1);
+          const dir = slash === -1 ? "" : entry.path.slice(0, slash);
+          if (base === ".wh..wh..opq") opaque.push(dir);
+          else if (base.startsWith(".wh.")) removed.push(dir === "" ? base.slice(4) : `${dir}/${base.slice(4)}`);
+          else if (entry.type !== "5" && !whiteouts?.hides(entry.path)) {
+            const python = needPython && found.python === undefined ? PYTHON_FILE.exec(entry.path) : null;
+            if (python) found.python = { path: `/${entry.path}`, version: python[1] };
+            if (found.libc === undefined) {
+              if (MUSL_LOADER.test(entry.path)) found.libc = "musl";
+              else if (GLIBC_FILE.test(entry.path)) found.libc = "glibc";
+            }
+          }
+          return done();
+        });
+        budget -= result.bytes;
+        if (result.cut && !done()) {
+          found.unread = { reason: "budget", digest: layer.digest, mediaType: layer.mediaType };
+          return;
+        }
+        for (const path of removed) whiteouts?.removed.add(path);
+        for (const path of opaque) whiteouts?.opaque.add(path);
+      }
+    };
+    if (needPython) await pass([...layers].reverse(), () => found.python !== undefined, new Whiteouts());
+    if (found.libc === undefined && found.unread === undefined) await pass(layers, () => found.libc !== undefined, undefined);
+    // What was left unread matters only when it leaves an answer unknown.
+    if (found.libc !== undefined && (!needPython || found.python !== undefined)) delete found.unread;
     return found;
   };
 
@@ -906,7 +973,8 @@ export function registryHost(options) {
     if (typeof config.os === "string" && /^[a-z0-9]{1,32}$/.test(config.os)) result.os = config.os;
     const arch = archOf(config.architecture, config.variant);
     if (arch !== undefined) result.arch = arch;
-    const fromEnv = pythonFromEnv(config.config?.Env);
+    const runtime = runtimeConfig(config.config, where);
+    const fromEnv = pythonFromEnv(runtime.env);
     const found = await scanLayers(where, layers, fromEnv === undefined);
     if (found.libc !== undefined) result.libc = found.libc;
     const python = fromEnv ?? found.python;
@@ -914,14 +982,16 @@ export function registryHost(options) {
       result.pythonPath = python.path;
       result.pythonVersion = python.version;
     }
+    Object.assign(result, runtime);
+    if (found.unread !== undefined) result.layersUnread = found.unread;
     await o.cache.set(cacheKey(top.digest), result);
     return { ...result };
   };
 
   return {
     inspectImage: inspect,
-    async lookupDerived(imageHash) {
-      const tag = derivedTag(imageHash);
+    async lookupDerived(buildKey) {
+      const tag = derivedTag(buildKey);
       if (o.derived === undefined) return null;
       const { name, parsed } = o.derived;
       /** @type {Where} */

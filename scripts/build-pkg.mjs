@@ -320,7 +320,9 @@ function build() {
   rmSync("pkg", { recursive: true, force: true });
   mkdirSync("pkg");
   for (const file of ["package.json", ...manifest.files]) {
-    if (existsSync(path.join(SOURCE, file))) copyFileSync(path.join(SOURCE, file), path.join("pkg", file));
+    if (!existsSync(path.join(SOURCE, file))) continue;
+    mkdirSync(path.dirname(path.join("pkg", file)), { recursive: true });
+    copyFileSync(path.join(SOURCE, file), path.join("pkg", file));
   }
   copyFileSync(`${GENERATED}/apothic_image_bg.opt.wasm`, "pkg/apothic_image_bg.wasm");
   writeFileSync("pkg/apothic_image.js", patchGlue(readFileSync(`${GENERATED}/apothic_image.js`, "utf8")));

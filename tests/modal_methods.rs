@@ -300,6 +300,7 @@ fn inspected(arch: &str, libc: Option<&str>) -> ImageInspection {
         libc: libc.map(Into::into),
         python_path: None,
         python_version: None,
+        ..ImageInspection::default()
     }
 }
 

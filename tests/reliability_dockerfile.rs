@@ -13,7 +13,8 @@ mod memory_host;
 
 use apothic_image::formats::dockerfile;
 use apothic_image::resolve::{
-    resolve, ImageInspection, ManagedPython, PlanMode, PythonPlan, Resolution, ResolveOptions,
+    resolve, ImageInspection, LayersUnread, ManagedPython, PlanMode, PythonPlan, Resolution,
+    ResolveOptions,
 };
 use apothic_image::{
     DockerfileOptions, Error, ErrorCode, Image, RegistryOptions, Result as CoreResult,
@@ -312,6 +313,158 @@ fn inspect_image_answers_are_checked_field_by_field() {
 }
 
 #[test]
+fn inspect_image_config_and_unread_layers_are_checked() {
+    let ok = ImageInspection {
+        digest: Some(format!("sha256:{}", "a".repeat(64))),
+        os: Some("linux".into()),
+        env: Some(vec!["PATH=/usr/bin".into(), "EMPTY=".into()]),
+        workdir: Some("/srv/app".into()),
+        user: Some("1000:1000".into()),
+        entrypoint: Some(vec!["/bin/sh".into(), "-c".into()]),
+        cmd: Some(vec!["echo \"$HOME\"".into()]),
+        ..ImageInspection::default()
+    };
+    let defaults = ResolveOptions::default();
+    inspected(ok.clone(), &defaults).expect("a well-formed config is accepted");
+    let unread = |reason: &str, digest: String, media_type: &str| {
+        Some(LayersUnread {
+            reason: reason.into(),
+            digest,
+            media_type: media_type.into(),
+        })
+    };
+    let digest = format!("sha256:{}", "b".repeat(64));
+    let zstd = "application/vnd.oci.image.layer.v1.tar+zstd";
+    let cases: Vec<(&str, ImageInspection)> = vec![
+        (
+            "env[0]",
+            ImageInspection {
+                env: Some(vec!["NOEQUALS".into()]),
+                ..ok.clone()
+            },
+        ),
+        (
+            "env[1]",
+            ImageInspection {
+                env: Some(vec!["A=1".into(), "=x".into()]),
+                ..ok.clone()
+            },
+        ),
+        (
+            "env[0]",
+            ImageInspection {
+                env: Some(vec!["A=1\0".into()]),
+                ..ok.clone()
+            },
+        ),
+        (
+            "env with 1025 items",
+            ImageInspection {
+                env: Some(vec!["A=1".into(); 1025]),
+                ..ok.clone()
+            },
+        ),
+        (
+            "cmd holding 262145 characters",
+            ImageInspection {
+                cmd: Some(vec!["x".repeat(262_145)]),
+                ..ok.clone()
+            },
+        ),
+        (
+            "entrypoint[1]",
+            ImageInspection {
+                entrypoint: Some(vec!["sh".into(), "a\0b".into()]),
+                ..ok.clone()
+            },
+        ),
+        (
+            "workdir",
+            ImageInspection {
+                workdir: Some("srv".into()),
+                ..ok.clone()
+            },
+        ),
+        (
+            "workdir",
+            ImageInspection {
+                workdir: Some("/srv\nRUN x".into()),
+                ..ok.clone()
+            },
+        ),
+        (
+            "user",
+            ImageInspection {
+                user: Some("root admin".into()),
+                ..ok.clone()
+            },
+        ),
+        (
+            "user",
+            ImageInspection {
+                user: Some(String::new()),
+                ..ok.clone()
+            },
+        ),
+        (
+            "layersUnread.reason",
+            ImageInspection {
+                layers_unread: unread("zstd", digest.clone(), zstd),
+                ..ok.clone()
+            },
+        ),
+        (
+            "layersUnread.digest",
+            ImageInspection {
+                layers_unread: unread("budget", "sha256:abc".into(), zstd),
+                ..ok.clone()
+            },
+        ),
+        (
+            "layersUnread.mediaType",
+            ImageInspection {
+                layers_unread: unread("mediaType", digest.clone(), "text/plain; x=1"),
+                ..ok.clone()
+            },
+        ),
+    ];
+    for (needle, inspection) in cases {
+        host_error(inspected(inspection, &defaults), needle);
+    }
+
+    // A managed CPython planned on an inspection that left a layer unread says so; an image whose
+    // Python was found, or a complete inspection, gives no such diagnostic.
+    let codes = |r: &Resolution| {
+        r.diagnostics
+            .iter()
+            .map(|d| d.code.clone())
+            .collect::<Vec<_>>()
+    };
+    let partial = ImageInspection {
+        layers_unread: unread("compression", digest.clone(), zstd),
+        ..ok.clone()
+    };
+    let r = inspected(partial.clone(), &defaults).unwrap();
+    assert!(matches!(r.plan.python, PythonPlan::Managed { .. }));
+    assert_eq!(codes(&r), ["IMAGE_NOT_FULLY_INSPECTED"]);
+    let message = &r.diagnostics[0].message;
+    assert!(
+        message.contains(&digest)
+            && message.contains(zstd)
+            && message.contains("\"debian:bookworm\""),
+        "{message}"
+    );
+    assert_eq!(r.diagnostics[0].step, None);
+    let with_python = ImageInspection {
+        python_path: Some("/usr/bin/python3".into()),
+        python_version: Some("3.11.2".into()),
+        ..partial
+    };
+    assert!(codes(&inspected(with_python, &defaults).unwrap()).is_empty());
+    assert!(codes(&inspected(ok, &defaults).unwrap()).is_empty());
+}
+
+#[test]
 fn managed_python_options_are_checked() {
     let bad = [
         (
@@ -419,27 +572,27 @@ fn lookup_derived_answers_must_be_image_references() {
     ] {
         let mut host = MemoryHost::default();
         let image = registry_with_step();
-        let hash = block_on(resolve(&image, &host, &ResolveOptions::default()))
+        let key = block_on(resolve(&image, &host, &ResolveOptions::default()))
             .unwrap()
-            .image_hash;
-        host.derived.insert(hash.clone(), answer.into());
+            .build_key;
+        host.derived.insert(key.clone(), answer.into());
         let e = host_error(
             block_on(resolve(&image, &host, &ResolveOptions::default())),
             "lookupDerived",
         );
         assert!(
-            e.message.contains("not an image reference"),
+            e.message.contains("not an image reference") && e.message.contains(&key),
             "{}",
             e.message
         );
     }
     let mut host = MemoryHost::default();
     let image = registry_with_step();
-    let hash = block_on(resolve(&image, &host, &ResolveOptions::default()))
+    let key = block_on(resolve(&image, &host, &ResolveOptions::default()))
         .unwrap()
-        .image_hash;
+        .build_key;
     host.derived
-        .insert(hash, "registry.example/derived:abc123".into());
+        .insert(key, "registry.example/derived:abc123".into());
     let r = block_on(resolve(&image, &host, &ResolveOptions::default())).unwrap();
     assert_eq!(r.plan.mode, PlanMode::Derived);
     assert_eq!(

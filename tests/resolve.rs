@@ -1827,6 +1827,10 @@ fn plan_direct_for_a_registry_image_without_build_steps() {
     assert_eq!(r.plan.image.as_deref(), Some("python:3.12"));
     assert_eq!(r.plan.image_hash, r.image_hash);
     assert_eq!(
+        r.plan.build_key, r.build_key,
+        "a direct plan carries the key too"
+    );
+    assert_eq!(
         r.plan.python,
         PythonPlan::Image {
             path: None,
@@ -1898,10 +1902,11 @@ fn plan_derived_with_lookup_derived() {
     let r = ok(&image, &host);
     assert_eq!(r.plan.mode, PlanMode::Derived);
     assert_eq!(r.plan.image, None);
-    assert!(calls(&host).contains(&format!("lookupDerived({})", r.image_hash)));
+    assert_eq!(r.plan.build_key, r.build_key);
+    assert!(calls(&host).contains(&format!("lookupDerived({})", r.build_key)));
 
     host.derived.insert(
-        r.image_hash.clone(),
+        r.build_key.clone(),
         "registry.example.com/derived@sha256:abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0abc0".into(),
     );
     let again = ok(&image, &host);
@@ -1951,6 +1956,7 @@ fn inspection(arch: &str, libc: Option<&str>, python: Option<(&str, &str)>) -> I
         libc: libc.map(Into::into),
         python_path: python.map(|p| p.0.into()),
         python_version: python.map(|p| p.1.into()),
+        ..ImageInspection::default()
     }
 }
 

@@ -6,8 +6,10 @@
 //! `MemoryHost` over those files must give exactly the pinned resolution: the Dockerfile, every
 //! layer hash with its inputs, the image and spec hashes, the context, the mounts, the plan and
 //! the diagnostics. Regenerate with `UPDATE_GOLDEN=1 cargo test --test resolve_golden` only
-//! together with a new hash version (see HASHING.md); `tests/hashing/recompute.py` recomputes the
-//! pinned hashes from HASHING.md alone.
+//! together with a new hash version (see HASHING.md), or when the rendered Dockerfile changes on
+//! purpose (its `dockerfile` and `buildKey`, and the `derived` keys of `host.json`, then change;
+//! the image hashes must not); `tests/hashing/recompute.py` recomputes the pinned hashes from
+//! HASHING.md alone.
 //!
 //! `host.json` fields (all optional):
 //! - `modes`: `{ "path": "755" }`, octal permission bits (files default to `644`);
@@ -15,7 +17,10 @@
 //! - `dirs`: folders that exist even when empty (git keeps no empty folder);
 //! - `modules`: `{ "name": { "path": ..., "isPackage": ... } }` for `resolvePythonModule`;
 //! - `images`: `{ "reference as written": <ImageInspection> }` for `inspectImage`;
-//! - `derived`: `{ "sha256:<image hash>": "published image" }` for `lookupDerived`.
+//! - `derived`: `{ "sha256:<build key>": "published image" }` for `lookupDerived`.
+//!
+//! The build-context tars of some vectors are pinned too, with the tar layout's
+//! `CONTEXT_FORMAT` (the build key covers it: HASHING.md, "buildKey").
 
 #[path = "support/memory_host.rs"]
 mod memory_host;
@@ -24,7 +29,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use apothic_image::resolve::{resolve, ImageInspection, PythonModule, Resolution, ResolveOptions};
+use apothic_image::hash::{canonical_json_of, sha256_hex};
+use apothic_image::resolve::context_tar::{self, TarEntry, CONTEXT_FORMAT};
+use apothic_image::resolve::{
+    build_context, resolve, ImageInspection, PythonModule, Resolution, ResolveOptions,
+};
 use apothic_image::{Image, ImageSpec, Step};
 use memory_host::{block_on, MemoryHost};
 use serde::Deserialize;
@@ -171,6 +180,8 @@ fn check_invariants(name: &str, spec: &ImageSpec, r: &Resolution) {
         "{name}: imageHash is the last layer"
     );
     assert_eq!(r.plan.image_hash, r.image_hash, "{name}: plan.imageHash");
+    assert_eq!(r.plan.build_key, r.build_key, "{name}: plan.buildKey");
+    check_lines(name, r);
     assert_eq!(r.layers[0].step, None, "{name}: the base layer comes first");
     let build_steps: Vec<usize> = spec
         .steps
@@ -246,6 +257,38 @@ fn check_invariants(name: &str, spec: &ImageSpec, r: &Resolution) {
             file.path
         );
     }
+}
+
+/// Every line of the Dockerfile belongs to exactly one layer: the ranges, in layer order, are
+/// ordered, do not overlap and leave no line out; the base has at least its `FROM`.
+fn check_lines(name: &str, r: &Resolution) {
+    let total = r.dockerfile.matches('\n').count();
+    assert!(
+        r.dockerfile.ends_with('\n'),
+        "{name}: the Dockerfile ends a line"
+    );
+    assert!(r.layers[0].lines.is_some(), "{name}: the base has lines");
+    let mut next = 1;
+    for layer in &r.layers {
+        if let Some(lines) = layer.lines {
+            assert_eq!(
+                lines.first, next,
+                "{name}: layer {:?} starts where the one before ended",
+                layer.step
+            );
+            assert!(
+                lines.last >= lines.first,
+                "{name}: layer {:?}: {lines:?}",
+                layer.step
+            );
+            next = lines.last + 1;
+        }
+    }
+    assert_eq!(
+        next,
+        total + 1,
+        "{name}: the layers' lines end with the Dockerfile's"
+    );
 }
 
 #[test]
@@ -520,4 +563,111 @@ mod regressions {
             "{paths:?}"
         );
     }
+}
+
+/// The tar layout (`CONTEXT_FORMAT`) the pins below were made with.
+const PINNED_CONTEXT_FORMAT: u32 = 1;
+
+/// Vectors whose build-context tar is pinned: the name, the SHA-256 of what goes into the tar
+/// (the Dockerfile, the context files and folders: `tar_inputs`) and the SHA-256 of the tar.
+const PINNED_TARS: [(&str, &str, &str); 3] = [
+    (
+        "copy-local-dir",
+        "sha256:630472375548246c01102569dde536b67c6be3485d13d9ccbd96581119e2c491",
+        "sha256:713c3dea56f92c425ecdc67cb3ceed82cc58fb571aa836bc12878f7f1b13fe9f",
+    ),
+    (
+        "copy-local-file",
+        "sha256:03630228d3bd21e050cb2c082f799b2cdbada6be7aed6d5cb5ea8c53907812ad",
+        "sha256:34218a1f21c6b79f0ef9f8edb1cdc598e3b76843070d70c9c16a4a8bb9729a82",
+    ),
+    (
+        "from-dockerfile-copy",
+        "sha256:b134e7cd03be05429a8b1eb52001c36bd0680af12f9496591b247b6a24625f8f",
+        "sha256:2e97d962b746ad2d8f61367c6736310076eb1fc0d1aa2d7a6d8214cc4bf5bd93",
+    ),
+];
+
+/// A tar written from fixed entries that take PAX records (a long path, a non-ASCII one), with
+/// its SHA-256.
+const PINNED_PAX_TAR: &str =
+    "sha256:5302920a94aa06423f3c35a0fadfbe9e566d6c70365ecbb11b5ba474fb943026";
+
+/// The SHA-256 of what goes into a build-context tar, so a pin can tell a change of the files
+/// from a change of how they are laid out.
+fn tar_inputs(r: &Resolution) -> String {
+    sha256_hex(
+        canonical_json_of(&serde_json::json!({
+            "context": r.context,
+            "dirs": r.context_dirs,
+            "dockerfile": r.dockerfile,
+        }))
+        .as_bytes(),
+    )
+}
+
+/// What to do when a pinned tar changed.
+fn bump(what: &str) -> String {
+    format!(
+        "{what}: the build-context tar layout changed (paths, modes, mtimes, owners, headers or \
+         order). Bump CONTEXT_FORMAT in src/resolve/context_tar.rs (every buildKey holds it, so \
+         no derived image built from the old layout is reused), then set PINNED_CONTEXT_FORMAT \
+         and the pins in tests/resolve_golden.rs to the new tars"
+    )
+}
+
+#[test]
+fn the_context_tar_layout_is_pinned_with_its_format() {
+    assert_eq!(
+        CONTEXT_FORMAT, PINNED_CONTEXT_FORMAT,
+        "CONTEXT_FORMAT is {CONTEXT_FORMAT}, the tars in tests/resolve_golden.rs are pinned for \
+         {PINNED_CONTEXT_FORMAT}: set PINNED_CONTEXT_FORMAT and the pins to the new layout's tars"
+    );
+    let mut failures = Vec::new();
+    for (name, inputs, tar) in PINNED_TARS {
+        let dir = Path::new(VECTORS).join(name);
+        let image = Image::from_spec(&load_spec(&dir)).expect("fromSpec");
+        let (resolution, bytes) = block_on(build_context(
+            &image,
+            &load_host(&dir),
+            &ResolveOptions::default(),
+        ))
+        .unwrap_or_else(|e| panic!("{name}: buildContext: {e}"));
+        let (now_inputs, now_tar) = (tar_inputs(&resolution), sha256_hex(&bytes));
+        if now_inputs != inputs {
+            failures.push(format!(
+                "{name}: the Dockerfile or the context files changed, so the pinned tar is not \
+                 comparable: pin (\"{name}\", \"{now_inputs}\", \"{now_tar}\") (and bump \
+                 CONTEXT_FORMAT if the layout changed too)"
+            ));
+        } else if now_tar != tar {
+            failures.push(format!(
+                "{} (now {now_tar})",
+                bump(&format!("{name}: the same files give another tar"))
+            ));
+        }
+    }
+    let long = format!("{}/é.txt", "d".repeat(120));
+    let pax = context_tar::write(vec![
+        TarEntry::File {
+            path: &long,
+            mode: 0o755,
+            data: b"long\n",
+        },
+        TarEntry::Dir { path: "ünï" },
+        TarEntry::File {
+            path: "ünï/ç.py",
+            mode: 0o600,
+            data: b"print(1)\n",
+        },
+    ])
+    .expect("writes");
+    let now_pax = sha256_hex(&pax);
+    if now_pax != PINNED_PAX_TAR {
+        failures.push(format!(
+            "{} (now {now_pax})",
+            bump("PAX entries give another tar")
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -118,7 +118,7 @@ impl<H: Host> Host for Budgeted<'_, H> {
         self.host.inspect_image(reference).await
     }
 
-    async fn lookup_derived(&self, image_hash: &str) -> Result<Option<String>> {
-        self.host.lookup_derived(image_hash).await
+    async fn lookup_derived(&self, build_key: &str) -> Result<Option<String>> {
+        self.host.lookup_derived(build_key).await
     }
 }

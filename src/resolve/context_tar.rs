@@ -37,6 +37,14 @@ impl TarEntry<'_> {
     }
 }
 
+/// The version of this tar layout (paths, modes, mtimes, owners, headers, order), which the
+/// build key covers (HASHING.md, "buildKey"): the Dockerfile shows every other part of what a
+/// derived image is built from, this does not. Bump it with any change to the bytes [`write`]
+/// or `build_context` give for the same entries; `tests/resolve_golden.rs` pins the tar bytes
+/// of golden vectors together with this number and fails until both are updated (a bump also
+/// changes every golden `buildKey`, and HASHING.md and `tests/hashing/recompute.py` state it).
+pub const CONTEXT_FORMAT: u32 = 1;
+
 const BLOCK: usize = 512;
 
 /// Bytes in the ustar name field.

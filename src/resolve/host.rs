@@ -83,6 +83,44 @@ pub struct ImageInspection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub python_version: Option<String>,
+    /// The image config's environment, `NAME=value` entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub env: Option<Vec<String>>,
+    /// The image config's working directory (absolute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub workdir: Option<String>,
+    /// The image config's user (`name`, `uid`, `uid:gid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub user: Option<String>,
+    /// The image config's entrypoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub entrypoint: Option<Vec<String>>,
+    /// The image config's command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub cmd: Option<Vec<String>>,
+    /// Set when a layer that could hold what is not known (Python, libc) was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub layers_unread: Option<LayersUnread>,
+}
+
+/// Why an inspection did not read every layer it needed, and the first layer left unread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LayersUnread {
+    /// `compression` (zstd and other compressions the host cannot read), `mediaType` (a layer
+    /// type it does not know) or `budget` (its byte budget was spent).
+    pub reason: String,
+    /// The layer's digest (`sha256:…`).
+    pub digest: String,
+    /// The layer's media type.
+    pub media_type: String,
 }
 
 /// The most one folder listing may hold: what is left of a walk's entry and path-byte limits
@@ -189,6 +227,6 @@ pub trait Host {
     async fn resolve_python_module(&self, name: &str) -> Result<Option<PythonModule>>;
     /// What is known about a base image; `None` when the host has no such callback.
     async fn inspect_image(&self, reference: &str) -> Result<Option<ImageInspection>>;
-    /// A published derived image for an image hash; `None` when unknown or no callback.
+    /// A published derived image for a build key; `None` when unknown or no callback.
     async fn lookup_derived(&self, image_hash: &str) -> Result<Option<String>>;
 }

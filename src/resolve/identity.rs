@@ -1,4 +1,4 @@
-//! The image hash and the spec hash (HASHING.md states the same documents, for other languages).
+//! The image hash, the build key and the spec hash (HASHING.md states the same documents, for other languages).
 //!
 //! - base layer: `H({"base": {"python": <managed CPython or null>, "spec": <base>},
 //!   "digest": <base image digest or null>, "inputs": [...]})`
@@ -7,6 +7,9 @@
 //! - imageHash: the last layer; specHash: `H({"imageHash": ..., "mounts": [...]})`, each mount
 //!   `{"files": [{"mode", "remote", "sha256", "size"}], "op", "step"}` (where the host found a
 //!   file is not part of it, so the same files give the same hash on every machine)
+//! - buildKey: `H({"context": CONTEXT_FORMAT, "dockerfile": "sha256:<hex of the Dockerfile>",
+//!   "imageHash": ...})`, the key a derived image is published and looked up by: it changes
+//!   whenever the image would, a change of how we render or lay out the context included
 //!
 //! `H` is SHA-256 of the RFC 8785 canonical JSON, written `sha256:<hex>`; `<base>` and `<step>`
 //! are exactly the spec's JSON values; inputs are `{"path", "sha256", "mode"}` sorted by path.
@@ -15,6 +18,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::hash::{canonical_json_of, sha256_hex};
+use crate::resolve::context_tar::CONTEXT_FORMAT;
 use crate::resolve::Mount;
 
 /// One input of a layer: a file whose contents the layer depends on.
@@ -47,6 +51,16 @@ pub fn base_layer<T: Serialize>(base: &T, digest: Option<&str>, inputs: &[Input]
 /// The hash of a build step's layer on top of `prev` (`inputs` sorted by path).
 pub fn step_layer<T: Serialize>(prev: &str, step: &T, inputs: &[Input]) -> String {
     hash_document(&json!({ "inputs": inputs, "prev": prev, "step": step }))
+}
+
+/// The build key: the image hash, the rendered Dockerfile's bytes and the build context's tar
+/// layout ([`CONTEXT_FORMAT`]), everything a derived image is built from.
+pub fn build_key(image_hash: &str, dockerfile: &str) -> String {
+    hash_document(&json!({
+        "context": CONTEXT_FORMAT,
+        "dockerfile": sha256_hex(dockerfile.as_bytes()),
+        "imageHash": image_hash,
+    }))
 }
 
 /// The spec hash: the image hash plus the runtime mounts (their files' remote paths, sizes,

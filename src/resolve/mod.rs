@@ -18,6 +18,7 @@ pub mod context_tar;
 mod from_dockerfile;
 pub mod host;
 mod identity;
+mod inspection;
 mod plan;
 mod steps;
 mod walk;
@@ -33,7 +34,9 @@ use crate::spec::Base;
 use budget::Budgeted;
 use context_tar::TarEntry;
 
-pub use host::{DirEntry, EntryKind, Host, ImageInspection, ListingLimit, PythonModule};
+pub use host::{
+    DirEntry, EntryKind, Host, ImageInspection, LayersUnread, ListingLimit, PythonModule,
+};
 pub use identity::Input;
 pub use plan::{ManagedPython, Plan, PlanMode, PythonPlan};
 
@@ -71,6 +74,37 @@ pub struct Layer {
     pub hash: String,
     /// The files whose contents the layer depends on, sorted by path.
     pub inputs: Vec<Input>,
+    /// The lines of the rendered Dockerfile this layer's step produced (the base: its `FROM`
+    /// and any lines that install Python), or `None` for a step that renders no line. Not
+    /// hashed.
+    pub lines: Option<LineRange>,
+}
+
+/// Lines of the rendered Dockerfile, 1-based and inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+pub struct LineRange {
+    /// The first line.
+    pub first: usize,
+    /// The last line (`first` for a one-line step).
+    pub last: usize,
+}
+
+impl LineRange {
+    /// The lines `text` takes when appended to a Dockerfile that holds `before` newlines, or
+    /// `None` for an empty `text`.
+    fn of(before: usize, text: &str) -> Option<LineRange> {
+        let (_, head) = text.as_bytes().split_last()?;
+        Some(LineRange {
+            first: before + 1,
+            last: before + 1 + head.iter().filter(|&&b| b == b'\n').count(),
+        })
+    }
+}
+
+/// How many `\n` a text holds.
+fn newlines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
 }
 
 /// A file of the build context.
@@ -142,8 +176,11 @@ pub struct Diagnostic {
 pub struct Resolution {
     /// The full Dockerfile (every step rendered).
     pub dockerfile: String,
-    /// The build key: definition plus every input's digest, chained per layer.
+    /// The definition plus every input's digest, chained per layer.
     pub image_hash: String,
+    /// The key a derived image is published and looked up by: the image hash, the rendered
+    /// Dockerfile and the build context's layout (HASHING.md, "buildKey").
+    pub build_key: String,
     /// Everything, runtime mounts included.
     pub spec_hash: String,
     /// The hash chain, base first.
@@ -216,6 +253,8 @@ async fn resolve_within<H: Host>(
         .clone()
         .unwrap_or_else(|| base.instructions.clone());
     dockerfile.push_str(&plan_base.install_instructions);
+    let base_lines = LineRange::of(0, &dockerfile);
+    let mut lines_so_far = newlines(&dockerfile);
     let mut state = RenderState::default();
     state.set_shell(base.shell.clone());
     let base_value = serde_json::to_value(&spec.base).unwrap_or_default();
@@ -230,10 +269,12 @@ async fn resolve_within<H: Host>(
         op: base_op(&spec.base).to_string(),
         hash: base_hash.clone(),
         inputs: base_inputs,
+        lines: base_lines,
     }];
     let mut context = base.context;
     let mut context_dirs = base.context_dirs;
     let mut diagnostics = base.diagnostics;
+    diagnostics.extend(plan_base.diagnostics.iter().cloned());
     let mut mounts = Vec::new();
     let mut prev = base_hash;
     let mut build_steps = 0usize;
@@ -247,6 +288,8 @@ async fn resolve_within<H: Host>(
             .map_err(|e| e.within(&format!("steps[{index}]")))?;
         let resolved = steps::resolve_step(&anchored, index, host, &mut state).await?;
         dockerfile.push_str(&resolved.instructions);
+        let lines = LineRange::of(lines_so_far, &resolved.instructions);
+        lines_so_far += newlines(&resolved.instructions);
         diagnostics.extend(resolved.diagnostics);
         if let Some(files) = resolved.mount {
             mounts.push(Mount {
@@ -264,6 +307,7 @@ async fn resolve_within<H: Host>(
             op: step.op_name().to_string(),
             hash: prev.clone(),
             inputs,
+            lines,
         });
         context.extend(resolved.context);
         context_dirs.extend(resolved.context_dirs);
@@ -273,12 +317,24 @@ async fn resolve_within<H: Host>(
     sort_strings(&mut context_dirs);
     context_dirs.dedup();
 
+    // The Dockerfile is whole here (every line depends on the base inspection and the steps,
+    // none on the lookup), so the plan can look the derived image up by its build key.
     let image_hash = prev;
+    let build_key = identity::build_key(&image_hash, &dockerfile);
     let spec_hash = identity::spec_hash(&image_hash, &mounts);
-    let plan = plan::plan(&spec.base, build_steps, plan_base, &image_hash, host).await?;
+    let plan = plan::plan(
+        &spec.base,
+        build_steps,
+        plan_base,
+        &image_hash,
+        &build_key,
+        host,
+    )
+    .await?;
     Ok(Resolution {
         dockerfile,
         image_hash,
+        build_key,
         spec_hash,
         layers,
         context,
@@ -388,4 +444,21 @@ pub async fn build_context<H: Host>(
     }
     let tar = context_tar::write(entries)?;
     Ok((resolution, tar))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_ranges_count_the_lines_a_text_adds() {
+        let range = |first, last| Some(LineRange { first, last });
+        assert_eq!(LineRange::of(0, ""), None);
+        assert_eq!(LineRange::of(0, "FROM a\n"), range(1, 1));
+        assert_eq!(LineRange::of(3, "RUN a\nRUN b\n"), range(4, 5));
+        // A text that does not end a line (never rendered) still names the line it ends on,
+        // and a last character of several bytes is not cut.
+        assert_eq!(LineRange::of(1, "RUN a\nENV X=é"), range(2, 3));
+        assert_eq!(newlines("a\nb\n\n"), 3);
+    }
 }

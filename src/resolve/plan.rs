@@ -1,4 +1,4 @@
-//! The execution plan: run the base image directly, or a derived image keyed by the image hash,
+//! The execution plan: run the base image directly, or a derived image keyed by the build key,
 //! with a managed CPython (python-build-standalone) when the base has no suitable Python.
 
 use serde::Serialize;
@@ -8,7 +8,9 @@ use crate::error::{Error, ErrorCode, Quoted, Result};
 pub use crate::render::managed_python::ManagedPython;
 use crate::render::managed_python::{install_lines, is_version, shown, DEFAULT_ARCH, DEFAULT_LIBC};
 use crate::render::render_base_for;
-use crate::resolve::host::{Host, ImageInspection};
+use crate::resolve::host::{Host, ImageInspection, LayersUnread};
+use crate::resolve::inspection::{self, is_digest};
+use crate::resolve::Diagnostic;
 use crate::spec::canonical::added_python_build;
 use crate::spec::defaults::debian_slim_reference;
 use crate::spec::Base;
@@ -23,7 +25,7 @@ const ADDED_PYTHON_PATH: &str = "/usr/local/bin/python3";
 pub enum PlanMode {
     /// Run the base image as is (a registry image with no build steps, or `prebuilt`).
     Direct,
-    /// Build (or reuse) the derived image keyed by the image hash.
+    /// Build (or reuse) the derived image keyed by the build key.
     Derived,
 }
 
@@ -70,8 +72,12 @@ pub struct Plan {
     /// Direct: the base reference. Derived: the already published image `lookupDerived`
     /// returned, or `None` when it must be built.
     pub image: Option<String>,
-    /// The build key.
+    /// The image hash (the resolution's).
     pub image_hash: String,
+    /// The key of the derived image (the resolution's): what `lookupDerived` is asked for and
+    /// the registry tag is made from. A direct plan builds nothing and looks nothing up; it
+    /// carries the key all the same, so every plan has one shape.
+    pub build_key: String,
     /// Which Python runs the code.
     pub python: PythonPlan,
 }
@@ -87,6 +93,8 @@ pub(crate) struct BasePlan {
     pub install_instructions: String,
     /// The CPython `addPython` installs, as the base layer document records it.
     added_python: Option<Value>,
+    /// What the inspection leaves uncertain about this plan (`IMAGE_NOT_FULLY_INSPECTED`).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl BasePlan {
@@ -142,13 +150,6 @@ fn bad_inspection(reference: &str, field: &str, value: &str, expected: &str) -> 
     )
 }
 
-/// Whether `text` is `sha256:` and 64 lowercase hexadecimal digits.
-fn is_digest(text: &str) -> bool {
-    text.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    })
-}
-
 /// An `inspectImage` answer whose fields are all checked: `arch` and `libc` normalised to the
 /// names python-build-standalone uses.
 struct Inspected {
@@ -157,6 +158,7 @@ struct Inspected {
     libc: Option<&'static str>,
     python_path: Option<String>,
     python_version: Option<String>,
+    layers_unread: Option<LayersUnread>,
 }
 
 /// Checks every field of an `inspectImage` answer before any of it reaches a Dockerfile or a
@@ -218,7 +220,12 @@ fn check_inspection(reference: &str, inspection: ImageInspection) -> Result<Insp
             "a version such as \"3.12\" or \"3.12.7\"",
         );
     }
+    if let Some(unread) = &inspection.layers_unread {
+        inspection::layers_unread(reference, unread)?;
+    }
+    inspection::runtime_config(reference, &inspection)?;
     Ok(Inspected {
+        layers_unread: inspection.layers_unread,
         digest: inspection.digest,
         arch,
         libc,
@@ -253,6 +260,7 @@ pub(crate) async fn inspect_base<H: Host>(
         base_instructions: None,
         install_instructions: String::new(),
         added_python: None,
+        diagnostics: Vec::new(),
     };
     let (reference, decides_python) = match base {
         Base::FromRegistry {
@@ -292,6 +300,7 @@ pub(crate) async fn inspect_base<H: Host>(
             base_instructions: None,
             install_instructions: String::new(),
             added_python: None,
+            diagnostics: Vec::new(),
         });
     }
     let managed = &options.managed_python;
@@ -299,7 +308,13 @@ pub(crate) async fn inspect_base<H: Host>(
     let libc = inspection.libc.unwrap_or(DEFAULT_LIBC).to_string();
     let url = managed.url(&managed.version, &arch, &libc);
     let install = install_lines(&url, managed.sha256_of(&url), false);
+    let diagnostics = inspection
+        .layers_unread
+        .iter()
+        .map(|unread| inspection::incomplete(&reference, unread))
+        .collect();
     Ok(BasePlan {
+        diagnostics,
         digest: inspection.digest,
         python: PythonPlan::Managed {
             version: managed.version.clone(),
@@ -339,15 +354,17 @@ fn added_python(
         base_instructions: Some(render_base_for(base, arch, libc, managed)?),
         install_instructions: String::new(),
         added_python: Some(json!({ "arch": arch, "libc": libc, "url": url, "version": version })),
+        diagnostics: Vec::new(),
     })
 }
 
-/// The plan, once the steps and the image hash are known.
+/// The plan, once the steps, the image hash and the build key are known.
 pub(crate) async fn plan<H: Host>(
     base: &Base,
     build_steps: usize,
     base_plan: BasePlan,
     image_hash: &str,
+    build_key: &str,
     host: &H,
 ) -> Result<Plan> {
     // Only a registry image that nothing is added to runs as it is (`prebuilt` says it needs
@@ -367,17 +384,18 @@ pub(crate) async fn plan<H: Host>(
             mode: PlanMode::Direct,
             image: Some(reference),
             image_hash: image_hash.to_string(),
+            build_key: build_key.to_string(),
             python: base_plan.python,
         });
     }
-    let existing = host.lookup_derived(image_hash).await?;
+    let existing = host.lookup_derived(build_key).await?;
     if let Some(image) = &existing {
         crate::formats::reference::parse_image_ref(image).map_err(|e| {
             Error::new(
                 ErrorCode::HostCallbackFailed,
                 format!(
                     "host.lookupDerived({}) returned {}, which is not an image reference: {}",
-                    Quoted(image_hash),
+                    Quoted(build_key),
                     shown(image),
                     e.message
                 ),
@@ -388,6 +406,7 @@ pub(crate) async fn plan<H: Host>(
         mode: PlanMode::Derived,
         image: existing,
         image_hash: image_hash.to_string(),
+        build_key: build_key.to_string(),
         python: base_plan.python,
     })
 }

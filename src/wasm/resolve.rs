@@ -34,8 +34,9 @@ export interface ImageHost {
   resolvePythonModule?(name: string): PythonModule | Promise<PythonModule>;
   /** What is known about a base image (digest, arch, libc, Python). */
   inspectImage?(ref: string): ImageInspection | null | Promise<ImageInspection | null>;
-  /** An already published derived image for an image hash. */
-  lookupDerived?(imageHash: string): string | null | Promise<string | null>;
+  /** An already published derived image for a build key (`resolution.buildKey`, `"sha256:<hex>"`:
+   * the image hash, the rendered Dockerfile and the context layout; HASHING.md, "buildKey"). */
+  lookupDerived?(buildKey: string): string | null | Promise<string | null>;
 }
 
 /** Files and bytes read or hashed so far. */

@@ -13,16 +13,24 @@
 #      --network host -` → `docker run` of the spec's check.py; prints "e2e: N passed, N failed";
 #   6. runs tests/e2e/registry-plans.mjs: the bases pushed to a local docker-registry, inspected
 #      and planned through the package's registryHost, checked against the images themselves;
-#      it ends with the total of both steps.
+#      it ends with the total of both steps;
+#   7. runs tests/runtime/*.test.mjs with node's test runner (the package's Docker Engine client
+#      and runtime against this dockerd and local docker-registries); prints "e2e runtime: N
+#      passed, N failed, N skipped".
 #
 # Needs root (debootstrap, dockerd). Arguments, if any, are spec names to run instead of all;
-# E2E_SPECS_DIR=DIR builds the specs of another folder (see run-specs.mjs).
+# E2E_SPECS_DIR=DIR builds the specs of another folder (see run-specs.mjs); E2E_ONLY=runtime
+# runs step 7 alone after the engine and bases are ready (skips the specs and registry plans).
 # Everything it makes lives under target/e2e/ (debootstrap roots are cached in target/e2e/cache).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
 start_time=$SECONDS
 
+case "${E2E_ONLY:-}" in
+  "" | runtime) ;;
+  *) echo "e2e: E2E_ONLY must be empty or \"runtime\", got \"$E2E_ONLY\"" >&2; exit 2 ;;
+esac
 if [ "$(id -u)" != 0 ]; then
   echo "e2e: needs root (debootstrap and dockerd)" >&2
   exit 1
@@ -144,7 +152,14 @@ echo "e2e: engine and bases ready after $((SECONDS - start_time)) s" >&2
 # --- the specs, then the plans of the bases pushed to a registry -----------------------------
 # (registry-plans.mjs prints the total of both from the specs' output, saved here.)
 status=0
-node tests/e2e/run-specs.mjs "$@" | tee "$E2E_LOGS/specs.out" || status=$?
+if [ -z "${E2E_ONLY:-}" ]; then
+  node tests/e2e/run-specs.mjs "$@" | tee "$E2E_LOGS/specs.out" || status=$?
+fi
 tests/registry/setup.sh
-node tests/e2e/registry-plans.mjs "$E2E_LOGS/specs.out" || status=1
+if [ -z "${E2E_ONLY:-}" ]; then
+  node tests/e2e/registry-plans.mjs "$E2E_LOGS/specs.out" || status=1
+fi
+
+# --- the runtime: its engine client (and what is built on it) on this engine -----------------
+scripts/node-test.sh "e2e runtime" "$E2E_LOGS/runtime.tap" tests/runtime/*.test.mjs || status=1
 exit "$status"

@@ -97,7 +97,7 @@ export function specErrorVectors() {
  * @property {Record<string, string>} [symlinks] path → target
  * @property {Record<string, unknown>} [modules] Python module name → resolvePythonModule's answer
  * @property {Record<string, unknown>} [images] reference → inspectImage's answer
- * @property {Record<string, unknown>} [derived] image hash → lookupDerived's answer
+ * @property {Record<string, unknown>} [derived] build key → lookupDerived's answer
  */
 
 /**
@@ -166,7 +166,7 @@ export function vectorHost(memoryHost, vector) {
     modes,
     symlinks: extra.symlinks ?? {},
     inspectImage: async (/** @type {string} */ ref) => extra.images?.[ref] ?? null,
-    lookupDerived: async (/** @type {string} */ hash) => extra.derived?.[hash] ?? null,
+    lookupDerived: async (/** @type {string} */ buildKey) => extra.derived?.[buildKey] ?? null,
   });
   const modules = extra.modules;
   if (modules) {

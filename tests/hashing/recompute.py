@@ -10,6 +10,11 @@ specHash must equal the ones pinned in resolution.json. Which files a layer read
 folder, the includes of a requirements file, the sources of a Dockerfile) is taken from
 resolution.json; what they hash to is not.
 
+Build keys: from the recomputed imageHash, the rendered Dockerfile pinned in resolution.json and
+the context format HASHING.md states; it must equal resolution.json's buildKey and plan.buildKey,
+and a derived plan's image must be what host.json's "derived" holds for that key (lookupDerived
+is asked for the build key).
+
 Proves another language can reproduce the hashes.
 """
 import hashlib
@@ -28,6 +33,10 @@ MANAGED_URL = (
     "https://github.com/astral-sh/python-build-standalone/releases/download/{release}/"
     "cpython-{version}+{release}-{arch}-unknown-linux-{libc}-install_only.tar.gz"
 )
+
+# The build-context tar layout the build key covers (HASHING.md "buildKey"; CONTEXT_FORMAT in
+# src/resolve/context_tar.rs).
+CONTEXT_FORMAT = 1
 
 # Steps whose inputs are files the step names by host path (never copied into the context).
 HOST_PATH_STEPS = {"envFile", "pipInstallFromPyproject", "uvPipInstallFromPyproject"}
@@ -190,6 +199,21 @@ class Vector:
         spec_hash = H({"imageHash": prev, "mounts": hashed})
         if spec_hash != self.resolution["specHash"]:
             problems.append(f"specHash: {spec_hash} != pinned {self.resolution['specHash']}")
+        problems.extend(self.check_build_key(prev))
+        return problems
+
+    def check_build_key(self, image_hash: str) -> list[str]:
+        """The build key from the image hash and the rendered Dockerfile, and the lookup by it."""
+        dockerfile = "sha256:" + hashlib.sha256(self.resolution["dockerfile"].encode("utf-8")).hexdigest()
+        key = H({"context": CONTEXT_FORMAT, "dockerfile": dockerfile, "imageHash": image_hash})
+        plan = self.resolution["plan"]
+        problems = [
+            f"{where}: {key} != pinned {pinned}"
+            for where, pinned in [("buildKey", self.resolution["buildKey"]), ("plan.buildKey", plan["buildKey"])]
+            if pinned != key
+        ]
+        if plan["mode"] == "derived" and plan["image"] != self.host.get("derived", {}).get(key):
+            problems.append(f"plan.image {plan['image']} is not host.json's derived image for {key}")
         return problems
 
 
@@ -219,7 +243,7 @@ def main() -> int:
     print("definition hashes recomputed in Python from HASHING.md:")
     print(f"hashing: {passed} passed, {failed} failed")
     r_passed, r_failed, layers, mounts = image_hashes()
-    print("image and spec hashes recomputed in Python from HASHING.md and the host files:")
+    print("image and spec hashes and build keys recomputed in Python from HASHING.md and the host files:")
     print(f"resolve hashing: {r_passed} passed, {r_failed} failed ({layers} layers, {mounts} mounts)")
     if failed or passed < 30 or r_failed or r_passed < 12:
         return 1

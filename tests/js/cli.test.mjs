@@ -154,6 +154,7 @@ describe("apothic-image: commands match the API", () => {
       mode: "derived",
       image: null,
       imageHash: api.resolution.imageHash,
+      buildKey: api.resolution.buildKey,
       specHash: api.resolution.specHash,
       python: api.resolution.plan.python,
       mounts: api.resolution.mounts,

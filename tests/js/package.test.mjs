@@ -119,6 +119,7 @@ describe("entries", () => {
       "arguments.js",
       "browser.js",
       "cli-args.js",
+      "cli-runtime.js",
       "cli.js",
       "errors.js",
       "host-helpers.js",
@@ -130,9 +131,31 @@ describe("entries", () => {
       "package.json",
       "recovery.js",
       "registry-host.js",
+      "runtime",
       "tar-headers.js",
       "workerd.js",
     ]);
+    assert.deepEqual(readdirSync(join(packageDir, "runtime")).sort(), [
+      "buildkit-trace.js",
+      "docker-engine.js",
+      "docker-stream.js",
+      "docker-transport.js",
+      "engine-errors.js",
+      "engine.d.ts",
+      "errors.js",
+      "index.js",
+      "managed-python.js",
+      "runtime.d.ts",
+      "tar-pack.js",
+    ]);
+  });
+
+  test("@apothic/image/runtime is Node's: ensure, run and dockerEngine (no engine is reached at import)", async () => {
+    const runtime = await import("@apothic/image/runtime");
+    assert.deepEqual(Object.keys(runtime).sort(), ["LOCAL_REPOSITORY", "dockerEngine", "ensure", "run", "stepOfInstruction"]);
+    // Only the "node" condition resolves it: a bundler targeting browsers gets no runtime.
+    const exported = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")).exports["./runtime"];
+    assert.deepEqual(Object.keys(exported), ["types", "node"]);
   });
 });
 

@@ -5,13 +5,14 @@
 // answers without a request (no derived repository, an aborted signal, a cached digest).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { registryHost } from "@apothic/image";
+import { Image, registryHost } from "@apothic/image";
 import * as web from "@apothic/image/web";
+import { repo } from "../harness/vectors.mjs";
 import { packageDir } from "./helpers.mjs";
 
 const { parseReference, derivedTag, parseChallenge } = await import(pathToFileURL(join(packageDir, "registry-host.js")).href);
@@ -42,6 +43,36 @@ describe("references", () => {
       assert.throws(() => parseReference(bad), (e) => e instanceof TypeError && e.code === "INVALID_IMAGE_REF" && e.message.startsWith("registryHost:"));
     });
   }
+
+  // The host parses references itself (it must work before and without the wasm module): over
+  // every input of the reference corpus it accepts what the core accepts and names the same
+  // image as the core's `normalized` (the registry lowercased: host names compare that way).
+  test("agrees with the core's grammar on every input of tests/conformance/reference.json", () => {
+    const corpus = JSON.parse(readFileSync(join(repo, "tests", "conformance", "reference.json"), "utf8"));
+    const inputs = new Set();
+    for (const cases of Object.values(corpus)) for (const c of cases) inputs.add(typeof c === "string" ? c : c.input);
+    assert.ok(inputs.size > 100, `${inputs.size} inputs`);
+    const disagreements = [];
+    for (const input of inputs) {
+      let core;
+      try {
+        core = Image.fromRegistry(input).toSpec().base.normalized.replace(/^[^/]*\//, (domain) => domain.toLowerCase());
+      } catch (e) {
+        assert.equal(e.code, "INVALID_IMAGE_REF", input);
+        core = "refused";
+      }
+      let host;
+      try {
+        const p = parseReference(input);
+        host = `${p.registry}/${p.repository}${p.tag === undefined ? "" : `:${p.tag}`}${p.digest === undefined ? "" : `@${p.digest}`}`;
+      } catch (e) {
+        assert.equal(e.code, "INVALID_IMAGE_REF", input);
+        host = "refused";
+      }
+      if (core !== host) disagreements.push(`${JSON.stringify(input)}: core ${core}, registryHost ${host}`);
+    }
+    assert.deepEqual(disagreements, []);
+  });
 
   test("inspectImage of a bad reference rejects with INVALID_IMAGE_REF and makes no request", async () => {
     const host = registryHost();
@@ -163,7 +194,7 @@ describe("auth challenges", () => {
 });
 
 describe("lookupDerived", () => {
-  test("the tag is sha256- and the image hash's hex", () => {
+  test("the tag is sha256- and the build key's hex", () => {
     assert.equal(derivedTag(`sha256:${HEX}`), `sha256-${HEX}`);
   });
 
@@ -173,7 +204,7 @@ describe("lookupDerived", () => {
     assert.deepEqual(host.stats(), { requests: 0, bytes: 0 });
   });
 
-  test("an argument that is not an image hash is INVALID_ARGUMENT", async () => {
+  test("an argument that is not a build key (sha256:<64 hex>) is INVALID_ARGUMENT", async () => {
     for (const bad of ["sha256:abc", `SHA256:${HEX}`, 5]) {
       await assert.rejects(registryHost({ derivedRepository: "127.0.0.1:1/envs" }).lookupDerived(bad), (e) => e instanceof TypeError && e.code === "INVALID_ARGUMENT");
     }

@@ -111,14 +111,14 @@ describe("plan --registry", () => {
     assert.equal(plan(spec).python.kind, "image");
   });
 
-  test("--derived-repository finds the published derived image by its sha256-<hex> tag", async () => {
+  test("--derived-repository finds the published derived image by its sha256-<hex of the build key> tag", async () => {
     const spec = specFile("derived", Image.fromRegistry(`${anon.host}/no-python:1`).pipInstall(["httpx"]));
     const options = ["--derived-repository", `${anon.host}/cli-derived`];
     const first = plan(spec, options);
     assert.equal(first.image, null);
-    const digest = await publishDerived(anon.url, "no-python", "cli-derived", `sha256-${first.imageHash.slice("sha256:".length)}`);
+    const digest = await publishDerived(anon.url, "no-python", "cli-derived", `sha256-${first.buildKey.slice("sha256:".length)}`);
     const second = plan(spec, options);
-    assert.equal(second.imageHash, first.imageHash);
+    assert.equal(second.buildKey, first.buildKey);
     assert.equal(second.mode, "derived");
     assert.equal(second.image, `${anon.host}/cli-derived@${digest}`);
     // Without --derived-repository nothing is looked up.
@@ -275,10 +275,10 @@ describe("requests and bytes per inspection (the table in docs/resolution.md)", 
     return bytes.length + manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0);
   }
 
-  test("PYTHON_VERSION in the config, Python found in the layers, a cached digest", async (t) => {
+  test("PYTHON_VERSION in the config, Python found in the layers, Python over a big layer, a cached digest", async (t) => {
     /** @type {Record<string, { requests: number, bytes: number, of: number }>} */
     const rows = {};
-    for (const name of ["python-env", "python-layer"]) {
+    for (const name of ["python-env", "python-layer", "python-over-big-layer"]) {
       const host = registryHost({ insecure: [anon.host] });
       const answer = await host.inspectImage(`${anon.host}/${name}:1`);
       assert.deepEqual(answer, filled.images[name].expected);
@@ -292,6 +292,10 @@ describe("requests and bytes per inspection (the table in docs/resolution.md)", 
     assert.equal(rows["python-env"].requests, 3);
     assert.ok(rows["python-env"].bytes < rows["python-env"].of, JSON.stringify(rows["python-env"]));
     assert.equal(rows["python-layer"].requests, 4);
+    // Python on top of a 1 MiB middle layer: the top layer, then the base for libc; the middle
+    // layer is never asked for.
+    assert.equal(rows["python-over-big-layer"].requests, 4);
+    assert.ok(rows["python-over-big-layer"].bytes < rows["python-over-big-layer"].of / 50, JSON.stringify(rows["python-over-big-layer"]));
     const host = registryHost({ insecure: [anon.host] });
     const pinned = `${anon.host}/python-env@${filled.images["python-env"].digest}`;
     await host.inspectImage(pinned);

@@ -179,18 +179,20 @@ export function pusher(url, headers = {}) {
  * @param {"oci" | "docker"} image.format
  * @param {{ architecture: string, os: string, variant?: string }} image.platform
  * @param {string[]} image.env
+ * @param {Record<string, unknown>} [image.runtime] the config's other keys (Cmd, WorkingDir, …)
+ * @param {unknown} [image.config] the whole `config` value instead (Env and runtime ignored)
  * @param {ReturnType<typeof layer>[]} image.layers
  */
-async function pushImage(push, repository, tag, { format, platform, env, layers }) {
-  const config = encoder.encode(
+async function pushImage(push, repository, tag, { format, platform, env, runtime = DEFAULT_RUNTIME, config = { Env: env, ...runtime }, layers }) {
+  const configBytes = encoder.encode(
     JSON.stringify({
       ...platform,
-      config: { Env: env, Cmd: ["/bin/sh"], WorkingDir: "/" },
+      config,
       rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
       history: layers.map(() => ({ created_by: "apothic registry test" })),
     }),
   );
-  const configDigest = await push.blob(repository, config);
+  const configDigest = await push.blob(repository, configBytes);
   const layerDescriptors = [];
   for (const l of layers) {
     layerDescriptors.push({ mediaType: l.mediaType, digest: await push.blob(repository, l.bytes), size: l.bytes.length });
@@ -200,13 +202,17 @@ async function pushImage(push, repository, tag, { format, platform, env, layers 
     JSON.stringify({
       schemaVersion: 2,
       mediaType,
-      config: { mediaType: format === "oci" ? MEDIA.ociConfig : MEDIA.dockerConfig, digest: configDigest, size: config.length },
+      config: { mediaType: format === "oci" ? MEDIA.ociConfig : MEDIA.dockerConfig, digest: configDigest, size: configBytes.length },
       layers: layerDescriptors,
     }),
   );
   const digest = await push.manifest(repository, tag ?? sha256(manifest), manifest, mediaType);
   return { digest, mediaType, size: manifest.length, platform };
 }
+
+/** The config's Cmd and WorkingDir unless an image says otherwise, and how they are answered. */
+const DEFAULT_RUNTIME = { Cmd: ["/bin/sh"], WorkingDir: "/" };
+const DEFAULT_ANSWER = { cmd: ["/bin/sh"], workdir: "/" };
 
 /** What the registry host must answer for an image (the digest is added when pushed). */
 const AMD64 = { os: "linux", arch: "x86_64" };
@@ -272,7 +278,8 @@ const IMAGES = {
     ],
     expected: { ...AMD64, libc: "glibc" },
   },
-  // A zstd layer: no guess about Python or libc (it could hold or delete either).
+  // A zstd layer: no guess about Python or libc (it could hold or delete either); the answer
+  // says which layer was not read and why.
   zstd: {
     format: "oci",
     env: PLAIN_ENV,
@@ -280,8 +287,59 @@ const IMAGES = {
       [glibcRoot(), "gzip"],
       [[{ name: "usr/bin/python3.11", body: "ELF python\n" }], "zstd"],
     ],
+    unread: { layer: 1, reason: "compression" },
     expected: { ...AMD64 },
   },
+  // Python on top of a big middle layer: Python from the top, libc from the base, the middle
+  // layer never read (a layer budget smaller than all three still finds both).
+  "python-over-big-layer": {
+    format: "oci",
+    env: PLAIN_ENV,
+    layers: [
+      [glibcRoot(), "gzip"],
+      [[{ name: "opt/data.bin", body: noise(1 << 20) }], "gzip"],
+      [[{ name: "usr/bin/python3.13", body: "ELF python\n" }], "gzip"],
+    ],
+    expected: { ...AMD64, libc: "glibc", pythonPath: "/usr/bin/python3.13", pythonVersion: "3.13" },
+  },
+  // Every runtime setting of the config, answered as the image spec gives it.
+  "runtime-config": {
+    format: "docker",
+    env: [...PLAIN_ENV, "APP_ENV=production", "EMPTY="],
+    runtime: { WorkingDir: "/srv/app", User: "1000:1000", Entrypoint: ["/usr/bin/env", "--"], Cmd: ["python3", "-m", "app"], Labels: { "org.example": "x" } },
+    layers: [[glibcRoot(), "docker-gzip"]],
+    expected: { ...AMD64, libc: "glibc", workdir: "/srv/app", user: "1000:1000", entrypoint: ["/usr/bin/env", "--"], cmd: ["python3", "-m", "app"] },
+  },
+};
+
+/**
+ * `length` bytes that do not compress (a xorshift stream, the same every run).
+ * @param {number} length
+ */
+function noise(length) {
+  const out = new Uint8Array(length);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/**
+ * Images of the repository "bad-config" whose config's runtime settings have types the image
+ * spec does not give (the registry host refuses them: REGISTRY_BAD_ANSWER naming the key), or
+ * values the core refuses (`core`: HOST_CALLBACK_FAILED naming the field), by tag.
+ */
+const BAD_CONFIGS = {
+  "env-string": { runtime: { Env: "PATH=/bin" }, key: "Env" },
+  "cmd-numbers": { runtime: { Cmd: [1, 2] }, key: "Cmd" },
+  "user-number": { runtime: { User: 0 }, key: "User" },
+  "config-list": { config: [], key: "config" },
+  "workdir-relative": { runtime: { WorkingDir: "srv" }, key: "workdir", core: true },
+  "env-no-equals": { runtime: { Env: ["PATH"] }, key: "env[0]", core: true },
 };
 
 /** The per-platform images of the multi-platform ones. */
@@ -305,9 +363,11 @@ const PLATFORM_IMAGES = {
 
 /**
  * @typedef {object} Filled what `fill` pushed
- * @property {Record<string, { repository: string, tag: string, digest: string, expected: Record<string, string> }>} images
+ * @property {Record<string, { repository: string, tag: string, digest: string, expected: Record<string, unknown> }>} images
  *   single-platform images by repository (tag "1")
- * @property {Record<string, { repository: string, tag: string, digest: string, expected: Record<string, Record<string, string>> }>} indexes
+ * @property {Record<string, { repository: string, tag: string, digest: string, expected: Record<string, Record<string, unknown>> }>} indexes
+ * @property {Record<string, { repository: string, key: string, core: boolean }>} badConfigs
+ *   images of "bad-config" by tag: the key the error names, and whether the core refuses it
  *   "oci-index" and "docker-list": expected answers by platform ("linux/amd64", "linux/arm64")
  */
 
@@ -319,25 +379,38 @@ const PLATFORM_IMAGES = {
 export async function fill(url) {
   const push = pusher(url);
   /** @type {Filled} */
-  const filled = { images: {}, indexes: {} };
+  const filled = { images: {}, indexes: {}, badConfigs: {} };
   for (const [repository, image] of Object.entries(IMAGES)) {
     const layers = image.layers.map(([entries, kind]) => layer(/** @type {TarEntry[]} */ (entries), /** @type {any} */ (kind)));
+    const runtime = "runtime" in image ? image.runtime : undefined;
     const { digest } = await pushImage(push, repository, "1", {
       format: /** @type {"oci" | "docker"} */ (image.format),
       platform: { architecture: "amd64", os: "linux" },
       env: image.env,
+      runtime,
       layers,
     });
-    filled.images[repository] = { repository, tag: "1", digest, expected: { digest, ...image.expected } };
+    /** @type {Record<string, unknown>} */
+    const expected = { digest, env: image.env, ...(runtime ? {} : DEFAULT_ANSWER), ...image.expected };
+    if ("unread" in image) {
+      const unread = layers[image.unread.layer];
+      expected.layersUnread = { reason: image.unread.reason, digest: sha256(unread.bytes), mediaType: unread.mediaType };
+    }
+    filled.images[repository] = { repository, tag: "1", digest, expected };
+  }
+  for (const [tag, bad] of Object.entries(BAD_CONFIGS)) {
+    const config = "config" in bad ? bad.config : { ...DEFAULT_RUNTIME, ...bad.runtime };
+    await pushImage(push, "bad-config", tag, { format: "oci", platform: { architecture: "amd64", os: "linux" }, env: PLAIN_ENV, layers: [layer(glibcRoot(), "gzip")], config });
+    filled.badConfigs[tag] = { repository: "bad-config", key: bad.key, core: bad.core === true };
   }
   for (const [repository, format] of /** @type {const} */ ([["oci-index", "oci"], ["docker-list", "docker"]])) {
     const manifests = [];
-    /** @type {Record<string, Record<string, string>>} */
+    /** @type {Record<string, Record<string, unknown>>} */
     const expected = {};
     for (const [arch, image] of Object.entries(PLATFORM_IMAGES)) {
       const pushed = await pushImage(push, repository, null, { format, platform: image.platform, env: image.env, layers: image.layers() });
       manifests.push({ mediaType: pushed.mediaType, digest: pushed.digest, size: pushed.size, platform: image.platform });
-      expected[`linux/${arch}`] = image.expected;
+      expected[`linux/${arch}`] = { env: image.env, ...DEFAULT_ANSWER, ...image.expected };
     }
     const mediaType = format === "oci" ? MEDIA.ociIndex : MEDIA.dockerList;
     const index = encoder.encode(JSON.stringify({ schemaVersion: 2, mediaType, manifests }));

@@ -113,6 +113,31 @@ describe("inspectImage against a real registry", () => {
     }
   });
 
+  test("Python from the top layer and libc from the base, within a layer budget the middle layer would spend", async () => {
+    const { repository, expected } = filled.images["python-over-big-layer"];
+    const host = hostFor([anon], { maxLayerBytes: 64 << 10 });
+    assert.deepEqual(await host.inspectImage(`${anon.host}/${repository}:1`), expected);
+    // The 1 MiB middle layer was never asked for: the two small layers and the JSON only.
+    assert.ok(statsOf(host).bytes < 16 << 10, JSON.stringify(statsOf(host)));
+  });
+
+  test("a layer budget spent before Python is found says which layer was left unread", async () => {
+    const { repository } = filled.images["python-over-big-layer"];
+    const host = hostFor([anon], { maxLayerBytes: 40 });
+    const answer = await host.inspectImage(`${anon.host}/${repository}:1`);
+    assert.equal(answer.pythonPath, undefined);
+    assert.equal(answer.layersUnread?.reason, "budget", JSON.stringify(answer));
+    assert.match(answer.layersUnread.digest, /^sha256:[0-9a-f]{64}$/);
+  });
+
+  test("config runtime settings of another type are REGISTRY_BAD_ANSWER naming the key", async () => {
+    for (const [tag, { repository, key, core }] of Object.entries(filled.badConfigs)) {
+      if (core) continue;
+      const error = await registryError(hostFor([anon]).inspectImage(`${anon.host}/${repository}:${tag}`), "REGISTRY_BAD_ANSWER", { registry: anon.host, repository });
+      assert.ok(error.message.includes(key), `${tag}: ${error.message}`);
+    }
+  });
+
   test("a platform the index does not have is REGISTRY_NOT_FOUND", async () => {
     const { repository } = filled.indexes["oci-index"];
     const error = await registryError(hostFor([anon], { platform: "linux/arm/v7" }).inspectImage(`${anon.host}/${repository}:1`), "REGISTRY_NOT_FOUND", {
@@ -251,7 +276,7 @@ describe("auth", () => {
 
 describe("lookupDerived", () => {
   test("finds the image tagged sha256-<hex> and answers it pinned; null when absent or unconfigured", async () => {
-    const hex = sha256(new TextEncoder().encode("an image hash")).slice("sha256:".length);
+    const hex = sha256(new TextEncoder().encode("a build key")).slice("sha256:".length);
     const digest = await publishDerived(anon.url, "no-python", "derived", `sha256-${hex}`);
     const counted = countingFetch();
     const host = hostFor([anon], { derivedRepository: `${anon.host}/derived`, fetch: counted });
@@ -531,11 +556,33 @@ describe("resolve() through { ...memoryHost({}), ...registryHost(...) }", () => 
     const options = { derivedRepository: `${anon.host}/derived-plans` };
     const first = await image.resolve(compose(options));
     assert.equal(first.plan.image, null);
-    const digest = await publishDerived(anon.url, "no-python", "derived-plans", `sha256-${first.imageHash.slice("sha256:".length)}`);
+    // Published under the tag of the build key, which lookupDerived is asked for.
+    const digest = await publishDerived(anon.url, "no-python", "derived-plans", `sha256-${first.buildKey.slice("sha256:".length)}`);
     const second = await image.resolve(compose(options));
-    assert.equal(second.imageHash, first.imageHash);
+    assert.equal(second.buildKey, first.buildKey);
     assert.equal(second.plan.mode, "derived");
     assert.equal(second.plan.image, `${anon.host}/derived-plans@${digest}`);
+  });
+
+  test("a managed CPython planned past a zstd layer comes with IMAGE_NOT_FULLY_INSPECTED naming the layer", async () => {
+    const { expected } = filled.images.zstd;
+    const resolution = await Image.fromRegistry(`${anon.host}/zstd:1`).pipInstall(["requests"]).resolve(compose());
+    assert.equal(resolution.plan.python.kind, "managed");
+    const notes = resolution.diagnostics.filter((d) => d.code === "IMAGE_NOT_FULLY_INSPECTED");
+    assert.equal(notes.length, 1, JSON.stringify(resolution.diagnostics));
+    assert.ok(notes[0].message.includes(expected.layersUnread.digest) && notes[0].message.includes("zstd"), notes[0].message);
+    // A complete inspection gives none.
+    const plain = await Image.fromRegistry(`${anon.host}/no-python:1`).pipInstall(["requests"]).resolve(compose());
+    assert.deepEqual(plain.diagnostics.filter((d) => d.code === "IMAGE_NOT_FULLY_INSPECTED"), []);
+  });
+
+  test("config values the core refuses reach resolve() as HOST_CALLBACK_FAILED naming the field", async () => {
+    for (const [tag, { repository, key, core }] of Object.entries(filled.badConfigs)) {
+      if (!core) continue;
+      const error = await Image.fromRegistry(`${anon.host}/${repository}:${tag}`).runCommands("true").resolve(compose()).catch((e) => e);
+      assert.equal(error?.code, "HOST_CALLBACK_FAILED", `${tag}: ${error}`);
+      assert.ok(error.message.includes(key), `${tag}: ${error.message}`);
+    }
   });
 
   test("a registry error reaches resolve() as HOST_CALLBACK_FAILED with its message", async () => {

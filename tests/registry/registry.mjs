@@ -142,7 +142,7 @@ async function waitFor(url, statuses, ms, child, log) {
  * A registry config (YAML; every value a JSON string, which YAML reads as the same string).
  * @param {{ port: number, storage: string, auth?: string[] }} options
  */
-function config({ port, storage, auth = [] }) {
+function config({ port, storage, auth = [], readonly = false }) {
   const q = JSON.stringify;
   return [
     "version: 0.1",
@@ -158,6 +158,8 @@ function config({ port, storage, auth = [] }) {
     "  maintenance:",
     "    uploadpurging:",
     "      enabled: false",
+    // Read-only: pulls work, every push is refused (the runtime's failed-push test).
+    ...(readonly ? ["    readonly:", "      enabled: true"] : []),
     "http:",
     `  addr: ${q(`127.0.0.1:${port}`)}`,
     `  secret: ${q(randomBytes(16).toString("hex"))}`,
@@ -189,9 +191,10 @@ function config({ port, storage, auth = [] }) {
  * @param {string} [options.storage] a storage root to share (default: its own, in its folder)
  * @param {{ user: string, password: string }} [options.basic] htpasswd Basic auth with this user
  * @param {TokenIssuer} [options.token] token auth checked against this issuer
+ * @param {boolean} [options.readonly] serve pulls, refuse every push (maintenance read-only mode)
  * @returns {Promise<Registry>}
  */
-export async function startRegistry({ name, storage, basic, token }) {
+export async function startRegistry({ name, storage, basic, token, readonly = false }) {
   hookExit();
   const dir = join(runDir(), name);
   mkdirSync(dir, { recursive: true });
@@ -216,7 +219,7 @@ export async function startRegistry({ name, storage, basic, token }) {
   }
   const port = await freePort();
   const configFile = join(dir, "config.yml");
-  writeFileSync(configFile, config({ port, storage, auth }));
+  writeFileSync(configFile, config({ port, storage, auth, readonly }));
   const log = join(dir, "registry.log");
   const { openSync, closeSync } = await import("node:fs");
   const fd = openSync(log, "a");
@@ -267,12 +270,13 @@ const b64url = (/** @type {Buffer | string} */ data) => Buffer.from(data).toStri
  * Starts a token issuer: GET ?service=…&scope=repository:NAME:ACTIONS answers `{ token,
  * access_token, expires_in, issued_at }` with a JWT (RS256, `x5c` naming the certificate)
  * granting the scope, when the request's Basic credentials are one of `users` (401 otherwise,
- * and for anonymous requests: the registry is private). Every answer allows any origin (CORS,
- * `Authorization` included), so a browser page can ask too.
- * @param {{ users: Record<string, string> }} options
+ * and for anonymous requests: the registry is private). A user of `readers` is granted `pull`
+ * only, whatever it asks for. Every answer allows any origin (CORS, `Authorization` included), so
+ * a browser page can ask too.
+ * @param {{ users: Record<string, string>, readers?: string[] }} options
  * @returns {Promise<TokenIssuer>}
  */
-export async function startTokenIssuer({ users }) {
+export async function startTokenIssuer({ users, readers = [] }) {
   const dir = join(runDir(), "token-issuer");
   mkdirSync(dir, { recursive: true });
   const keyFile = join(dir, "key.pem");
@@ -313,7 +317,8 @@ export async function startTokenIssuer({ users }) {
     if (url.searchParams.get("service") !== service) return refuse(400, "unknown service");
     const access = url.searchParams.getAll("scope").flatMap((scope) => {
       const m = /^repository:([^:]+):(.+)$/.exec(scope);
-      return m ? [{ type: "repository", name: m[1], actions: m[2].split(",").filter((a) => a === "pull" || a === "push") }] : [];
+      const allowed = readers.includes(user) ? ["pull"] : ["pull", "push"];
+      return m ? [{ type: "repository", name: m[1], actions: m[2].split(",").filter((a) => allowed.includes(a)) }] : [];
     });
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: "JWT", alg: "RS256", x5c: [der.toString("base64")] };

@@ -27,7 +27,7 @@ pub struct MemoryHost {
     pub modules: BTreeMap<String, PythonModule>,
     /// Image reference → inspection.
     pub images: BTreeMap<String, ImageInspection>,
-    /// Image hash → published derived image.
+    /// Build key → published derived image.
     pub derived: BTreeMap<String, String>,
     /// Whether `readDir` lists entries in reverse order (resolution must not care).
     pub reverse_listings: bool,
@@ -196,9 +196,9 @@ impl Host for MemoryHost {
         Ok(self.images.get(reference).cloned())
     }
 
-    async fn lookup_derived(&self, image_hash: &str) -> Result<Option<String>> {
-        self.record("lookupDerived", image_hash);
-        Ok(self.derived.get(image_hash).cloned())
+    async fn lookup_derived(&self, build_key: &str) -> Result<Option<String>> {
+        self.record("lookupDerived", build_key);
+        Ok(self.derived.get(build_key).cloned())
     }
 }
 

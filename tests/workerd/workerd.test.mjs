@@ -166,7 +166,7 @@ async function resolveHere(spec, files) {
   }
 }
 
-const RESOLUTION_FIELDS = ["dockerfile", "imageHash", "specHash", "layers", "context", "mounts", "plan", "diagnostics"];
+const RESOLUTION_FIELDS = ["dockerfile", "imageHash", "buildKey", "specHash", "layers", "context", "mounts", "plan", "diagnostics"];
 
 describe("workerd (Cloudflare Workers runtime)", () => {
   before(serveWorker, { timeout: 60_000 });
@@ -257,6 +257,7 @@ describe("workerd (Cloudflare Workers runtime)", () => {
     );
     assert.equal(r.plan.mode, "derived");
     assert.equal(r.plan.imageHash, r.imageHash);
+    assert.equal(r.plan.buildKey, r.buildKey);
   });
 
   test("resolution errors come back as the ApothicError's code, as in Node", async () => {

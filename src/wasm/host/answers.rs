@@ -10,7 +10,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::limits::{self, MAX_NAME_BYTES, MAX_WALK_ENTRIES};
 use crate::resolve::host::default_mode;
-use crate::resolve::{DirEntry, EntryKind, ImageInspection, ListingLimit, PythonModule};
+use crate::resolve::{
+    DirEntry, EntryKind, ImageInspection, LayersUnread, ListingLimit, PythonModule,
+};
 
 // What the host returns is never touched with an operation that can run its code uncaught: a
 // Proxy's traps, a getter or an overridden method that throws would otherwise unwind through
@@ -317,28 +319,129 @@ pub(super) fn python_module(name: &str, value: &JsValue) -> Result<PythonModule>
     }
 }
 
-/// An `inspectImage` answer: every field an optional string.
-pub(super) fn inspection(reference: &str, value: &JsValue) -> Result<ImageInspection> {
-    let text = |key: &str| -> Result<Option<String>> {
-        let v = Reflect::get(value, &JsValue::from_str(key)).map_err(|e| {
+/// The most items an image config list (`env`, `entrypoint`, `cmd`) may hold in an answer.
+const MAX_CONFIG_ITEMS: u32 = 1_024;
+
+/// `object[key]`, read through `Reflect.get` (a throwing getter is an error naming `key`).
+fn property(reference: &str, object: &JsValue, key: &str) -> Result<JsValue> {
+    Reflect::get(object, &JsValue::from_str(key)).map_err(|e| {
+        failed(
+            "inspectImage",
+            reference,
+            format!("returned an object whose {key} threw: {}", message_of(&e)),
+        )
+    })
+}
+
+/// An optional string of an answer (`null` and `undefined` are absent).
+fn optional_text(reference: &str, object: &JsValue, key: &str) -> Result<Option<String>> {
+    let v = property(reference, object, key)?;
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    bounded_string(&v, MAX_ANSWER_CHARS)
+        .and_then(std::result::Result::ok)
+        .map(Some)
+        .ok_or_else(|| {
             failed(
                 "inspectImage",
                 reference,
-                format!("returned an object whose {key} threw: {}", message_of(&e)),
+                format!(
+                    "returned {key} as {}, expected a string (of at most {MAX_ANSWER_CHARS} characters)",
+                    describe(&v)
+                ),
+            )
+        })
+}
+
+/// An optional list of strings of an answer: at most [`MAX_CONFIG_ITEMS`] items, each a string
+/// of at most [`MAX_ANSWER_CHARS`] characters, checked before each is copied.
+fn optional_list(reference: &str, object: &JsValue, key: &str) -> Result<Option<Vec<String>>> {
+    let v = property(reference, object, key)?;
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    let bad = |what: String| {
+        failed("inspectImage", reference, format!("returned {key} as {what}, expected a list of at most {MAX_CONFIG_ITEMS} strings of at most {MAX_ANSWER_CHARS} characters"))
+    };
+    if !checked_is_array(&v).unwrap_or(false) {
+        return Err(bad(describe(&v)));
+    }
+    let length = property(reference, &v, "length")?
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    if !(0.0..=f64::from(MAX_CONFIG_ITEMS)).contains(&length) {
+        return Err(bad(format!("an array of {length} items")));
+    }
+    let mut items = Vec::with_capacity(length as usize);
+    for index in 0..length as u32 {
+        let item = Reflect::get_u32(&v, index).map_err(|e| {
+            failed(
+                "inspectImage",
+                reference,
+                format!(
+                    "returned {key} whose item [{index}] threw: {}",
+                    message_of(&e)
+                ),
             )
         })?;
-        if v.is_null() || v.is_undefined() {
-            Ok(None)
-        } else {
-            bounded_string(&v, MAX_ANSWER_CHARS).and_then(std::result::Result::ok).map(Some).ok_or_else(|| {
-                failed(
-                    "inspectImage",
-                    reference,
-                    format!("returned {key} as {}, expected a string (of at most {MAX_ANSWER_CHARS} characters)", describe(&v)),
-                )
-            })
+        match bounded_string(&item, MAX_ANSWER_CHARS) {
+            Some(Ok(text)) => items.push(text),
+            _ => {
+                return Err(bad(format!(
+                    "an array whose item [{index}] is {}",
+                    describe(&item)
+                )))
+            }
         }
+    }
+    Ok(Some(items))
+}
+
+/// The `layersUnread` of an answer: `{ reason, digest, mediaType }`, strings, no other key.
+fn layers_unread(reference: &str, object: &JsValue) -> Result<Option<LayersUnread>> {
+    let v = property(reference, object, "layersUnread")?;
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    let shape = "{ reason: string, digest: string, mediaType: string }";
+    if !v.is_object() {
+        return Err(failed(
+            "inspectImage",
+            reference,
+            format!(
+                "returned layersUnread as {}, expected {shape}",
+                describe(&v)
+            ),
+        ));
+    }
+    known_keys(
+        "inspectImage",
+        reference,
+        "a layersUnread",
+        &v,
+        &["reason", "digest", "mediaType"],
+    )?;
+    let required = |key: &str| {
+        optional_text(reference, &v, key)?.ok_or_else(|| {
+            failed(
+                "inspectImage",
+                reference,
+                format!("returned a layersUnread without {key}, expected {shape}"),
+            )
+        })
     };
+    Ok(Some(LayersUnread {
+        reason: required("reason")?,
+        digest: required("digest")?,
+        media_type: required("mediaType")?,
+    }))
+}
+
+/// An `inspectImage` answer: strings, lists of strings and `layersUnread`, every one optional.
+pub(super) fn inspection(reference: &str, value: &JsValue) -> Result<ImageInspection> {
+    let text = |key: &str| optional_text(reference, value, key);
+    let list = |key: &str| optional_list(reference, value, key);
     if !value.is_object() {
         return Err(failed(
             "inspectImage",
@@ -361,6 +464,12 @@ pub(super) fn inspection(reference: &str, value: &JsValue) -> Result<ImageInspec
             "libc",
             "pythonPath",
             "pythonVersion",
+            "env",
+            "workdir",
+            "user",
+            "entrypoint",
+            "cmd",
+            "layersUnread",
         ],
     )?;
     Ok(ImageInspection {
@@ -370,6 +479,12 @@ pub(super) fn inspection(reference: &str, value: &JsValue) -> Result<ImageInspec
         libc: text("libc")?,
         python_path: text("pythonPath")?,
         python_version: text("pythonVersion")?,
+        env: list("env")?,
+        workdir: text("workdir")?,
+        user: text("user")?,
+        entrypoint: list("entrypoint")?,
+        cmd: list("cmd")?,
+        layers_unread: layers_unread(reference, value)?,
     })
 }
 

@@ -214,9 +214,9 @@ export function parseRenderRequest(body: unknown): RenderRequest {
     images[ref] = value as ImageInspection | null;
   }
   const derived = dict<string | null>();
-  for (const [hash, value] of entriesOf(body.derived, "derived")) {
-    if (value !== null && typeof value !== "string") throw invalidFiles(`derived[${quote(hash)}] must be an image reference or null`);
-    derived[hash] = value;
+  for (const [buildKey, value] of entriesOf(body.derived, "derived")) {
+    if (value !== null && typeof value !== "string") throw invalidFiles(`derived[${quote(buildKey)}] must be an image reference or null`);
+    derived[buildKey] = value;
   }
   if (body.inspect !== undefined && typeof body.inspect !== "boolean") throw invalid("`inspect` must be true or false");
   const inspect = body.inspect === true;

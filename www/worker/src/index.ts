@@ -1,7 +1,8 @@
 // @apothic/image preview Worker: turns a posted or linked image spec into its Dockerfile.
 //
-//   POST /render                 { spec, files?, … } → { dockerfile, definitionHash, imageHash, specHash,
-//                                layers, context, mounts, plan, diagnostics } (resolved over the inline files)
+//   POST /render                 { spec, files?, … } → { dockerfile, definitionHash, imageHash, buildKey,
+//                                specHash, layers, context, mounts, plan, diagnostics } (resolved over the
+//                                inline files)
 //   GET  /preview/<base64url>    the Dockerfile as text/plain; ?format=html → a highlighted page
 //                                (also /preview/z.<base64url of deflate-raw>, the console's share links)
 //   GET  /                       what the Worker serves, and its limits
@@ -40,13 +41,13 @@ function imageCallbacks(input: RenderRequest, registry: Inspector | undefined): 
   if (registry === undefined) {
     return {
       ...(images && { inspectImage: (ref: string) => images[ref] ?? null }),
-      ...(derived && { lookupDerived: (hash: string) => derived[hash] ?? null }),
+      ...(derived && { lookupDerived: (buildKey: string) => derived[buildKey] ?? null }),
     };
   }
   const { inspectImage, lookupDerived } = registry.callbacks;
   return {
     inspectImage: (ref: string) => (images?.[ref] !== undefined ? images[ref] : inspectImage!(ref)),
-    lookupDerived: (hash: string) => (derived?.[hash] !== undefined ? derived[hash] : lookupDerived!(hash)),
+    lookupDerived: (buildKey: string) => (derived?.[buildKey] !== undefined ? derived[buildKey] : lookupDerived!(buildKey)),
   };
 }
 
@@ -119,8 +120,8 @@ async function render(request: Request, env: InspectEnv): Promise<Response> {
       // The package wraps a callback's error as HOST_CALLBACK_FAILED: answer the registry's code.
       throw registry?.failure() ?? e;
     }
-    const { dockerfile, imageHash, specHash, layers, context, mounts, plan, diagnostics } = resolution;
-    const answer = JSON.stringify({ dockerfile, definitionHash, imageHash, specHash, layers, context, mounts, plan, diagnostics });
+    const { dockerfile, imageHash, buildKey, specHash, layers, context, mounts, plan, diagnostics } = resolution;
+    const answer = JSON.stringify({ dockerfile, definitionHash, imageHash, buildKey, specHash, layers, context, mounts, plan, diagnostics });
     if (answer.length > LIMITS.maxAnswerChars) {
       throw new HttpError(413, "ANSWER_TOO_LARGE", `the answer holds more than ${LIMITS.maxAnswerChars} characters; render fewer steps or files at once`);
     }
@@ -175,7 +176,7 @@ function index(): Response {
     name: "@apothic/image preview Worker",
     package: `@apothic/image@${version}`,
     routes: {
-      "POST /render": "{ spec, files?, modes?, symlinks?, pythonPath?, modules?, images?, derived?, inspect? } (or a bare spec) → { dockerfile, definitionHash, imageHash, specHash, layers, context, mounts, plan, diagnostics }",
+      "POST /render": "{ spec, files?, modes?, symlinks?, pythonPath?, modules?, images?, derived?, inspect? } (or a bare spec) → { dockerfile, definitionHash, imageHash, buildKey, specHash, layers, context, mounts, plan, diagnostics }",
       "GET /preview/<base64url spec>": "the Dockerfile as text/plain; ?format=html for a highlighted page; ETag is the definition hash",
     },
     limits: LIMITS,

@@ -127,7 +127,7 @@ export function inspector(policy: RegistryPolicy): Inspector {
         }
       },
       // No derived repository is configured: registryHost answers null without a request.
-      lookupDerived: (hash: string) => host.lookupDerived(hash),
+      lookupDerived: (buildKey: string) => host.lookupDerived(buildKey),
     },
     failure: () => failure,
   };

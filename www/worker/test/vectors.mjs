@@ -45,7 +45,7 @@ export async function renderInNode(request) {
       symlinks: input.symlinks ?? {},
       pythonPath: input.pythonPath ?? [],
       ...(input.images && { inspectImage: (ref) => input.images[ref] ?? null }),
-      ...(input.derived && { lookupDerived: (hash) => input.derived[hash] ?? null }),
+      ...(input.derived && { lookupDerived: (buildKey) => input.derived[buildKey] ?? null }),
     });
     if (input.modules) {
       const fallback = host.resolvePythonModule.bind(host);
@@ -57,6 +57,7 @@ export async function renderInNode(request) {
       dockerfile: r.dockerfile,
       definitionHash,
       imageHash: r.imageHash,
+      buildKey: r.buildKey,
       specHash: r.specHash,
       layers: r.layers,
       context: r.context,

@@ -1,0 +1,404 @@
+// @apothic/image/runtime (Node only): makes an image's plan happen on a Docker Engine and a
+// registry. `ensure` answers the image to run (the base as is, a derived image published
+// before, or one it builds and publishes now); `run` runs a command in it with the spec's
+// `addLocal*` files copied in before the container starts. A Python-less base with nothing
+// else to build runs at once on the managed CPython, attached the same way, and its optimized
+// image (that Python baked in) is built and published after the command, for later runs.
+//
+// The registry tag of a derived image is `sha256-<hex of the resolution's buildKey>`, which
+// covers the spec, every input file and the rendered Dockerfile (HASHING.md), so a renderer
+// that would build something else never reuses a stale image.
+import { createHash } from "node:crypto";
+import { registryHost } from "../registry-host.js";
+import { dockerEngine } from "./docker-engine.js";
+
+export { dockerEngine };
+import { runtimeError } from "./errors.js";
+import { PYTHON_LINKS, PYTHON_PREFIX, managedPythonTarball } from "./managed-python.js";
+import { packFiles } from "./tar-pack.js";
+
+/** @typedef {import("../index.js").Image} Image */
+/** @typedef {import("../index.js").ImageHost} ImageHost */
+/** @typedef {import("../index.js").Resolution} Resolution */
+/** @typedef {import("../index.js").ResolveOptions} ResolveOptions */
+/** @typedef {import("./engine.js").DockerEngine} DockerEngine */
+/** @typedef {import("./runtime.js").EnsureOptions} EnsureOptions */
+/** @typedef {import("./runtime.js").EnsureResult} EnsureResult */
+/** @typedef {import("./runtime.js").RunOptions} RunOptions */
+/** @typedef {import("./runtime.js").RunResult} RunResult */
+/** @typedef {import("./runtime.js").RuntimeDiagnostic} RuntimeDiagnostic */
+/** @typedef {import("./runtime.js").RuntimeRegistry} RuntimeRegistry */
+/** @typedef {import("./runtime.js").ProgressEvent} ProgressEvent */
+
+/** The repository derived images are tagged in on the engine when no registry is given. */
+export const LOCAL_REPOSITORY = "apothic-image/derived";
+
+/** What the engine says when a push finds no registry (the registry stopped, say). */
+const UNREACHABLE_PUSH = /connection refused|no such host|i\/o timeout|connection reset|no route to host|EOF/i;
+
+/** Registry errors that mean "the registry is not there" (build locally, publish nothing). */
+const UNAVAILABLE = new Set(["REGISTRY_UNREACHABLE", "REGISTRY_TIMEOUT"]);
+
+/**
+ * The registry host part of `host/repo` (the part before the first `/`).
+ * @param {string} repository
+ */
+const registryOf = (repository) => repository.slice(0, repository.indexOf("/"));
+
+/**
+ * Milliseconds since `start` (from `performance.now()`), rounded to 0.1 ms.
+ * @param {number} start
+ */
+const since = (start) => Math.round((performance.now() - start) * 10) / 10;
+
+/**
+ * Checks the options every call takes; answers the engine to use.
+ * @param {EnsureOptions} options
+ * @returns {DockerEngine}
+ */
+function engineOf(options) {
+  if (options === null || typeof options !== "object") throw runtimeError("INVALID_ARGUMENT", "the options must be an object { host, engine?, registry? }");
+  if (options.host === null || typeof options.host !== "object") throw runtimeError("INVALID_ARGUMENT", "options.host must be an image host (nodeHost(), memoryHost(), …)");
+  const registry = options.registry;
+  if (registry !== undefined) {
+    if (registry === null || typeof registry !== "object" || typeof registry.repository !== "string" || !/^[^/\s]+\/[^\s@:]+$/.test(registry.repository)) {
+      throw runtimeError("INVALID_ARGUMENT", `options.registry.repository must be "host/repo" (where derived images are published), got ${JSON.stringify(registry?.repository)}`);
+    }
+  }
+  return options.engine ?? dockerEngine();
+}
+
+/**
+ * The credentials the engine sends to the registry for `repository`, when there are any.
+ * @param {EnsureOptions["registry"]} registry
+ */
+function engineAuth(registry) {
+  if (registry?.credentials === undefined) return undefined;
+  return { ...registry.credentials, serveraddress: registryOf(registry.repository) };
+}
+
+/**
+ * The host `resolve` is given: the caller's, with `lookupDerived` answered by the registry
+ * (when one is given). A registry that cannot be reached answers "not published" and leaves a
+ * diagnostic: the image is built locally and nothing is published.
+ * @param {EnsureOptions} options
+ * @param {RuntimeDiagnostic[]} diagnostics
+ * @param {{ registryDown: boolean }} state
+ * @returns {ImageHost}
+ */
+function hostWithLookup(options, diagnostics, state) {
+  const registry = options.registry;
+  if (registry === undefined) return { ...options.host, lookupDerived: undefined };
+  const host = registryHost({
+    derivedRepository: registry.repository,
+    insecure: registry.insecure ? [registryOf(registry.repository)] : [],
+    credentials: registry.credentials ? { [registryOf(registry.repository)]: registry.credentials } : undefined,
+    signal: options.signal,
+    ...(registry.fetch ? { fetch: registry.fetch } : {}),
+  });
+  return {
+    ...options.host,
+    async lookupDerived(buildKey) {
+      try {
+        return await host.lookupDerived(buildKey);
+      } catch (error) {
+        const code = /** @type {{ code?: string }} */ (error).code;
+        if (code === undefined || !UNAVAILABLE.has(code)) throw error;
+        state.registryDown = true;
+        diagnostics.push({
+          code: "REGISTRY_UNAVAILABLE",
+          message: `the registry of ${registry.repository} could not be reached (${error instanceof Error ? error.message : String(error)}); the image is built locally and nothing is published`,
+        });
+        return null;
+      }
+    },
+  };
+}
+
+/**
+ * The spec step whose Dockerfile line `instruction` is, from the resolution's line ranges.
+ * @param {Resolution} resolution
+ * @param {string | undefined} instruction the failing instruction as the engine names it
+ * @returns {{ step: number | null, op: string, line: number } | undefined}
+ */
+export function stepOfInstruction(resolution, instruction) {
+  if (!instruction) return undefined;
+  const squeeze = (/** @type {string} */ text) => text.replace(/\s+/g, " ").trim();
+  // BuildKit names a step "[stage 2/3] RUN …"; a failed shell command is "/bin/sh -c …".
+  const wanted = squeeze(instruction).replace(/^\[[^\]]*\]\s*/, "");
+  const candidates = wanted.startsWith("/bin/sh -c ") ? [wanted, `RUN ${wanted.slice("/bin/sh -c ".length)}`] : [wanted];
+  const lines = resolution.dockerfile.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = squeeze(lines[i]);
+    if (line === "" || !candidates.some((c) => line.includes(c) || c.includes(line))) continue;
+    const number = i + 1;
+    const layer = resolution.layers.find((l) => l.lines && l.lines.first <= number && number <= l.lines.last);
+    if (layer) return { step: layer.step, op: layer.op, line: number };
+  }
+  return undefined;
+}
+
+/**
+ * The engine tag of the derived image of `resolution`: `{repository}:sha256-<hex of the build key>`.
+ * @param {EnsureOptions} options
+ * @param {Resolution} resolution
+ */
+const localTag = (options, resolution) => `${options.registry?.repository ?? LOCAL_REPOSITORY}:sha256-${resolution.buildKey.slice("sha256:".length)}`;
+
+/**
+ * Emits a progress event, if anyone listens.
+ * @param {EnsureOptions} options
+ * @param {ProgressEvent} event
+ */
+const progress = (options, event) => options.onProgress?.(event);
+
+/**
+ * Makes sure the engine has `ref`, pulling it when it does not. Answers whether it pulled.
+ * @param {DockerEngine} engine
+ * @param {string} ref
+ * @param {EnsureOptions} options
+ */
+async function present(engine, ref, options) {
+  if (await engine.imageExists(ref, { signal: options.signal })) return false;
+  progress(options, { phase: "pull", ref });
+  const auth = options.registry && ref.startsWith(`${options.registry.repository}@`) ? engineAuth(options.registry) : undefined;
+  await engine.pull(ref, { auth, signal: options.signal });
+  return true;
+}
+
+/**
+ * Builds the derived image of `resolution`, tagged `local` on the engine. A failed build is
+ * `BUILD_FAILED` naming the spec step whose Dockerfile line failed, with the build log's tail.
+ * @param {Image} image
+ * @param {Resolution} resolution
+ * @param {string} local
+ * @param {DockerEngine} engine
+ * @param {EnsureOptions} options
+ */
+async function build(image, resolution, local, engine, options) {
+  progress(options, { phase: "build", ref: local });
+  const context = await image.buildContext(options.host, options.resolveOptions);
+  try {
+    await engine.build(context, {
+      tag: local,
+      network: options.network,
+      signal: options.signal,
+      onProgress: (event) => progress(options, { phase: "build", ref: local, engine: event }),
+    });
+  } catch (error) {
+    const e = /** @type {Error & { code?: string, instruction?: string, log?: string }} */ (error);
+    if (e.code !== "ENGINE_BUILD_FAILED") throw error;
+    const at = stepOfInstruction(resolution, e.instruction);
+    const where = at ? (at.step === null ? `the base (${at.op}, Dockerfile line ${at.line})` : `step ${at.step} (${at.op}, Dockerfile line ${at.line})`) : "an instruction the build log names";
+    throw runtimeError("BUILD_FAILED", `the build failed at ${where}: ${e.message}${e.log ? `\n--- build log (tail) ---\n${e.log}` : ""}`, {
+      step: at?.step ?? null,
+      op: at?.op,
+      line: at?.line,
+      instruction: e.instruction,
+      log: e.log,
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Pushes `local` to the registry; answers the pinned reference `repo@sha256:…`, or undefined
+ * (with a diagnostic) when the registry cannot be reached. Any other failure is `PUSH_FAILED`:
+ * a registry tags a manifest only once all its blobs are there, so a failed push leaves the
+ * tag as it was.
+ * @param {string} local
+ * @param {RuntimeRegistry} registry
+ * @param {DockerEngine} engine
+ * @param {EnsureOptions} options
+ * @param {RuntimeDiagnostic[]} diagnostics
+ */
+async function publish(local, registry, engine, options, diagnostics) {
+  progress(options, { phase: "push", ref: local });
+  try {
+    const { digest } = await engine.push(local, { auth: engineAuth(registry), signal: options.signal });
+    return `${registry.repository}@${digest}`;
+  } catch (error) {
+    const e = /** @type {Error & { code?: string, reason?: string }} */ (error);
+    if (e.code === "ENGINE_PUSH_FAILED" && e.reason !== "auth" && UNREACHABLE_PUSH.test(e.message)) {
+      diagnostics.push({ code: "REGISTRY_UNAVAILABLE", message: `pushing ${local} failed (${e.message}); the image was built locally and nothing is published` });
+      return undefined;
+    }
+    throw runtimeError("PUSH_FAILED", `pushing ${local} failed: ${e.message}; the registry's tag was not changed by this push`, { cause: error, reason: e.reason });
+  }
+}
+
+/**
+ * The image to run for `image`, made ready on the engine: `direct` (the base as is, pulled when
+ * missing), `reused` (a derived image published before, or built before on this engine), or
+ * `built` (built from the build context and, with a registry, pushed under its tag).
+ * @param {Image} image
+ * @param {EnsureOptions} options
+ * @returns {Promise<EnsureResult>}
+ */
+export async function ensure(image, options) {
+  const engine = engineOf(options);
+  /** @type {RuntimeDiagnostic[]} */
+  const diagnostics = [];
+  const state = { registryDown: false };
+  /** @type {EnsureResult["times"]} */
+  const times = {};
+  progress(options, { phase: "resolve" });
+  let start = performance.now();
+  const resolution = await image.resolve(hostWithLookup(options, diagnostics, state), options.resolveOptions);
+  times.resolveMs = since(start);
+  diagnostics.push(...resolution.diagnostics);
+  const { plan } = resolution;
+  const result = (/** @type {EnsureResult["action"]} */ action, /** @type {string} */ ref, pulled = false, published = false) => ({
+    action,
+    ref,
+    plan,
+    resolution,
+    pulled,
+    published,
+    diagnostics,
+    times,
+  });
+  if (plan.mode === "direct" || plan.image !== null) {
+    const ref = /** @type {string} */ (plan.image);
+    start = performance.now();
+    const pulled = await present(engine, ref, options);
+    if (pulled) times.pullMs = since(start);
+    return result(plan.mode === "direct" ? "direct" : "reused", ref, pulled);
+  }
+  // Not published: built on this engine before (a build without --push, or while the registry
+  // was down), or built now; then published when asked and the registry is there.
+  const local = localTag(options, resolution);
+  const builtBefore = await engine.imageExists(local, { signal: options.signal });
+  if (!builtBefore) {
+    start = performance.now();
+    await build(image, resolution, local, engine, options);
+    times.buildMs = since(start);
+  }
+  const registry = options.registry;
+  if (registry !== undefined && options.publish !== false && !state.registryDown) {
+    start = performance.now();
+    const pinned = await publish(local, registry, engine, options, diagnostics);
+    if (pinned !== undefined) {
+      times.pushMs = since(start);
+      return result(builtBefore ? "reused" : "built", pinned, false, true);
+    }
+  }
+  return result(builtBefore ? "reused" : "built", local);
+}
+
+/**
+ * The files of the resolution's runtime steps, read again from the host and checked against
+ * the digests the image's spec hash covers (a file changed since is `FILE_CHANGED`).
+ * @param {Resolution} resolution
+ * @param {ImageHost} host
+ */
+async function mountFiles(resolution, host) {
+  const files = [];
+  for (const mount of resolution.mounts) {
+    for (const file of mount.files) {
+      const bytes = await host.readFile(file.source);
+      const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+      if (digest !== file.sha256) {
+        throw runtimeError("FILE_CHANGED", `${file.source} (step ${mount.step}, ${mount.op}) changed after it was resolved: ${digest}, expected ${file.sha256}`);
+      }
+      files.push({ path: file.remote, bytes, mode: file.mode });
+    }
+  }
+  return files;
+}
+
+/**
+ * Whether the image's only build work is the managed CPython: a registry base without Python
+ * and no build step, not built before. Such an image can run at once with the CPython attached.
+ * @param {Image} image
+ * @param {Resolution} resolution
+ */
+function attachable(image, resolution) {
+  const { plan } = resolution;
+  return plan.mode === "derived" && plan.image === null && plan.python.kind === "managed" && resolution.layers.length === 1 && image.toSpec().base.op === "fromRegistry";
+}
+
+/**
+ * What puts the managed CPython where the Dockerfile would: its folder and links (files copied
+ * in first), then the tarball itself extracted into `/opt/apothic` (the engine takes a gzip
+ * archive as it is).
+ * @param {Uint8Array} tarball
+ */
+function pythonArchives(tarball) {
+  const entries = [{ path: PYTHON_PREFIX, dir: true }, ...Object.entries(PYTHON_LINKS).map(([name, target]) => ({ path: name, link: target }))];
+  return [
+    { path: "/", tar: packFiles(entries) },
+    { path: PYTHON_PREFIX, tar: tarball },
+  ];
+}
+
+/**
+ * Runs `command` in the image: `ensure`s it (or, for a Python-less base with nothing else to
+ * build, runs the base at once with the managed CPython attached and builds the optimized image
+ * after the command), copies the `addLocal*` files in, starts the container, streams its output
+ * and answers its exit code (a non-zero one is answered, not thrown).
+ * @param {Image} image
+ * @param {string[]} command
+ * @param {RunOptions} options
+ * @returns {Promise<RunResult>}
+ */
+export async function run(image, command, options) {
+  if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === "string")) {
+    throw runtimeError("INVALID_ARGUMENT", "the command must be a non-empty list of strings, e.g. [\"python3\", \"-c\", \"print(1)\"]");
+  }
+  const engine = engineOf(options);
+  const started = performance.now();
+  /** @type {RuntimeDiagnostic[]} */
+  const diagnostics = [];
+  const state = { registryDown: false };
+  const probe = await image.resolve(hostWithLookup(options, diagnostics, state), options.resolveOptions);
+  const local = localTag(options, probe);
+  const builtHere = await engine.imageExists(local, { signal: options.signal });
+  /** @type {EnsureResult} */
+  let ensured;
+  /** @type {RunResult["python"]} */
+  let python;
+  /** @type {{ path: string, tar: Uint8Array }[]} */
+  let archives = [];
+  if (attachable(image, probe) && !builtHere) {
+    const base = /** @type {{ ref: string }} */ (/** @type {unknown} */ (image.toSpec().base)).ref;
+    const times = {};
+    let start = performance.now();
+    const pulled = await present(engine, base, options);
+    if (pulled) times.pullMs = since(start);
+    const plan = probe.plan;
+    const url = plan.python.kind === "managed" ? plan.python.url : "";
+    progress(options, { phase: "python", url });
+    start = performance.now();
+    const name = new URL(url).pathname.split("/").pop() ?? "";
+    const tarball = await managedPythonTarball(url, { sha256: options.resolveOptions?.managedPython?.sha256?.[name], cacheDir: options.cacheDir, signal: options.signal });
+    times.pythonMs = since(start);
+    archives = pythonArchives(tarball.bytes);
+    ensured = { action: "direct", ref: base, plan, resolution: probe, pulled, published: false, diagnostics: [...diagnostics, ...probe.diagnostics], times };
+    python = "attached";
+  } else {
+    ensured = await ensure(image, options);
+    python = ensured.plan.python.kind === "managed" ? "baked" : "image";
+  }
+  const files = await mountFiles(ensured.resolution, options.host);
+  progress(options, { phase: "run", ref: ensured.ref });
+  const timeToCommandMs = since(started);
+  const outcome = await engine.run({
+    image: ensured.ref,
+    cmd: command,
+    files,
+    archives,
+    network: options.network,
+    stdout: options.stdout,
+    stderr: options.stderr,
+    capture: options.capture,
+    signal: options.signal,
+  });
+  /** @type {RunResult} */
+  const answer = { ...outcome, ...ensured, python, timeToCommandMs };
+  if (python === "attached" && options.publishOptimized !== false) {
+    progress(options, { phase: "optimize" });
+    answer.optimized = await ensure(image, options);
+  }
+  return answer;
+}
