@@ -39,7 +39,7 @@ WASM_TEST = CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner 
 
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --all-targets --quiet -- -D warnings
+	cargo clippy --all-targets --features schema --quiet -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --features wasm --lib --test wasm --test wasm_resolve --quiet -- -D warnings
 
 ## lint-js: tsc (strict, checkJs) over the package's JavaScript (js/) against its index.d.ts and
@@ -51,6 +51,7 @@ lint-js: pkg
 
 test-rust:
 	cargo test --all-targets --quiet
+	cargo test --features schema --test schema --quiet
 	cargo test --doc --quiet
 
 ## test-wasm: the JavaScript API inside wasm, in Node and in headless Chromium (wasm-bindgen-test)
@@ -72,10 +73,13 @@ pkg:
 test-js:
 	scripts/test-js.sh
 
-## bench: native criterion benches, then the wasm package in Node (size, cold start, per call)
+## bench: native criterion benches, then the wasm package in Node (size, cold start, per call),
+## against Modal's Python client and JS string templates on the same chains, and a split's sizes
 bench:
 	cargo bench --bench compose_render_hash
 	scripts/build-pkg.mjs >/dev/null
+	node tests/js/bench-compare.mjs --python "$$(scripts/bench-venv.sh)"
 	node tests/js/bench.mjs
+	node tests/js/bench-split.mjs
 	node tests/js/bench-resolve.mjs
 	@for target in $(BENCH_MORE); do $(MAKE) --no-print-directory $$target || exit 1; done

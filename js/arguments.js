@@ -14,7 +14,8 @@
 // is its position, `arguments[i]`. No argument at all, or a single one that is neither a list
 // nor a string, is passed on, and the module names it (`packages`). `resolve` and `buildContext` reject instead
 // of throwing, as they do for every other error. The only allocation is the array built from
-// separate strings.
+// separate strings. It also gives `Image` its readable form in Node's console
+// (`util.inspect.custom`); `toJSON` (the spec, for `JSON.stringify`) comes from the module.
 import { Image } from "./apothic_image.js";
 import { ApothicError } from "./errors.js";
 
@@ -51,12 +52,15 @@ export const SHAPES = {
   entrypoint: 1,
   envFile: 1,
   env: 1,
+  lint: 0,
   pipInstallFromPyproject: 2,
   pipInstallFromRequirements: 2,
   pipInstall: { shape: LIST_OPTIONS, item: "package" },
   resolve: 2,
   runCommands: { shape: LIST, item: "command" },
   toSpec: 0,
+  // `JSON.stringify` calls it with the property name.
+  toJSON: 1,
   uvPipInstallFromPyproject: 2,
   uvPipInstallFromRequirements: 2,
   uvPipInstall: { shape: LIST_OPTIONS, item: "package" },
@@ -203,6 +207,53 @@ function apply() {
   if (typeof Symbol.dispose === "symbol" && proto[Symbol.dispose] === free) proto[Symbol.dispose] = proto.free;
 }
 
+/** Node's `util.inspect` hook (a registered symbol: no `node:` import, so browsers load this too). */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/** How many ops a summary lists before it says how many more there are. */
+const OPS_SHOWN = 12;
+
+/**
+ * What `console.log(image)` and `util.inspect(image)` show: the base, the number of steps and
+ * their ops, and the definition hash (instead of the wrapper's `__wbg_ptr`).
+ * @param {Image} image
+ */
+function summary(image) {
+  const spec = image.toSpec();
+  const base = /** @type {Record<string, unknown>} */ (spec.base);
+  const what = base.op === "debianSlim" ? base.pythonVersion : base.op === "fromRegistry" ? base.ref : base.path;
+  /** @type {string[]} */
+  const ops = spec.steps.slice(0, OPS_SHOWN).map((step) => step.op);
+  if (spec.steps.length > OPS_SHOWN) ops.push(`… ${spec.steps.length - OPS_SHOWN} more`);
+  return { base: `${base.op}(${JSON.stringify(what)})`, steps: spec.steps.length, ops, definitionHash: image.definitionHash() };
+}
+
+/**
+ * Gives `Image` a readable form in Node's console: `Image { base: 'debianSlim("3.11")', steps: 1,
+ * ops: [ 'pipInstall' ], definitionHash: 'sha256:…' }`. A freed image (or one of a trapped
+ * instance) shows as `Image <freed>` rather than throwing from inside `console.log`.
+ */
+function inspectable() {
+  const proto = /** @type {Record<PropertyKey, unknown>} */ (/** @type {unknown} */ (Image.prototype));
+  /**
+   * @this {Image}
+   * @param {number} _depth
+   * @param {object} options
+   * @param {((value: unknown, options: object) => string) | undefined} inspect
+   */
+  function custom(_depth, options, inspect) {
+    let fields;
+    try {
+      fields = summary(this);
+    } catch {
+      return "Image <freed>";
+    }
+    return `Image ${typeof inspect === "function" ? inspect(fields, options) : JSON.stringify(fields)}`;
+  }
+  Object.defineProperty(proto, INSPECT, { value: custom, writable: true, configurable: true });
+}
+
 apply();
+inspectable();
 
 export { Image };

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
  *   "managed-python-url"?: string, "managed-python-sha256"?: string[], timeout?: string, progress?: true, "no-progress"?: true,
  *   quiet?: true, help?: true, output?: string, json?: true, definition?: true, registry?: true,
  *   "insecure-registry"?: string[], "derived-repository"?: string, platform?: string, "docker-config"?: string,
- *   push?: true, network?: string, "no-optimize"?: true }} Options
+ *   push?: true, network?: string, "no-optimize"?: true, "fail-on"?: string, "no-resolve"?: true }} Options
  */
 
 /** The command's name, as messages and help texts give it. */
@@ -78,6 +78,7 @@ Commands:
   render SPEC      print the Dockerfile, every step rendered
   hash SPEC        print the definition, image and spec hashes
   plan SPEC        print how the image runs (JSON): direct or derived, which Python, mounts
+  lint SPEC        report lint findings (docs/lint.md); exit status 1 at --fail-on
   context SPEC     write the build context as a tar: ${NAME} context SPEC | docker build -t NAME -
   build SPEC       make the image ready on the Docker engine: direct, reused or built (--push)
   run SPEC -- CMD  run CMD in the image, with the spec's addLocal* files copied in
@@ -179,9 +180,24 @@ Options:
 
 ${RESOLVE_OPTIONS}`;
 
+HELP.lint = `Usage: ${NAME} lint [options] SPEC
+
+Prints the lint findings of the spec (docs/lint.md), one a line:
+  SPEC: step N: AL101 secret-in-env (error): message
+("base" for the base image). Files the spec names are read (an envFile's variables are
+checked too) unless --no-resolve. The exit status is 1 when a finding is at or above
+--fail-on, so CI can run it.
+
+Options:
+  --fail-on LEVEL            error (default), warning, info, or never
+  --json                     print the findings as a JSON array (with each fix's spec)
+  --no-resolve               check the spec alone: read no file, inspect no image
+
+${RESOLVE_OPTIONS}`;
+
 HELP.help = HELP.main;
 
-const COMMANDS = new Set(["render", "hash", "plan", "context", "build", "run", "help"]);
+const COMMANDS = new Set(["render", "hash", "plan", "lint", "context", "build", "run", "help"]);
 
 /** @typedef {"flag" | "value" | "list"} OptionKind */
 
@@ -215,6 +231,7 @@ const OPTIONS = {
   render: { ...COMMON, output: "value" },
   hash: { ...COMMON, json: "flag", definition: "flag" },
   plan: { ...COMMON },
+  lint: { ...COMMON, json: "flag", "fail-on": "value", "no-resolve": "flag" },
   context: { ...COMMON, output: "value" },
   build: { ...COMMON, push: "flag", network: "value", json: "flag" },
   run: { ...COMMON, push: "flag", network: "value", "no-optimize": "flag" },
@@ -234,13 +251,13 @@ export function parseArgs(argv) {
   if (first === "-h" || first === "--help") return { command: "help", options: {}, operands: args.slice(1, 2) };
   if (first === "-V" || first === "--version") return { command: "version", options: {}, operands: [] };
   if (!COMMANDS.has(first)) {
-    if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (a command comes first: render, hash, plan, context, build, run)`);
-    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: render, hash, plan, context, build, run, help)`);
+    if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (a command comes first: render, hash, plan, lint, context, build, run)`);
+    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: render, hash, plan, lint, context, build, run, help)`);
   }
   const command = /** @type {string} */ (args.shift()); // a command: checked above
   if (command === "help") {
     const topic = args.find((a) => !a.startsWith("-"));
-    if (topic !== undefined && !COMMANDS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: render, hash, plan, context, build, run)`);
+    if (topic !== undefined && !COMMANDS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: render, hash, plan, lint, context, build, run)`);
     return { command: "help", options: {}, operands: topic ? [topic] : [] };
   }
   const known = OPTIONS[command];

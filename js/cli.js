@@ -27,6 +27,7 @@ import { parseReference } from "./registry-host.js";
 import { escapeControls } from "./host-helpers.js";
 import { HELP, NAME, UsageError, VERSION, parseArgs } from "./cli-args.js";
 import { runtimeCommand } from "./cli-runtime.js";
+import { failOnRank, lintReport } from "./cli-lint.js";
 
 /** @typedef {import("./apothic_image.js").ImageHost} ImageHost */
 /** @typedef {import("./apothic_image.js").ImageInspection} ImageInspection */
@@ -325,8 +326,9 @@ function resolution(specPath, options, progress, baseRef) {
   /** @type {NodeHostOptions} */
   const hostOptions = { root };
   if (options["python-path"]) {
+    // Relative to the root (the spec's folder unless --root), as every path in the spec is.
     hostOptions.pythonPath = options["python-path"].map((dir) => {
-      const rel = path.relative(root, path.resolve(dir));
+      const rel = path.relative(root, path.resolve(root, dir));
       if (rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
         throw new UsageError(`--python-path ${dir} is not inside the root ${root}`);
       }
@@ -491,8 +493,8 @@ const json = (value, indent) => escapeControls(JSON.stringify(value, null, inden
 const errLine = (text) => process.stderr.write(`${escapeControls(text)}\n`);
 
 /**
- * Prints each diagnostic on stderr, unless `quiet`.
- * @param {Diagnostic[] | undefined} diagnostics
+ * Prints each diagnostic on stderr, unless `quiet` (the runtime's too, whose codes are its own).
+ * @param {{ code: string, message: string, step?: number }[] | undefined} diagnostics
  * @param {boolean} quiet
  */
 function printDiagnostics(diagnostics, quiet) {
@@ -553,8 +555,17 @@ async function main(argv) {
       "refusing to write a tar archive to a terminal: pipe it (| docker build -t NAME -), redirect it (> context.tar) or use -o FILE",
     );
   }
+  const failOn = failOnRank(options["fail-on"]);
+  if (command === "lint" && failOn === undefined) throw new UsageError(`--fail-on takes error, warning, info or never, not ${JSON.stringify(options["fail-on"])}`);
   const image = loadImage(specPath);
+  /** @param {import("./cli-lint.js").Finding[]} findings */
+  const lint = async (findings) => {
+    const report = lintReport(specPath === "-" ? "<stdin>" : specPath, findings, { json: Boolean(options.json), failOn: /** @type {number} */ (failOn) });
+    await writeStdout(report.text);
+    process.exitCode = report.status;
+  };
   try {
+    if (command === "lint" && options["no-resolve"]) return await lint(image.lint());
     if (command === "hash" && options.definition) {
       const hash = image.definitionHash();
       return writeStdout(options.json ? `${json({ definitionHash: hash })}\n` : `${hash}\n`);
@@ -594,6 +605,7 @@ async function main(argv) {
     if (command === "context") return await output(/** @type {Uint8Array} */ (result), options.output);
     result = /** @type {Resolution} */ (result); // every other command resolved
     printDiagnostics(result.diagnostics, quiet);
+    if (command === "lint") return await lint(/** @type {import("./cli-lint.js").Finding[]} */ (result.lint));
     if (command === "render") return await output(result.dockerfile, options.output);
     if (command === "hash") {
       const hashes = { definitionHash: image.definitionHash(), imageHash: result.imageHash, specHash: result.specHash };

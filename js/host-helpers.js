@@ -25,6 +25,21 @@ export function hostError(code, message, path) {
 }
 
 /**
+ * The error a host throws when it is made with a bad option (or a callback is called with a
+ * bad argument): a `TypeError`, as before, with `code` "INVALID_ARGUMENT" (as `ApothicError`
+ * and `registryHost` use) and, when given, the `argument` at fault (`options.root`).
+ * @param {string} message
+ * @param {string} [argument]
+ * @returns {TypeError & { code: "INVALID_ARGUMENT", argument?: string }}
+ */
+export function argumentError(message, argument) {
+  const error = /** @type {TypeError & { code: "INVALID_ARGUMENT", argument?: string }} */ (new TypeError(message));
+  error.code = "INVALID_ARGUMENT";
+  if (argument !== undefined) error.argument = argument;
+  return error;
+}
+
+/**
  * `"a"` → `'"a"'`, safe for any string (C0 control characters escaped).
  * @param {unknown} value
  */
@@ -80,7 +95,7 @@ export function moduleNotFound(host, name, parts, roots) {
 }
 
 /**
- * `value` when it is a function or undefined; throws a TypeError naming the option otherwise.
+ * `value` when it is a function or undefined; throws an `argumentError` naming the option otherwise.
  * @template {Function} F
  * @param {F | undefined} value
  * @param {string} name
@@ -89,7 +104,7 @@ export function moduleNotFound(host, name, parts, roots) {
  */
 function checkFunction(value, name, host) {
   if (value !== undefined && typeof value !== "function") {
-    throw new TypeError(`${host}: options.${name} must be a function (or left out), got ${value === null ? "null" : typeof value}`);
+    throw argumentError(`${host}: options.${name} must be a function (or left out), got ${value === null ? "null" : typeof value}`, `options.${name}`);
   }
   return value;
 }
@@ -104,14 +119,14 @@ export function checkPythonPath(value, host) {
   if (value === undefined) return [];
   const list = typeof value === "string" ? [value] : value;
   if (!Array.isArray(list) || !list.every((p) => typeof p === "string" && p !== "" && !p.includes("\0"))) {
-    throw new TypeError(`${host}: options.pythonPath must be an array of folder paths`);
+    throw argumentError(`${host}: options.pythonPath must be an array of folder paths`, "options.pythonPath");
   }
   return list;
 }
 
 /**
- * The options object of a host (`{}` when left out); throws a TypeError for a non-object and
- * for a key not in `allowed`.
+ * The options object of a host (`{}` when left out); throws an `argumentError` for a non-object
+ * and for a key not in `allowed`.
  * @template {object} T
  * @param {T | undefined} options
  * @param {readonly string[]} allowed
@@ -120,9 +135,9 @@ export function checkPythonPath(value, host) {
  */
 export function checkOptions(options, allowed, host) {
   if (options === undefined) return {};
-  if (options === null || typeof options !== "object") throw new TypeError(`${host}: options must be an object`);
+  if (options === null || typeof options !== "object") throw argumentError(`${host}: options must be an object`, "options");
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new TypeError(`${host}: unknown option ${quote(key)} (known: ${allowed.join(", ")})`);
+    if (!allowed.includes(key)) throw argumentError(`${host}: unknown option ${quote(key)} (known: ${allowed.join(", ")})`, `options.${key}`);
   }
   return options;
 }

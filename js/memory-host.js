@@ -7,7 +7,7 @@
 // above the root). ".." is resolved inside the tree and may never go above the root. Folders are
 // implied by the keys ("src/app/x.py" makes "src" and "src/app"); a key ending in "/" (value "")
 // declares an empty folder.
-import { checkOptions, checkPythonPath, hostError, moduleNotFound, moduleParts, passThrough, quote } from "./host-helpers.js";
+import { argumentError, checkOptions, checkPythonPath, hostError, moduleNotFound, moduleParts, passThrough, quote } from "./host-helpers.js";
 
 /** @typedef {import("./apothic_image.js").ImageHost} ImageHost */
 /** @typedef {import("./apothic_image.js").DirEntry} DirEntry */
@@ -54,16 +54,16 @@ function segments(path) {
  * @returns {string[]}
  */
 function normalizeKey(key, what) {
-  if (typeof key !== "string") throw new TypeError(`memoryHost: ${what} keys must be strings, got ${typeof key}`);
-  if (key.includes("\0")) throw new TypeError(`memoryHost: the ${what} key ${quote(key)} contains a NUL character`);
+  if (typeof key !== "string") throw argumentError(`memoryHost: ${what} keys must be strings, got ${typeof key}`);
+  if (key.includes("\0")) throw argumentError(`memoryHost: the ${what} key ${quote(key)} contains a NUL character`);
   const out = [];
   for (const segment of segments(key)) {
     if (segment !== "..") out.push(segment);
     else if (out.length === 0) {
-      throw new TypeError(`memoryHost: the ${what} key ${quote(key)} goes above the root; keys are paths inside the virtual root`);
+      throw argumentError(`memoryHost: the ${what} key ${quote(key)} goes above the root; keys are paths inside the virtual root`);
     } else out.pop();
   }
-  if (out.length === 0) throw new TypeError(`memoryHost: the ${what} key ${quote(key)} names the root itself, not a file`);
+  if (out.length === 0) throw argumentError(`memoryHost: the ${what} key ${quote(key)} names the root itself, not a file`);
   return out;
 }
 
@@ -99,7 +99,7 @@ export function memoryHost(files, options) {
   let pairs;
   if (files instanceof Map) pairs = [...files];
   else if (files !== null && typeof files === "object" && !Array.isArray(files) && !ArrayBuffer.isView(files)) pairs = Object.entries(files);
-  else throw new TypeError(`${NAME}: files must be an object or a Map of path → string | Uint8Array`);
+  else throw argumentError(`${NAME}: files must be an object or a Map of path → string | Uint8Array`, "files");
 
   // The tree: each folder node holds its children (Map name → node). Walked node by node (no
   // path strings per level), so making and looking up deep paths costs linear time.
@@ -122,7 +122,7 @@ export function memoryHost(files, options) {
         folder.children.set(part, node);
       } else if (node.kind !== "dir") {
         const next = parts.slice(0, i + 1).join("/");
-        throw new TypeError(`${NAME}: ${quote(key)} needs ${quote(next)} to be a folder, but ${quote(where.get(next))} makes it a ${node.kind}`);
+        throw argumentError(`${NAME}: ${quote(key)} needs ${quote(next)} to be a folder, but ${quote(where.get(next))} makes it a ${node.kind}`);
       }
       folder = node;
     }
@@ -156,7 +156,7 @@ export function memoryHost(files, options) {
     const existing = children.get(name);
     if (existing !== undefined) {
       const other = where.get(path);
-      throw new TypeError(
+      throw argumentError(
         existing.kind === "dir" && other === undefined
           ? `${NAME}: ${quote(key)} is a ${node.kind}, but other keys make ${quote(path)} a folder`
           : `${NAME}: ${quote(key)} and ${quote(other)} are the same path (${quote(path)})`,
@@ -176,16 +176,16 @@ export function memoryHost(files, options) {
     if (typeof value === "string") bytes = textEncoder.encode(value);
     else if (value instanceof Uint8Array) bytes = new Uint8Array(value);
     else {
-      throw new TypeError(`${NAME}: the contents of ${quote(key)} must be a string or a Uint8Array, got ${value === null ? "null" : typeof value}`);
+      throw argumentError(`${NAME}: the contents of ${quote(key)} must be a string or a Uint8Array, got ${value === null ? "null" : typeof value}`);
     }
     add(key, { kind: "file", bytes, mode: DEFAULT_FILE_MODE }, "files");
   }
 
   if (checked.symlinks !== undefined) {
-    if (checked.symlinks === null || typeof checked.symlinks !== "object") throw new TypeError(`${NAME}: options.symlinks must be an object of link path → target`);
+    if (checked.symlinks === null || typeof checked.symlinks !== "object") throw argumentError(`${NAME}: options.symlinks must be an object of link path → target`);
     for (const [key, target] of Object.entries(checked.symlinks)) {
       if (typeof target !== "string" || target === "" || target.includes("\0")) {
-        throw new TypeError(`${NAME}: the target of the symlink ${quote(key)} must be a non-empty path`);
+        throw argumentError(`${NAME}: the target of the symlink ${quote(key)} must be a non-empty path`);
       }
       const bytes = textEncoder.encode(target).length;
       if (bytes > MAX_SYMLINK_TARGET_BYTES) {
@@ -213,7 +213,7 @@ export function memoryHost(files, options) {
    * @returns {{ node: TreeNode, names: string[] }}
    */
   const lookup = (callback, path, followLast = true) => {
-    if (typeof path !== "string") throw new TypeError(`${NAME}: ${callback} takes a path string, got ${typeof path}`);
+    if (typeof path !== "string") throw argumentError(`${NAME}: ${callback} takes a path string, got ${typeof path}`);
     if (path.includes("\0")) throw hostError("EINVAL", `${NAME}: ${callback}(${quote(path)}): the path contains a NUL character`, path);
     const toGo = segments(path).reverse();
     /** @type {string[]} the path resolved so far */
@@ -287,14 +287,14 @@ export function memoryHost(files, options) {
   };
 
   if (checked.modes !== undefined) {
-    if (checked.modes === null || typeof checked.modes !== "object") throw new TypeError(`${NAME}: options.modes must be an object of path → permission bits`);
+    if (checked.modes === null || typeof checked.modes !== "object") throw argumentError(`${NAME}: options.modes must be an object of path → permission bits`);
     for (const [key, mode] of Object.entries(checked.modes)) {
       if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-        throw new TypeError(`${NAME}: options.modes[${quote(key)}] must be permission bits from 0 to 0o7777 (such as 0o755)`);
+        throw argumentError(`${NAME}: options.modes[${quote(key)}] must be permission bits from 0 to 0o7777 (such as 0o755)`);
       }
       const parts = normalizeKey(key, "modes");
       const node = folderNode(parts.slice(0, -1))?.children.get(/** @type {string} */ (parts.at(-1)));
-      if (node?.kind !== "file") throw new TypeError(`${NAME}: options.modes names ${quote(key)}, which is not one of the files`);
+      if (node?.kind !== "file") throw argumentError(`${NAME}: options.modes names ${quote(key)}, which is not one of the files`);
       node.mode = mode;
     }
   }
@@ -305,7 +305,7 @@ export function memoryHost(files, options) {
     const out = [];
     for (const part of parts) {
       if (part !== "..") out.push(part);
-      else if (out.pop() === undefined) throw new TypeError(`${NAME}: options.pythonPath entry ${quote(p)} goes above the root`);
+      else if (out.pop() === undefined) throw argumentError(`${NAME}: options.pythonPath entry ${quote(p)} goes above the root`);
     }
     return out.join("/");
   });

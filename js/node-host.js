@@ -27,7 +27,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { checkOptions, checkPythonPath, escapeControls, hostError, moduleNotFound, moduleParts, passThrough, quoteEscaped as quote } from "./host-helpers.js";
+import { argumentError, checkOptions, checkPythonPath, escapeControls, hostError, moduleNotFound, moduleParts, passThrough, quoteEscaped as quote } from "./host-helpers.js";
 
 /** @typedef {import("./apothic_image.js").ImageHost} ImageHost */
 /** @typedef {import("./apothic_image.js").DirEntry} DirEntry */
@@ -123,12 +123,12 @@ const leavesRoot = (callback, given) =>
  * @returns {ImageHost}
  */
 export function nodeHost(options) {
-  if (options === null || typeof options !== "object") throw new TypeError(`${NAME}: takes an options object, nodeHost({ root })`);
+  if (options === null || typeof options !== "object") throw argumentError(`${NAME}: takes an options object, nodeHost({ root })`, "options");
   checkOptions(options, ["root", "pythonPath", "inspectImage", "lookupDerived"], NAME);
   let { root } = options;
   if (root instanceof URL) root = fileURLToPath(root);
   if (typeof root !== "string" || root === "" || root.includes("\0")) {
-    throw new TypeError(`${NAME}: options.root must be the path (or file URL) of a folder`);
+    throw argumentError(`${NAME}: options.root must be the path (or file URL) of a folder`, "options.root");
   }
   const rootPath = path.resolve(root);
 
@@ -172,7 +172,7 @@ export function nodeHost(options) {
    * @param {unknown} given
    */
   const lexical = (callback, given) => {
-    if (typeof given !== "string") throw new TypeError(`${NAME}: ${callback} takes a path string, got ${typeof given}`);
+    if (typeof given !== "string") throw argumentError(`${NAME}: ${callback} takes a path string, got ${typeof given}`);
     if (given.includes("\0")) throw hostError("EINVAL", `${NAME}: ${callback}(${quote(given)}): the path contains a NUL character`, given);
     const absolute = path.resolve(rootPath, given);
     if (!inside(rootPath, absolute)) {
@@ -420,7 +420,7 @@ export function nodeHost(options) {
   const roots = [""];
   for (const entry of checkPythonPath(options.pythonPath, NAME)) {
     const absolute = path.resolve(rootPath, entry);
-    if (!inside(rootPath, absolute)) throw new TypeError(`${NAME}: options.pythonPath entry ${quote(entry)} is outside the root ${quote(rootPath)}`);
+    if (!inside(rootPath, absolute)) throw argumentError(`${NAME}: options.pythonPath entry ${quote(entry)} is outside the root ${quote(rootPath)}`);
     const rel = path.relative(rootPath, absolute).split(path.sep).join("/");
     if (!roots.includes(rel)) roots.push(rel);
   }

@@ -52,6 +52,9 @@ pub enum ErrorCode {
     UnknownDependencyGroup,
     /// The host lacks a callback that resolution needs (the message names it).
     MissingHostCallback,
+    /// A file, folder or Python module that resolution reads does not exist (the host's callback
+    /// failed with `ENOENT` or `ENOTDIR`, or a folder listing does not hold it); `file` names it.
+    FileNotFound,
     /// A host callback threw, rejected or returned the wrong type (the message names the callback and path).
     HostCallbackFailed,
     /// A host callback did not answer within the timeout.
@@ -80,7 +83,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the table in docs/api.md.
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::InvalidArgument,
         ErrorCode::InvalidPythonVersion,
         ErrorCode::InvalidImageRef,
@@ -103,6 +106,7 @@ impl ErrorCode {
         ErrorCode::PyprojectInvalid,
         ErrorCode::UnknownDependencyGroup,
         ErrorCode::MissingHostCallback,
+        ErrorCode::FileNotFound,
         ErrorCode::HostCallbackFailed,
         ErrorCode::HostTimeout,
         ErrorCode::Aborted,
@@ -140,6 +144,7 @@ impl ErrorCode {
             ErrorCode::PyprojectInvalid => "PYPROJECT_INVALID",
             ErrorCode::UnknownDependencyGroup => "UNKNOWN_DEPENDENCY_GROUP",
             ErrorCode::MissingHostCallback => "MISSING_HOST_CALLBACK",
+            ErrorCode::FileNotFound => "FILE_NOT_FOUND",
             ErrorCode::HostCallbackFailed => "HOST_CALLBACK_FAILED",
             ErrorCode::HostTimeout => "HOST_TIMEOUT",
             ErrorCode::Aborted => "ABORTED",

@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorCode, Result};
 use crate::formats::paths::{self, DEFAULT_WORKDIR, DOCKERFILE_WORKDIR};
 use crate::spec::canonical::{self, Context};
-use crate::spec::defaults::{DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION};
-use crate::spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
+use crate::spec::defaults::{
+    self, DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION,
+};
+use crate::spec::{in_user_words, Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
 use crate::{hash, limits, render};
 
 /// Options of `Image.debianSlim()`.
@@ -170,7 +172,7 @@ impl Image {
     pub fn from_dockerfile(path: &str, options: &DockerfileOptions) -> Result<Image> {
         let context_dir = match &options.context_dir {
             Some(dir) => dir.clone(),
-            None => dockerfile_folder(path),
+            None => defaults::dockerfile_context_dir(path),
         };
         Image::from_base(Base::FromDockerfile {
             path: path.to_string(),
@@ -213,9 +215,14 @@ impl Image {
             return Err(limits::spec_too_large(json.len()));
         }
         let spec: ImageSpec = serde_json::from_str(json).map_err(|e| {
+            // serde_json appends the position, which `position` holds.
+            let detail = e.to_string();
+            let detail = detail
+                .rfind(" at line ")
+                .map_or(&detail[..], |end| &detail[..end]);
             Error::new(
                 ErrorCode::InvalidSpec,
-                format!("spec is not a valid image spec: {e}"),
+                format!("spec is not a valid image spec: {}", in_user_words(detail)),
             )
             .at_position(e.line(), e.column())
         })?;
@@ -600,26 +607,10 @@ fn uv_version(options: &UvPipOptions) -> String {
         .unwrap_or_else(|| DEFAULT_UV_VERSION.to_string())
 }
 
-/// The folder of a Dockerfile path, as the default build context (`"Dockerfile"` → `"."`).
-fn dockerfile_folder(path: &str) -> String {
-    match path.trim_end_matches('/').rsplit_once('/') {
-        Some(("", _)) => "/".to_string(),
-        Some((dir, _)) => dir.to_string(),
-        None => ".".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::formats::paths;
-
-    #[test]
-    fn dockerfile_folder_defaults() {
-        assert_eq!(dockerfile_folder("Dockerfile"), ".");
-        assert_eq!(dockerfile_folder("docker/app.Dockerfile"), "docker");
-        assert_eq!(dockerfile_folder("/Dockerfile"), "/");
-    }
 
     #[test]
     fn failed_call_leaves_receiver_untouched() {

@@ -39,6 +39,7 @@ pub mod formats;
 pub mod hash;
 mod image;
 pub mod limits;
+pub mod lint;
 pub mod render;
 pub mod resolve;
 mod sorting;
@@ -46,6 +47,7 @@ pub mod spec;
 
 pub use error::{Error, ErrorCode, Position, Result};
 pub use image::{DebianSlimOptions, DockerfileOptions, Image, RegistryOptions, UvPipOptions};
+pub use lint::{Finding, Fix, Severity};
 pub use spec::defaults::{DEFAULT_DOCKERFILE_BASE, DEFAULT_PYTHON_VERSION, DEFAULT_UV_VERSION};
 pub use spec::{Base, ImageSpec, PipOptions, Step, SPEC_VERSION};
 

@@ -3,6 +3,7 @@
 //! same spec always gives the same bytes, ending with a newline.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::formats::dockerfile::{self, Dockerfile, MAX_LINE_BYTES};
@@ -34,14 +35,15 @@ pub fn render(spec: &ImageSpec) -> Result<String> {
 /// What rendering carries from one step to the next: the active `SHELL`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderState {
-    /// The active `SHELL` argv, `None` while it is the default.
-    shell: Option<Vec<String>>,
+    /// The active `SHELL` argv, `None` while it is the default. Shared: every image after a
+    /// `commandShell` step carries it, and a clone is a reference count, not a copy.
+    shell: Option<Arc<Vec<String>>>,
 }
 
 impl RenderState {
     /// Sets the active shell (a base Dockerfile's last `SHELL`).
     pub(crate) fn set_shell(&mut self, shell: Option<Vec<String>>) {
-        self.shell = shell;
+        self.shell = shell.map(Arc::new);
     }
 }
 
@@ -118,6 +120,9 @@ pub(crate) fn render_checked_step(
 
 /// Fails with `LINE_TOO_LONG` when a rendered line is longer than a Dockerfile line may be.
 pub(crate) fn check_line_lengths(rendered: &str, step: &Step) -> Result<()> {
+    if rendered.len() <= MAX_LINE_BYTES {
+        return Ok(()); // no line of it can be longer than the whole
+    }
     match rendered.lines().map(str::len).max() {
         Some(longest) if longest > MAX_LINE_BYTES => Err(Error::new(
             ErrorCode::LineTooLong,
@@ -133,7 +138,7 @@ pub(crate) fn check_line_lengths(rendered: &str, step: &Step) -> Result<()> {
 struct Renderer<'a> {
     out: String,
     /// The active `SHELL` argv, `None` while it is the default.
-    shell: Option<Vec<String>>,
+    shell: Option<Arc<Vec<String>>>,
     /// The checked parse of the `withDockerfile` step being rendered, when the caller has it.
     fragment: Option<&'a Dockerfile>,
 }
@@ -184,7 +189,7 @@ impl Renderer<'_> {
                 }
             }
             Step::CommandShell { shell } => {
-                self.shell = shell.clone();
+                self.shell = shell.clone().map(Arc::new);
                 let argv = self.shell_argv();
                 let _ = writeln!(self.out, "SHELL {}", json_array(&argv));
             }
@@ -208,7 +213,7 @@ impl Renderer<'_> {
     }
 
     fn shell_argv(&self) -> Vec<String> {
-        match &self.shell {
+        match self.shell.as_deref() {
             Some(argv) => argv.clone(),
             None => DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
         }
@@ -242,7 +247,7 @@ impl Renderer<'_> {
             if let ("SHELL", dockerfile::Args::Json(argv)) =
                 (instruction.keyword.as_str(), &instruction.args)
             {
-                self.shell = Some(argv.clone());
+                self.shell = Some(Arc::new(argv.clone()));
             }
         }
         Ok(())
@@ -393,11 +398,17 @@ mod tests {
         // The parse given is what is written: the text is not parsed a second time.
         let rendered = render_checked_step(&step, Some(&parsed), 0, &mut state).unwrap();
         assert_eq!(rendered, "SHELL [\"/bin/zsh\", \"-c\"]\nRUN c\n");
-        assert_eq!(state.shell, Some(vec!["/bin/zsh".into(), "-c".into()]));
+        assert_eq!(
+            state.shell.as_deref(),
+            Some(&vec!["/bin/zsh".into(), "-c".into()])
+        );
         // Without one, the step's own text is parsed and checked.
         let mut state = RenderState::default();
         let rendered = render_checked_step(&step, None, 0, &mut state).unwrap();
         assert_eq!(rendered, "SHELL [\"/bin/bash\", \"-c\"]\nRUN a   b\n");
-        assert_eq!(state.shell, Some(vec!["/bin/bash".into(), "-c".into()]));
+        assert_eq!(
+            state.shell.as_deref(),
+            Some(&vec!["/bin/bash".into(), "-c".into()])
+        );
     }
 }

@@ -33,7 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("spec", &["spec"]),
     ("render, hash", &["render", "hash"]),
-    ("builder", &["image"]),
+    ("builder", &["image", "lint"]),
     ("resolution", &["resolve"]),
     ("bindings", &["wasm"]),
 ];

@@ -244,7 +244,7 @@ fn env_file_bom_and_crlf_are_accepted() {
 fn env_file_missing_is_a_host_error_at_path() {
     let host = MemoryHost::default();
     let e = fail(&slim().env_file("nope/.env").unwrap(), &host);
-    assert_eq!(e.code, ErrorCode::HostCallbackFailed, "{e}");
+    assert_eq!(e.code, ErrorCode::FileNotFound, "{e}");
     assert!(e.message.contains("nope/.env"), "{e}");
     assert_eq!(e.argument.as_deref(), Some("steps[0].path"));
 }
@@ -446,7 +446,7 @@ fn requirements_missing_include_is_a_host_error_naming_the_path() {
             .unwrap(),
         &host,
     );
-    assert_eq!(e.code, ErrorCode::HostCallbackFailed, "{e}");
+    assert_eq!(e.code, ErrorCode::FileNotFound, "{e}");
     assert!(e.message.contains("proj/sub/missing.txt"), "{e}");
     assert_eq!(
         e.argument.as_deref().map(|a| a.starts_with("steps[0]")),
@@ -863,13 +863,13 @@ fn copy_local_file_with_whitespace_in_remote_uses_json_form() {
 #[test]
 fn copy_local_file_missing_folder_or_symlink_is_invalid_path() {
     let host = MemoryHost::with(&[("dir/inner.txt", "x")]).symlink("link.txt", "dir/inner.txt");
-    for (local, what) in [
-        ("absent.txt", "does not exist"),
-        ("dir", "folder"),
-        ("link.txt", "symlink"),
+    for (local, what, code) in [
+        ("absent.txt", "does not exist", ErrorCode::FileNotFound),
+        ("dir", "folder", ErrorCode::InvalidPath),
+        ("link.txt", "symlink", ErrorCode::InvalidPath),
     ] {
         let e = fail(&slim().copy_local_file(local, Some("/x")).unwrap(), &host);
-        assert_eq!(e.code, ErrorCode::InvalidPath, "{local}: {e}");
+        assert_eq!(e.code, code, "{local}: {e}");
         assert!(e.message.contains(what), "{local}: {e}");
         assert_eq!(
             e.argument.as_deref(),
@@ -1433,6 +1433,31 @@ fn from_dockerfile_keeps_instructions_and_finds_copy_sources() {
 }
 
 #[test]
+fn from_dockerfile_reports_only_symlinks_its_copy_sources_would_take() {
+    // A Node project's context: `node_modules/.bin` is full of symlinks that `COPY src/ /app/`
+    // never takes; only the one under src/ is worth a warning.
+    let host = MemoryHost::with(&[
+        ("Dockerfile", "FROM python:3.12-slim\nCOPY src/ /app/\n"),
+        ("src/app.py", "x\n"),
+        ("node_modules/tool/cli.js", "x\n"),
+    ])
+    .symlink("node_modules/.bin/tool", "../tool/cli.js")
+    .symlink("src/current", "app.py");
+    let r = ok(
+        &Image::from_dockerfile("Dockerfile", &DockerfileOptions::default()).unwrap(),
+        &host,
+    );
+    let links: Vec<&str> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "SYMLINK_SKIPPED")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(links.len(), 1, "{:?}", r.diagnostics);
+    assert!(links[0].contains("src/current"), "{links:?}");
+}
+
+#[test]
 fn from_dockerfile_copy_source_matching_nothing_is_a_diagnostic() {
     let host = MemoryHost::with(&[
         (
@@ -1810,7 +1835,7 @@ fn from_dockerfile_errors() {
         &Image::from_dockerfile("nope/Dockerfile", &DockerfileOptions::default()).unwrap(),
         &MemoryHost::default(),
     );
-    assert_eq!(e.code, ErrorCode::HostCallbackFailed, "{e}");
+    assert_eq!(e.code, ErrorCode::FileNotFound, "{e}");
     assert_eq!(e.argument.as_deref(), Some("base.path"));
 }
 

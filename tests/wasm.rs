@@ -85,7 +85,7 @@ fn build(calls: &JsValue) -> Result<JsImage, JsValue> {
             (None, "debianSlim") => JsImage::debian_slim(opt_ts(a(1))),
             (None, "fromRegistry") => JsImage::from_registry(a(1), opt_ts(a(2))),
             (None, "fromDockerfile") => JsImage::from_dockerfile(a(1), opt_ts(a(2))),
-            (None, "fromSpec") => JsImage::from_spec(ts(a(1))),
+            (None, "fromSpec") => JsImage::from_spec(a(1)),
             (Some(i), "pipInstall") => i.pip_install(ts(a(1)), opt_ts(a(2))),
             (Some(i), "uvPipInstall") => i.uv_pip_install(ts(a(1)), opt_ts(a(2))),
             (Some(i), "pipInstallFromRequirements") => {
@@ -149,7 +149,7 @@ fn golden_vectors_render_and_hash_as_natively() {
         assert_eq!(image.definition_hash() + "\n", hash, "{name}");
         assert_eq!(image.canonical_json(), canonical, "{name}");
         let spec: JsValue = image.to_spec().expect("toSpec").into();
-        let again = JsImage::from_spec(ts(spec)).expect("fromSpec(toSpec())");
+        let again = JsImage::from_spec(spec).expect("fromSpec(toSpec())");
         assert_eq!(again.definition_hash(), image.definition_hash(), "{name}");
         match RENDERED.iter().find(|(n, _)| *n == name) {
             Some((_, dockerfile)) => {
@@ -238,7 +238,7 @@ fn failing_calls_do_not_grow_memory_or_break_the_instance() {
         for _ in 0..100 {
             assert!(base.pip_install(ts(bad_packages.clone()), None).is_err());
             assert!(base.workdir(JsValue::from(1)).is_err());
-            assert!(JsImage::from_spec(ts(bad_spec.clone())).is_err());
+            assert!(JsImage::from_spec(bad_spec.clone()).is_err());
             assert!(JsImage::from_registry(JsValue::from_str("UPPER"), None).is_err());
             assert!(base.with_dockerfile(JsValue::from_str("FROM x")).is_err());
         }
@@ -261,4 +261,55 @@ fn failing_calls_do_not_grow_memory_or_break_the_instance() {
         .pip_install(ts(parse(r#"["numpy"]"#)), None)
         .expect("a good call after failures");
     assert!(good.dockerfile().expect("renders").contains("numpy"));
+}
+
+/// The lint vectors (tests/vectors-lint/), embedded at compile time.
+const LINT_VECTORS: [(&str, &str); 10] = [
+    ("base-latest", include_str!("vectors-lint/base-latest.json")),
+    (
+        "base-tag-user",
+        include_str!("vectors-lint/base-tag-user.json"),
+    ),
+    (
+        "base-uninspected",
+        include_str!("vectors-lint/base-uninspected.json"),
+    ),
+    ("clean", include_str!("vectors-lint/clean.json")),
+    (
+        "commands-unfixable",
+        include_str!("vectors-lint/commands-unfixable.json"),
+    ),
+    ("commands", include_str!("vectors-lint/commands.json")),
+    (
+        "env-file-secret",
+        include_str!("vectors-lint/env-file-secret.json"),
+    ),
+    ("fragment", include_str!("vectors-lint/fragment.json")),
+    ("secret-env", include_str!("vectors-lint/secret-env.json")),
+    (
+        "unpinned-packages",
+        include_str!("vectors-lint/unpinned-packages.json"),
+    ),
+];
+
+#[wasm_bindgen_test]
+fn lint_gives_every_vectors_findings() {
+    let json = |value: &JsValue| -> serde_json::Value {
+        let text = JSON::stringify(value)
+            .expect("JSON")
+            .as_string()
+            .expect("a string");
+        serde_json::from_str(&text).expect("JSON")
+    };
+    for (name, text) in LINT_VECTORS {
+        let vector = parse(text);
+        let spec = Reflect::get(&vector, &JsValue::from_str("spec")).expect("a spec");
+        let image = JsImage::from_spec(spec).expect("the vector's spec is valid");
+        let expected = Reflect::get(&vector, &JsValue::from_str("lint")).expect("lint");
+        assert_eq!(
+            json(&image.lint().expect("lint")),
+            json(&expected),
+            "{name}"
+        );
+    }
 }

@@ -15,7 +15,6 @@ use std::rc::Rc;
 use apothic_image::hash::sha256_hex;
 use apothic_image::wasm::JsImage;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, JSON};
-use tsify::Ts;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -253,10 +252,7 @@ fn wrap(host: &JsValue, name: &str, extra: &JsValue, body: &str) {
 // ---------------------------------------------------------------------------------------------
 
 fn image_of(spec: &str) -> JsImage {
-    JsImage::from_spec(Ts::new_unchecked(
-        JSON::parse(spec).expect("the spec is JSON"),
-    ))
-    .expect("a valid spec")
+    JsImage::from_spec(JSON::parse(spec).expect("the spec is JSON")).expect("a valid spec")
 }
 
 fn options(json: &str) -> JsValue {

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::limits::{budget_exceeded, ENTRY_BYTES};
 
-/// What a folder entry is. Symlinks are reported as such and never followed (see
-/// [`crate::resolve`]: a symlink in a copied folder is an error that names it).
+/// What a folder entry is. Symlinks are reported as such and never followed (a symlink in a
+/// copied folder is left out, with a `SYMLINK_SKIPPED` diagnostic that names it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]

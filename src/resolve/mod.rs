@@ -28,9 +28,10 @@ use serde::Serialize;
 use crate::error::{Error, ErrorCode, Result};
 use crate::image::Image;
 use crate::limits::{show_bytes, DEFAULT_MAX_BYTES, MAX_CONTEXT_BYTES, MAX_MAX_BYTES};
+use crate::lint;
 use crate::render::RenderState;
 use crate::sorting::{sort_by, sort_strings};
-use crate::spec::Base;
+use crate::spec::{Base, Step};
 use budget::Budgeted;
 use context_tar::TarEntry;
 
@@ -66,7 +67,7 @@ impl Default for ResolveOptions {
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct Layer {
-    /// The step index, or `None` for the base.
+    /// The step index, or `null` for the base.
     pub step: Option<usize>,
     /// The step's op (`"pipInstall"`) or the base's (`"debianSlim"`).
     pub op: String,
@@ -75,7 +76,7 @@ pub struct Layer {
     /// The files whose contents the layer depends on, sorted by path.
     pub inputs: Vec<Input>,
     /// The lines of the rendered Dockerfile this layer's step produced (the base: its `FROM`
-    /// and any lines that install Python), or `None` for a step that renders no line. Not
+    /// and any lines that install Python), or `null` for a step that renders no line. Not
     /// hashed.
     pub lines: Option<LineRange>,
 }
@@ -160,10 +161,11 @@ pub struct Mount {
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
     /// Stable identifier (`SYMLINK_SKIPPED`, `NO_DEPENDENCIES`, …).
+    #[cfg_attr(feature = "wasm", tsify(type = "DiagnosticCode"))]
     pub code: String,
     /// What happened and what to do about it.
     pub message: String,
-    /// The step it concerns (`None`: the base).
+    /// The step it concerns (left out: the base).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub step: Option<usize>,
@@ -196,6 +198,9 @@ pub struct Resolution {
     pub plan: Plan,
     /// Warnings.
     pub diagnostics: Vec<Diagnostic>,
+    /// Lint findings, those `image.lint()` gives and those that need what resolution read
+    /// (docs/lint.md).
+    pub lint: Vec<crate::lint::Finding>,
 }
 
 /// What resolving one step gives.
@@ -207,6 +212,8 @@ pub(crate) struct ResolvedStep {
     pub context_dirs: Vec<String>,
     pub mount: Option<Vec<MountFile>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The variables an `envFile` step brings in (for lint).
+    pub env: Vec<(String, String)>,
 }
 
 /// Resolves an image through a host, holding at most `options.max_bytes` of what it reads.
@@ -279,6 +286,11 @@ async fn resolve_within<H: Host>(
     let mut prev = base_hash;
     let mut build_steps = 0usize;
     let mut workdirs = from_dockerfile::Workdirs::new(base.workdir);
+    let mut lint_facts = lint::Resolved {
+        base_digest: plan_base.digest.clone(),
+        base_user: plan_base.user.clone(),
+        ..lint::Resolved::default()
+    };
 
     for (index, step) in spec.steps.iter().enumerate() {
         // The layer hashes the step as the spec holds it; the Dockerfile and the mounts get its
@@ -291,6 +303,11 @@ async fn resolve_within<H: Host>(
         let lines = LineRange::of(lines_so_far, &resolved.instructions);
         lines_so_far += newlines(&resolved.instructions);
         diagnostics.extend(resolved.diagnostics);
+        if let Step::EnvFile { path } = step {
+            lint_facts
+                .env_files
+                .push((index, path.clone(), resolved.env));
+        }
         if let Some(files) = resolved.mount {
             mounts.push(Mount {
                 step: index,
@@ -342,6 +359,7 @@ async fn resolve_within<H: Host>(
         mounts,
         plan,
         diagnostics,
+        lint: lint::lint_resolved(image, &lint_facts),
     })
 }
 

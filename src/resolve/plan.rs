@@ -70,7 +70,7 @@ pub struct Plan {
     /// Direct or derived.
     pub mode: PlanMode,
     /// Direct: the base reference. Derived: the already published image `lookupDerived`
-    /// returned, or `None` when it must be built.
+    /// returned, or `null` when it must be built.
     pub image: Option<String>,
     /// The image hash (the resolution's).
     pub image_hash: String,
@@ -95,6 +95,23 @@ pub(crate) struct BasePlan {
     added_python: Option<Value>,
     /// What the inspection leaves uncertain about this plan (`IMAGE_NOT_FULLY_INSPECTED`).
     pub diagnostics: Vec<Diagnostic>,
+    /// The base's user, when its inspection read the image config: `Some("")` when the config
+    /// sets none (root); for lint (`runs-as-root`).
+    pub user: Option<String>,
+}
+
+/// The user an inspection reports: its `user`, or `""` (root) when it read the image config
+/// (it reports `env`, `workdir`, `entrypoint` or `cmd`) and found none; `None` when it says
+/// nothing about the config.
+fn configured_user(answer: &ImageInspection) -> Option<String> {
+    let read_config = answer.env.is_some()
+        || answer.workdir.is_some()
+        || answer.entrypoint.is_some()
+        || answer.cmd.is_some();
+    answer
+        .user
+        .clone()
+        .or_else(|| read_config.then(String::new))
 }
 
 impl BasePlan {
@@ -261,6 +278,7 @@ pub(crate) async fn inspect_base<H: Host>(
         install_instructions: String::new(),
         added_python: None,
         diagnostics: Vec::new(),
+        user: None,
     };
     let (reference, decides_python) = match base {
         Base::FromRegistry {
@@ -272,6 +290,7 @@ pub(crate) async fn inspect_base<H: Host>(
         Base::FromDockerfile { .. } => return Ok(image_python(None)),
     };
     let answer = host.inspect_image(&reference).await?;
+    let user = answer.as_ref().and_then(configured_user);
     let inspection = answer
         .map(|answer| check_inspection(&reference, answer))
         .transpose()?;
@@ -280,13 +299,17 @@ pub(crate) async fn inspect_base<H: Host>(
         ..
     } = base
     {
-        return added_python(base, version, inspection, &options.managed_python);
+        return added_python(base, version, inspection, &options.managed_python)
+            .map(|plan| BasePlan { user, ..plan });
     }
     let Some(inspection) = inspection else {
         return Ok(image_python(None));
     };
     if !decides_python {
-        return Ok(image_python(inspection.digest));
+        return Ok(BasePlan {
+            user,
+            ..image_python(inspection.digest)
+        });
     }
     let has_python =
         inspection.python_path.is_some() && suitable(inspection.python_version.as_deref());
@@ -301,6 +324,7 @@ pub(crate) async fn inspect_base<H: Host>(
             install_instructions: String::new(),
             added_python: None,
             diagnostics: Vec::new(),
+            user,
         });
     }
     let managed = &options.managed_python;
@@ -315,6 +339,7 @@ pub(crate) async fn inspect_base<H: Host>(
         .collect();
     Ok(BasePlan {
         diagnostics,
+        user,
         digest: inspection.digest,
         python: PythonPlan::Managed {
             version: managed.version.clone(),
@@ -355,6 +380,7 @@ fn added_python(
         install_instructions: String::new(),
         added_python: Some(json!({ "arch": arch, "libc": libc, "url": url, "version": version })),
         diagnostics: Vec::new(),
+        user: None,
     })
 }
 

@@ -249,6 +249,7 @@ async fn env_file<H: Host>(
     })?;
     if let Step::Env { values } = checked {
         out.instructions = env_lines(&values);
+        out.env = values.into_iter().collect();
     }
     Ok(())
 }
@@ -467,12 +468,13 @@ async fn single_file<H: Host>(host: &H, local: &str) -> Result<ContextFile> {
         }
         None => {
             return Err(Error::new(
-                ErrorCode::InvalidPath,
+                ErrorCode::FileNotFound,
                 format!(
                     "{} does not exist (readDir of its folder does not list it)",
                     Quoted(local)
                 ),
             )
+            .in_file(local)
             .at("local"));
         }
     };

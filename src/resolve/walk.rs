@@ -63,7 +63,9 @@ fn check_name(dir: &str, name: &str) -> Result<()> {
 }
 
 /// Walks `root` depth-first, hashing every file that `ignore` does not exclude (paths are
-/// matched relative to `root`). `keep` filters files further (e.g. `.py` only).
+/// matched relative to `root`). `keep` filters files further (e.g. `.py` only, or what a
+/// Dockerfile's COPY sources take); symlinks are reported as skipped only when `keep` would
+/// have taken them, so no warning names a file no step uses.
 pub(crate) async fn walk<H: Host>(
     host: &H,
     root: &str,
@@ -122,7 +124,9 @@ pub(crate) async fn walk<H: Host>(
             let ignored = ignore.matches(&relative);
             ignore.check()?;
             match entry.kind {
-                EntryKind::Symlink if !ignored => walk.skipped_symlinks.push(relative),
+                EntryKind::Symlink if !ignored && keep(&relative) => {
+                    walk.skipped_symlinks.push(relative)
+                }
                 EntryKind::Symlink => {}
                 // An ignored folder is still entered when an exception (`!pattern`) may
                 // bring back something inside it.

@@ -20,6 +20,33 @@ pub fn debian_slim_reference(python_version: &str) -> String {
     format!("python:{python_version}-slim-trixie")
 }
 
+/// [`DEFAULT_PYTHON_VERSION`] as a `String`: a hand-written spec's `debianSlim` base without
+/// `pythonVersion` gets it.
+pub fn python_version() -> String {
+    DEFAULT_PYTHON_VERSION.to_string()
+}
+
+/// [`DEFAULT_UV_VERSION`] as a `String`: a hand-written spec's `uvPipInstall*` step without
+/// `uvVersion` gets it.
+pub fn uv_version() -> String {
+    DEFAULT_UV_VERSION.to_string()
+}
+
+/// [`DEFAULT_DOCKERFILE_BASE`] as a `String`: a `fromDockerfile` base without `base` gets it.
+pub fn dockerfile_base() -> String {
+    DEFAULT_DOCKERFILE_BASE.to_string()
+}
+
+/// The build context a `fromDockerfile` base uses when no `contextDir` is given: the
+/// Dockerfile's folder (`docker/app.Dockerfile` → `docker`, `Dockerfile` → `.`).
+pub fn dockerfile_context_dir(path: &str) -> String {
+    match path.trim_end_matches('/').rsplit_once('/') {
+        Some(("", _)) => "/".to_string(),
+        Some((dir, _)) => dir.to_string(),
+        None => ".".to_string(),
+    }
+}
+
 /// The managed CPython version installed when a base image has no suitable Python.
 pub const MANAGED_PYTHON_VERSION: &str = "3.12.11";
 
@@ -33,6 +60,13 @@ pub const MANAGED_PYTHON_URL_TEMPLATE: &str = "https://github.com/astral-sh/pyth
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dockerfile_context_dir_is_the_dockerfiles_folder() {
+        assert_eq!(dockerfile_context_dir("Dockerfile"), ".");
+        assert_eq!(dockerfile_context_dir("docker/app.Dockerfile"), "docker");
+        assert_eq!(dockerfile_context_dir("/Dockerfile"), "/");
+    }
 
     #[test]
     fn the_dockerfile_base_uses_the_default_python() {

@@ -9,6 +9,8 @@ pub(crate) mod canonical;
 mod decode;
 pub mod defaults;
 
+pub(crate) use decode::in_user_words;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -18,23 +20,35 @@ pub const SPEC_VERSION: u32 = 1;
 
 /// A whole image: where it starts and the ordered steps applied on top.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// The schema is that of the JSON the decoder reads (`spec::decode` takes it through flat
+// structs), so it is derived from this type, not from the `try_from` one.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(!try_from))]
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
     tsify(hashmap_as_object, missing_as_null)
 )]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    try_from = "crate::spec::decode::RawSpec",
+    rename_all = "camelCase",
+    deny_unknown_fields
+)]
 pub struct ImageSpec {
     /// The spec format version: always `1`.
+    #[cfg_attr(feature = "schema", schemars(extend("const" = SPEC_VERSION)))]
     pub version: u32,
     /// The constructor the image starts from.
     pub base: Base,
-    /// Builder calls in order.
+    /// Builder calls in order (may be left out: none).
+    #[cfg_attr(feature = "schema", schemars(default))]
     pub steps: Vec<Step>,
 }
 
 /// The constructor an image starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// The schema is that of the JSON the decoder reads (`spec::decode` takes it through flat
+// structs), so it is derived from this type, not from the `try_from` one.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(!try_from))]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(
     try_from = "crate::spec::decode::RawBase",
@@ -46,7 +60,8 @@ pub struct ImageSpec {
 pub enum Base {
     /// `Image.debianSlim({ pythonVersion, buildTools })`: `FROM python:{X.Y}-slim-trixie`.
     DebianSlim {
-        /// `X.Y` or `X.Y.Z`, 3.10 to 3.15.
+        /// `X.Y` or `X.Y.Z`, 3.10 to 3.15 (may be left out: 3.11).
+        #[cfg_attr(feature = "schema", schemars(default = "defaults::python_version"))]
         python_version: String,
         /// Debian's `build-essential` (gcc, g++, make, libc headers) installed right after
         /// `FROM`; present in the spec only when `true`, so specs without it keep their hashes.
@@ -59,9 +74,16 @@ pub enum Base {
         /// The reference as the user wrote it.
         #[serde(rename = "ref")]
         reference: String,
-        /// Its normalised form (`python:3.12` → `docker.io/library/python:3.12`).
+        /// Its normalised form (`python:3.12` → `docker.io/library/python:3.12`); may be left
+        /// out: it is worked out from `ref`.
+        #[cfg_attr(
+            feature = "schema",
+            schemars(default, skip_serializing_if = "String::is_empty")
+        )]
         normalized: String,
-        /// The image is already a ready execution image (Python and runtime inside).
+        /// The image is already a ready execution image (Python and runtime inside); may be
+        /// left out: `false`.
+        #[cfg_attr(feature = "schema", schemars(default))]
         prebuilt: bool,
         /// `X.Y` (or the pinned `X.Y.Z`) of a managed CPython installed at build time, with
         /// `python`, `python3` and `pip` in `/usr/local/bin`; present only when set.
@@ -73,15 +95,21 @@ pub enum Base {
     FromDockerfile {
         /// Path of the Dockerfile, read through the host.
         path: String,
-        /// The build context folder (defaults to the Dockerfile's folder).
+        /// The build context folder (may be left out: the Dockerfile's folder).
+        #[cfg_attr(
+            feature = "schema",
+            schemars(default, skip_serializing_if = "String::is_empty")
+        )]
         context_dir: String,
-        /// Image put before a Dockerfile that has no `FROM`.
+        /// Image put before a Dockerfile that has no `FROM` (may be left out: `python:3.11-slim`).
+        #[cfg_attr(feature = "schema", schemars(default = "defaults::dockerfile_base"))]
         base: String,
     },
 }
 
 /// Options of the pip and uv install steps (Modal's names).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PipOptions {
@@ -104,6 +132,9 @@ pub struct PipOptions {
 
 /// One builder call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// The schema is that of the JSON the decoder reads (`spec::decode` takes it through flat
+// structs), so it is derived from this type, not from the `try_from` one.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(!try_from))]
 #[cfg_attr(
     feature = "wasm",
     derive(tsify::Tsify),
@@ -120,58 +151,73 @@ pub enum Step {
     /// `pipInstall(packages, options)`; packages de-duplicated and sorted.
     PipInstall {
         /// Requirement strings.
+        #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
         packages: Vec<String>,
-        /// Installer options.
+        /// Installer options (may be left out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         options: PipOptions,
     },
     /// `uvPipInstall(packages, options)`; packages de-duplicated and sorted.
     UvPipInstall {
         /// Requirement strings.
+        #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
         packages: Vec<String>,
-        /// Installer options.
+        /// Installer options (may be left out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         options: PipOptions,
-        /// The pinned uv release copied in from its image.
+        /// The pinned uv release copied in from its image (may be left out: the package's pinned release).
+        #[cfg_attr(feature = "schema", schemars(default = "defaults::uv_version"))]
         uv_version: String,
     },
     /// `pipInstallFromRequirements(path, options)`.
     PipInstallFromRequirements {
         /// requirements.txt path, read through the host.
         path: String,
-        /// Installer options.
+        /// Installer options (may be left out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         options: PipOptions,
     },
     /// `uvPipInstallFromRequirements(path, options)`.
     UvPipInstallFromRequirements {
         /// requirements.txt path, read through the host.
         path: String,
-        /// Installer options.
+        /// Installer options (may be left out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         options: PipOptions,
-        /// The pinned uv release.
+        /// The pinned uv release (may be left out: the package's pinned release).
+        #[cfg_attr(feature = "schema", schemars(default = "defaults::uv_version"))]
         uv_version: String,
     },
     /// `pipInstallFromPyproject(path, { optionalDependencies })`.
     PipInstallFromPyproject {
         /// pyproject.toml path, read through the host.
         path: String,
-        /// `[project.optional-dependencies]` groups to add, de-duplicated and sorted.
+        /// `[project.optional-dependencies]` groups to add, de-duplicated and sorted (may be left
+        /// out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         optional_dependencies: Vec<String>,
-        /// Installer options.
+        /// Installer options (may be left out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         options: PipOptions,
     },
     /// `uvPipInstallFromPyproject(path, { optionalDependencies })`.
     UvPipInstallFromPyproject {
         /// pyproject.toml path, read through the host.
         path: String,
-        /// Optional-dependency groups, de-duplicated and sorted.
+        /// Optional-dependency groups, de-duplicated and sorted (may be left out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         optional_dependencies: Vec<String>,
-        /// Installer options.
+        /// Installer options (may be left out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         options: PipOptions,
-        /// The pinned uv release.
+        /// The pinned uv release (may be left out: the package's pinned release).
+        #[cfg_attr(feature = "schema", schemars(default = "defaults::uv_version"))]
         uv_version: String,
     },
     /// `env(values)`; keys sorted.
     Env {
         /// Variable name → value.
+        #[cfg_attr(feature = "schema", schemars(extend("minProperties" = 1)))]
         values: BTreeMap<String, String>,
     },
     /// `envFile(path)`.
@@ -182,11 +228,16 @@ pub enum Step {
     /// `runCommands(commands)`: one `RUN` per command, verbatim.
     RunCommands {
         /// Shell commands.
+        #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
         commands: Vec<String>,
     },
     /// `commandShell(shell)`: the shell as argv (`["/bin/bash", "-c"]`), `null` for the default.
     CommandShell {
-        /// Shell argv, or `None` to restore `["/bin/sh", "-c"]`.
+        /// Shell argv, or `null` for `["/bin/sh", "-c"]`.
+        #[cfg_attr(
+            feature = "schema",
+            schemars(required, length(min = 1), extend("type" = ["array", "null"]))
+        )]
         shell: Option<Vec<String>>,
     },
     /// `workdir(path)`; stored as a normalised absolute path, except on a `fromDockerfile` base
@@ -200,6 +251,7 @@ pub enum Step {
     /// `aptInstall(packages)`; de-duplicated, user order kept.
     AptInstall {
         /// Debian package names (optionally `=version`, `:arch`, `/release`).
+        #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
         packages: Vec<String>,
     },
     /// `withDockerfile(contents)`: raw instructions, checked on the spot.
@@ -220,7 +272,8 @@ pub enum Step {
         local: String,
         /// Absolute path in the container.
         remote: String,
-        /// dockerignore-style patterns.
+        /// dockerignore-style patterns (may be left out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         ignore: Vec<String>,
     },
     /// `copyLocalFile(local, remote)`: baked in with `COPY`.
@@ -236,17 +289,20 @@ pub enum Step {
         local: String,
         /// Absolute path in the image.
         remote: String,
-        /// dockerignore-style patterns.
+        /// dockerignore-style patterns (may be left out: none).
+        #[cfg_attr(feature = "schema", schemars(default))]
         ignore: Vec<String>,
     },
     /// `addLocalPythonSource(modules)`: attached at start under `/root/`.
     AddLocalPythonSource {
         /// Dotted module names, de-duplicated, user order kept.
+        #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
         modules: Vec<String>,
     },
     /// `copyLocalPythonSource(modules)`: baked in under `/root/`.
     CopyLocalPythonSource {
         /// Dotted module names, de-duplicated, user order kept.
+        #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
         modules: Vec<String>,
     },
     /// `entrypoint(args)`: `ENTRYPOINT` in exec form, args in order; `[]` clears the base's.

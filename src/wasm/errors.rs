@@ -32,6 +32,7 @@ export type ErrorCode =
   | "PYPROJECT_INVALID"
   | "UNKNOWN_DEPENDENCY_GROUP"
   | "MISSING_HOST_CALLBACK"
+  | "FILE_NOT_FOUND"
   | "HOST_CALLBACK_FAILED"
   | "HOST_TIMEOUT"
   | "ABORTED"
@@ -43,6 +44,29 @@ export type ErrorCode =
   | "FOLDER_TOO_LARGE"
   | "RESOLVE_TOO_LARGE";
 "#;
+
+/// The TypeScript `DiagnosticCode` union, written from the one list of the codes a resolution
+/// `Diagnostic` carries (tests/user_words.rs checks that list against every code `src/` emits).
+macro_rules! diagnostic_codes {
+    ($($code:literal),+ $(,)?) => {
+        #[wasm_bindgen(typescript_custom_section)]
+        const DIAGNOSTIC_CODE_TYPE: &'static str = concat!(
+            "\n/** The stable identifiers of resolution's diagnostics (`Diagnostic.code`). */\nexport type DiagnosticCode =",
+            $("\n  | \"", $code, "\"",)+
+            ";\n"
+        );
+    };
+}
+
+diagnostic_codes!(
+    "SYMLINK_SKIPPED",
+    "EMPTY_ENV_FILE",
+    "NO_DEPENDENCIES",
+    "DOCKERFILE_REPLACED",
+    "VARIABLE_IN_COPY_SOURCE",
+    "COPY_SOURCE_MISSING",
+    "IMAGE_NOT_FULLY_INSPECTED",
+);
 
 /// Converts a crate error into the JS error the caller sees thrown.
 pub(crate) fn to_js(error: Error) -> JsValue {

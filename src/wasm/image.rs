@@ -12,7 +12,7 @@ use super::types::{
 use crate::error::{Error, ErrorCode, Quoted, Result};
 use crate::hash;
 use crate::image::{DebianSlimOptions, DockerfileOptions, Image as CoreImage, RegistryOptions};
-use crate::spec::{ImageSpec, PipOptions};
+use crate::spec::{in_user_words, ImageSpec, PipOptions};
 
 /// An immutable container image definition. Build one with `Image.debianSlim()`,
 /// `Image.fromRegistry(ref)`, `Image.fromDockerfile(path)` or `Image.fromSpec(spec)`, then chain
@@ -54,10 +54,8 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, name: &str, code: ErrorCode) ->
         // `JSON.stringify` writes one line, so the column is a byte offset into `json`.
         let key = (e.line() == 1).then(|| key_at(&json, e.column())).flatten();
         // serde_json ends its message with a position in our own JSON text: not the caller's.
-        let detail = e.to_string();
-        let detail = detail
-            .rfind(" at line ")
-            .map_or(detail.as_str(), |end| &detail[..end]);
+        let detail = in_user_words(&serde_detail(&e));
+        let detail = detail.as_str();
         match (code, key) {
             (ErrorCode::InvalidArgument, Some(key)) => {
                 invalid_argument(&format!("{name}.{key}"), detail)
@@ -66,6 +64,16 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, name: &str, code: ErrorCode) ->
             _ => Error::new(code, format!("`{name}` is not valid: {detail}")).at(name),
         }
     })
+}
+
+/// serde_json's message without the position it appends (` at line 1 column 9`), which is a
+/// position in a text the caller may not have written.
+fn serde_detail(e: &serde_json::Error) -> String {
+    let detail = e.to_string();
+    match detail.rfind(" at line ") {
+        Some(end) => detail[..end].to_string(),
+        None => detail,
+    }
 }
 
 /// The key of the top-level object whose entry holds byte `end` of `json` (compact JSON, as
@@ -212,10 +220,15 @@ impl JsImage {
         })())
     }
 
-    /// Rebuilds an image from a spec (as `toSpec()` returns), validating it fully.
+    /// Rebuilds an image from a spec (as `toSpec()` returns, or its JSON text), validating it
+    /// fully. Fields with a default may be left out (docs/api.md): the image's `toSpec()` is
+    /// then the full form. A JSON text that does not parse is `INVALID_SPEC` with its `line`
+    /// and `column`.
     #[wasm_bindgen(js_name = fromSpec)]
-    pub fn from_spec(spec: Ts<ImageSpec>) -> JsResult<JsImage> {
-        wrap(spec_arg(spec).and_then(|s| CoreImage::from_spec(&s)))
+    pub fn from_spec(
+        #[wasm_bindgen(unchecked_param_type = "ImageSpec | string")] spec: JsValue,
+    ) -> JsResult<JsImage> {
+        wrap(spec_arg(&spec).and_then(|s| CoreImage::from_spec(&s)))
     }
 
     /// Installs packages with pip (de-duplicated and sorted; flags go in `options`).
@@ -459,6 +472,12 @@ impl JsImage {
         to_js_value(&self.inner.to_spec()).map(Ts::new_unchecked)
     }
 
+    /// The spec, as `toSpec()`: `JSON.stringify(image)` writes the image's spec.
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> JsResult<Ts<ImageSpec>> {
+        self.to_spec()
+    }
+
     /// The Dockerfile; steps that need file contents throw `NEEDS_RESOLVE`.
     pub fn dockerfile(&self) -> JsResult<String> {
         self.inner.dockerfile().map_err(to_js)
@@ -490,8 +509,23 @@ impl JsImage {
     }
 }
 
-fn spec_arg(spec: Ts<ImageSpec>) -> Result<ImageSpec> {
-    from_js(&spec.js_value(), "spec", ErrorCode::InvalidSpec)
+/// A spec argument: a spec object, or the JSON text of one (decoded as written, so an error
+/// has the line and column in that text).
+fn spec_arg(spec: &JsValue) -> Result<ImageSpec> {
+    match bounded(spec, "spec")? {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidSpec,
+                format!(
+                    "`spec` is not a valid image spec: {}",
+                    in_user_words(&serde_detail(&e))
+                ),
+            )
+            .at("spec")
+            .at_position(e.line(), e.column())
+        }),
+        None => from_js(spec, "spec", ErrorCode::InvalidSpec),
+    }
 }
 
 /// The own enumerable string keys of an `env` object with their values as text.
@@ -562,15 +596,13 @@ fn local_dir_args(
     ))
 }
 
-/// The canonical JSON of any spec value, for tools that hash specs without building images.
+/// The canonical JSON of any spec value (or its JSON text), for tools that hash specs without
+/// building images.
 #[wasm_bindgen(js_name = canonicalJsonOf)]
-pub fn canonical_json_of(spec: Ts<ImageSpec>) -> JsResult<String> {
-    spec.to_rust()
+pub fn canonical_json_of(
+    #[wasm_bindgen(unchecked_param_type = "ImageSpec | string")] spec: JsValue,
+) -> JsResult<String> {
+    spec_arg(&spec)
         .map(|s| hash::canonical_json(&s))
-        .map_err(|e| {
-            to_js(Error::new(
-                ErrorCode::InvalidSpec,
-                format!("spec is not a valid image spec: {e}"),
-            ))
-        })
+        .map_err(to_js)
 }

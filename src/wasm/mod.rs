@@ -5,6 +5,7 @@
 mod errors;
 mod host;
 mod image;
+mod lint;
 mod resolve;
 mod types;
 

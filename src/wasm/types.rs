@@ -10,13 +10,42 @@ use tsify::Tsify;
 use crate::spec::PipOptions;
 
 /// A list argument: an array of strings, or a single string.
-#[derive(Debug, Deserialize, Tsify)]
+#[derive(Debug, Tsify)]
 #[serde(untagged)]
 pub enum StringList {
     /// One item.
     One(String),
     /// Several items.
     Many(Vec<String>),
+}
+
+/// Decoded by hand rather than as an untagged enum, whose error ("data did not match any
+/// variant of untagged enum StringList") says nothing about what was given or expected: here a
+/// wrong value is "expected a string or an array of strings, got the number 123".
+impl<'de> Deserialize<'de> for StringList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<StringList, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = StringList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<StringList, E> {
+                Ok(StringList::One(text.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<StringList, E> {
+                Ok(StringList::One(text))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<StringList, A::Error> {
+                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(StringList::Many)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl StringList {

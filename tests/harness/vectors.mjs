@@ -201,3 +201,41 @@ export function replay(Image, calls, check) {
   }
   return { image, images };
 }
+
+/** tests/vectors-lint: the lint vectors. */
+export const lintVectorsDir = join(repo, "tests", "vectors-lint");
+
+/**
+ * @typedef {object} LintVector
+ * @property {string} name the file's name without `.json`
+ * @property {any} spec the spec
+ * @property {Record<string, string>} files files its host serves (path → text)
+ * @property {Record<string, any>} inspections `inspectImage` answers by reference
+ * @property {any[]} lint what `image.lint()` gives
+ * @property {any[]} resolved the `lint` field of its resolution
+ */
+
+/**
+ * Every lint vector (tests/vectors-lint/<name>.json), sorted by name.
+ * @returns {LintVector[]}
+ */
+export function lintVectors() {
+  return readdirSync(lintVectorsDir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => {
+      const v = readJson(join(lintVectorsDir, f));
+      return { name: f.slice(0, -5), spec: v.spec, files: v.files ?? {}, inspections: v.inspections ?? {}, lint: v.lint, resolved: v.resolved };
+    });
+}
+
+/**
+ * The host of a lint vector, over the package's `memoryHost`.
+ * @param {(files: Record<string, string>, options: any) => any} memoryHost
+ * @param {LintVector} vector
+ */
+export function lintHost(memoryHost, vector) {
+  return memoryHost(vector.files, {
+    inspectImage: async (/** @type {string} */ ref) => vector.inspections[ref] ?? null,
+  });
+}

@@ -1,7 +1,7 @@
 // `make bench`, the resolve part (run after scripts/build-pkg.mjs): ARCHITECTURE.md §6's two resolution
 // budgets, measured on the built package in pkg/.
 //
-//   1. Resolving a 10,000-file, 200 MiB folder with `nodeHost` runs at ≥ half the speed of a plain
+//   1. Resolving a 10,000-file, 200 MiB folder with `nodeHost` runs at ≥ 0.9 of the speed of the fastest plain
 //      Node script that reads and hashes the same files with node:crypto. The folder is generated
 //      once (deterministic: fixed seed, mixed sizes, nested folders) and reused while complete.
 //      Each round times, in turn: the plain script, `resolve(nodeHost({ root }))` (hashFile →
@@ -315,7 +315,9 @@ console.log("| run | files | MiB | seconds (median) | MiB/s | CPU s (median, all
 const verdict = (ok) => (ok ? "within" : "OVER");
 for (const c of contenders) {
   const ratio = med.plain / med[c.key];
-  const budget = c.key === "nodeHost" ? ["≥ 0.50", verdict(ratio >= 0.5)] : ["", ""];
+  // ≥ 0.9 of the fastest plain script: (1) and the readFileSync loop both count.
+  const fastest = Math.min(med.plain, med.plainSync) / med[c.key];
+  const budget = c.key === "nodeHost" ? [`≥ 0.9 of the fastest plain script: ${fastest.toFixed(2)}`, verdict(fastest >= 0.9)] : ["", ""];
   console.log(`| ${c.label} | ${FILES} | ${(TOTAL / MiB).toFixed(0)} | ${fmt(med[c.key])} | ${speed(c.key).toFixed(0)} | ${medCpu[c.key].toFixed(2)} | ${ratio.toFixed(2)} | ${budget.join(" | ")} |`);
 }
 const r = (a, b) => (med[b] / med[a]).toFixed(2);

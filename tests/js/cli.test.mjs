@@ -309,7 +309,7 @@ describe("apothic-image: errors", () => {
     rmSync(path.join(dir, "requirements.txt"));
     const r = cli(["render", path.join(dir, "spec.json")]);
     assert.equal(r.status, 1);
-    assert.match(errorLine(r), /^apothic-image: error HOST_CALLBACK_FAILED: .*requirements\.txt.*no such file/);
+    assert.match(errorLine(r), /^apothic-image: error FILE_NOT_FOUND: .*requirements\.txt.*no such file/);
     rmSync(dir, { recursive: true });
   });
 

@@ -39,12 +39,16 @@ describe("resolution through exports", () => {
   });
   test("exports conditions are in the documented order", () => {
     const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
-    assert.deepEqual(Object.keys(manifest.exports["."]), ["types", "workerd", "browser", "node", "default"]);
+    assert.deepEqual(Object.keys(manifest.exports["."]), ["workerd", "browser", "deno", "node", "default"]);
+    // Node: "module-sync" (a Node with require(esm)) gives import and require the one ES module
+    // instance; "require" elsewhere (Node 18, Jest) the CommonJS build (cjs.test.mjs).
+    assert.deepEqual(Object.keys(manifest.exports["."].node), ["module-sync", "require", "default"]);
+    assert.equal(manifest.exports["."].node.require.types, "./index.d.cts");
     assert.equal(manifest.type, "module");
     // The Node and workerd entries instantiate the module when imported, and arguments.js wraps
     // Image's methods when loaded: side effects a bundler must keep (bundlers.test.mjs,
     // arguments.test.mjs); everything else may be tree-shaken.
-    assert.deepEqual(manifest.sideEffects, ["./node.js", "./workerd.js", "./arguments.js"]);
+    assert.deepEqual(manifest.sideEffects, ["./node.js", "./node.cjs", "./deno.js", "./workerd.js", "./arguments.js"]);
     assert.equal(manifest.license, "Apache-2.0");
   });
 });
@@ -113,26 +117,34 @@ describe("entries", () => {
     assert.deepEqual(readdirSync(packageDir).sort(), [
       "LICENSE",
       "README.md",
+      "apothic_image.d.cts",
       "apothic_image.d.ts",
       "apothic_image.js",
       "apothic_image_bg.wasm",
       "arguments.js",
       "browser.js",
       "cli-args.js",
+      "cli-lint.js",
       "cli-runtime.js",
       "cli.js",
+      "deno.js",
       "errors.js",
       "host-helpers.js",
+      "index.d.cts",
       "index.d.ts",
+      "inline.js",
       "memory-host.js",
       "node-host-stub.js",
       "node-host.js",
+      "node.cjs",
       "node.js",
       "package.json",
       "recovery.js",
       "registry-host.js",
       "runtime",
+      "schema",
       "tar-headers.js",
+      "wasm-inline.js",
       "workerd.js",
     ]);
     assert.deepEqual(readdirSync(join(packageDir, "runtime")).sort(), [
@@ -141,13 +153,17 @@ describe("entries", () => {
       "docker-stream.js",
       "docker-transport.js",
       "engine-errors.js",
+      "engine.d.cts",
       "engine.d.ts",
       "errors.js",
+      "index.cjs",
       "index.js",
       "managed-python.js",
+      "runtime.d.cts",
       "runtime.d.ts",
       "tar-pack.js",
     ]);
+    assert.deepEqual(readdirSync(join(packageDir, "schema")), ["image-spec.json"]);
   });
 
   test("@apothic/image/runtime is Node's: ensure, run and dockerEngine (no engine is reached at import)", async () => {
@@ -155,7 +171,7 @@ describe("entries", () => {
     assert.deepEqual(Object.keys(runtime).sort(), ["LOCAL_REPOSITORY", "dockerEngine", "ensure", "run", "stepOfInstruction"]);
     // Only the "node" condition resolves it: a bundler targeting browsers gets no runtime.
     const exported = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")).exports["./runtime"];
-    assert.deepEqual(Object.keys(exported), ["types", "node"]);
+    assert.deepEqual(Object.keys(exported), ["node"]);
   });
 });
 

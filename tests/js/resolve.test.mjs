@@ -338,10 +338,11 @@ describe("resolve and buildContext on a project folder", () => {
       });
     }
 
-    test("a nodeHost error (a missing file) is passed on with its path", async () => {
+    test("a nodeHost error (a missing file) is FILE_NOT_FOUND with its path, as in every host", async () => {
       const error = await failure(Image.debianSlim().envFile("missing.env").resolve(disk));
-      assert.equal(error.code, "HOST_CALLBACK_FAILED");
-      assert.match(error.message, /host\.readFile\("missing\.env"\).*nodeHost.*"missing\.env".*no such file/);
+      assert.equal(error.code, "FILE_NOT_FOUND");
+      assert.equal(error.file, "missing.env");
+      assert.match(error.message, /"missing\.env" does not exist.*nodeHost.*no such file/);
     });
 
     test("a path that leaves the root is refused by nodeHost", async () => {

@@ -194,7 +194,7 @@ describe("workerd", () => {
   before(async () => {
     const { moduleGraph, startWorkerd } = await import(pathToFileURL(join(repoRoot, "tests", "harness", "workerd.mjs")).href);
     const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
-    assert.equal(manifest.exports["."].workerd, "./workerd.js", "the workerd condition picks workerd.js");
+    assert.equal(manifest.exports["."].workerd.default, "./workerd.js", "the workerd condition picks workerd.js");
     workDir = mkdtempSync(join(tmpdir(), "apothic-registry-workerd-"));
     const modules = [`(name = "worker.js", esModule = embed "worker.js")`];
     for (const file of moduleGraph(packageDir, "workerd.js")) {

@@ -46,9 +46,10 @@ fn clean(path: &str) -> String {
 
 fn not_found(what: &str, path: &str) -> Error {
     Error::new(
-        ErrorCode::HostCallbackFailed,
+        ErrorCode::FileNotFound,
         format!("{what}: no such path {path:?}"),
     )
+    .in_file(path)
 }
 
 impl MemoryHost {

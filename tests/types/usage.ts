@@ -146,8 +146,10 @@ base.commandShell(["/bin/bash"]);
 Image.fromSpec({ version: 1, base: { op: "debianSlim", pythonVersion: "3.12" }, steps: [{ op: "rmRf" }] });
 // @ts-expect-error a spec step missing its fields
 Image.fromSpec({ version: 1, base: { op: "debianSlim", pythonVersion: "3.12" }, steps: [{ op: "pipInstall" }] });
-// @ts-expect-error a spec is not a string
-Image.fromSpec("{}");
+// A spec's JSON text is a spec too (checked when it is read).
+Image.fromSpec('{"version": 1, "base": {"op": "debianSlim"}}');
+// @ts-expect-error a spec is not a number
+Image.fromSpec(5);
 // @ts-expect-error the constructor is private: use a static constructor
 new Image();
 // @ts-expect-error not an error code

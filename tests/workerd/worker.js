@@ -2,7 +2,8 @@
 // Dockerfile and definition hash, or the ApothicError's code. POST /resolve with
 // `{ spec, files }` (files: path → text) resolves the spec over memoryHost(files) and answers
 // `{ resolution, tarSha256, tarLength }` (the hex SHA-256 of buildContext's bytes, computed with
-// WebCrypto). It imports the package by name; workerd.test.mjs loads it with the package's
+// WebCrypto); POST /lint with `{ spec, files, inspections }` answers `{ lint, resolved }` (the
+// spec's lint and its resolution's). It imports the package by name; workerd.test.mjs loads it with the package's
 // "workerd" entry and the .wasm as a wasm module, without a bundler.
 import { ApothicError, Image, memoryHost } from "@apothic/image";
 
@@ -44,10 +45,26 @@ async function resolveRoute(request) {
   }
 }
 
+/** POST /lint: `{ spec, files, inspections }` → `{ lint, resolved }`: image.lint(), and the lint of its resolution. */
+async function lintRoute(request) {
+  const { spec, files, inspections } = await request.json();
+  const image = Image.fromSpec(spec);
+  try {
+    const host = memoryHost(files, { inspectImage: async (ref) => inspections[ref] ?? null });
+    return json({ lint: image.lint(), resolved: (await image.resolve(host)).lint });
+  } catch (e) {
+    if (e instanceof ApothicError) return json({ error: errorBody(e) }, 422);
+    throw e;
+  } finally {
+    image.free();
+  }
+}
+
 export default {
   async fetch(request) {
     if (request.method !== "POST") return json({ error: { code: "METHOD_NOT_ALLOWED", message: "POST a spec" } }, 405);
     if (new URL(request.url).pathname === "/resolve") return resolveRoute(request);
+    if (new URL(request.url).pathname === "/lint") return lintRoute(request);
     let spec;
     try {
       spec = await request.json();

@@ -18,7 +18,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ApothicError, Image, memoryHost } from "@apothic/image";
 import { apothicErrors } from "../harness/errors.mjs";
-import { goldenVectors, specErrorVectors } from "../harness/vectors.mjs";
+import { goldenVectors, lintVectors, specErrorVectors } from "../harness/vectors.mjs";
 import { moduleGraph, startWorkerd } from "../harness/workerd.mjs";
 import { packageDir } from "../js/helpers.mjs";
 
@@ -166,7 +166,7 @@ async function resolveHere(spec, files) {
   }
 }
 
-const RESOLUTION_FIELDS = ["dockerfile", "imageHash", "buildKey", "specHash", "layers", "context", "mounts", "plan", "diagnostics"];
+const RESOLUTION_FIELDS = ["dockerfile", "imageHash", "buildKey", "specHash", "layers", "context", "mounts", "plan", "diagnostics", "lint"];
 
 describe("workerd (Cloudflare Workers runtime)", () => {
   before(serveWorker, { timeout: 60_000 });
@@ -264,8 +264,8 @@ describe("workerd (Cloudflare Workers runtime)", () => {
     const spec = projectSpec();
     const without = (path) => Object.fromEntries(Object.entries(PROJECT).filter(([p]) => p !== path));
     const cases = [
-      ["nested requirements file missing", spec, without("base.txt"), "HOST_CALLBACK_FAILED", "base.txt"],
-      ["Dockerfile missing", spec, without("Dockerfile"), "HOST_CALLBACK_FAILED", "Dockerfile"],
+      ["nested requirements file missing", spec, without("base.txt"), "FILE_NOT_FOUND", "base.txt"],
+      ["Dockerfile missing", spec, without("Dockerfile"), "FILE_NOT_FOUND", "Dockerfile"],
       ["unknown pyproject group", { ...spec, steps: spec.steps.map((s) => (s.op === "uvPipInstallFromPyproject" ? { ...s, optionalDependencies: ["nope"] } : s)) }, PROJECT, "UNKNOWN_DEPENDENCY_GROUP", "nope"],
       ["bad spec", { version: 1, base: { op: "nope" }, steps: [] }, PROJECT, "INVALID_SPEC", null],
     ];
@@ -286,6 +286,18 @@ describe("workerd (Cloudflare Workers runtime)", () => {
     const again = await postResolve(spec, PROJECT);
     assert.equal(again.status, 200, "the Worker keeps resolving after errors");
     assert.equal(again.body.tarSha256, (await resolveHere(spec, PROJECT)).tarSha256);
+  });
+
+  test("lint in workerd gives every lint vector's findings, spec-only and resolved", async () => {
+    const vectors = lintVectors();
+    assert.ok(vectors.length >= 8, `${vectors.length} vectors`);
+    for (const v of vectors) {
+      const res = await fetch(new URL("lint", base), { method: "POST", body: JSON.stringify({ spec: v.spec, files: v.files, inspections: v.inspections }) });
+      assert.equal(res.status, 200, v.name);
+      const body = await res.json();
+      assert.deepEqual(body.lint, v.lint, `${v.name}: image.lint()`);
+      assert.deepEqual(body.resolved, v.resolved, `${v.name}: resolution.lint`);
+    }
   });
 
   test("concurrent resolutions in one isolate agree", async () => {

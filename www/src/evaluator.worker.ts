@@ -24,8 +24,8 @@ async function start() {
   try {
     await init(wasmUrl);
     const probe = Image.debianSlim().uvPipInstall("x");
-    const step = probe.toSpec().steps[0] as { uvVersion?: string };
-    uvDefault = step.uvVersion ?? "";
+    const step = probe.toSpec().steps?.[0] as { uvVersion?: string } | undefined;
+    uvDefault = step?.uvVersion ?? "";
     probe.free();
     ready = true;
     post({ type: "ready", uvDefault });
@@ -108,6 +108,12 @@ async function evalCode(seq: number, code: string, source: "form" | "code" | "lo
   for (const d of evaluation.resolution?.diagnostics ?? []) {
     const index = d.step === undefined ? 0 : (evaluation.specToModel[d.step] ?? -1) + 1;
     mark(index, { code: d.code, message: d.message }, "warning");
+  }
+  // Lint findings that matter (not the informational ones) underline their call too.
+  for (const f of evaluation.lint) {
+    if (f.severity === "info") continue;
+    const index = f.step === null ? 0 : (evaluation.specToModel[f.step] ?? -1) + 1;
+    mark(index, { code: f.rule, message: `${f.name}: ${f.message}` }, "warning");
   }
   post({ type: "result", seq, source, model, codeErrors, evaluation });
 }

@@ -60,6 +60,15 @@ export async function settled(page) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
 }
 
+/** Replaces the TypeScript view's text by typing it (select all, then insert). */
+export async function setCode(page, code) {
+  await page.click('[data-testid="tab-code"]');
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(code);
+  await settled(page);
+}
+
 /** The Dockerfile preview as text (one line per rendered line, newline-terminated). */
 export async function previewText(page) {
   const lines = await page.$$eval('[data-testid="dockerfile"] .line .lc', (els) => els.map((e) => e.textContent));

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Image, memoryHost } from "@apothic/image";
-import { previewText, settled, shot, start } from "./browser.mjs";
+import { previewText, setCode, settled, shot, start } from "./browser.mjs";
 
 let env;
 before(async () => {
@@ -33,14 +33,6 @@ async function newImage(page) {
   await settled(page);
 }
 
-/** Replaces the TypeScript view's text by typing it (select all, then insert). */
-async function setCode(page, code) {
-  await page.click('[data-testid="tab-code"]');
-  await page.click(".cm-content");
-  await page.keyboard.press("Control+A");
-  await page.keyboard.insertText(code);
-  await settled(page);
-}
 
 async function hashes(page) {
   return page.evaluate(() => {
@@ -492,8 +484,9 @@ describe("the image console in Chromium", () => {
       image.toSpec(),
     );
     assert.equal(await other.locator('[data-testid="base-card"] input[data-field="path"]').inputValue(), "Dockerfile");
-    // Without the files, resolution says what is missing, at the base.
-    assert.match(await other.locator('[data-testid="base-card"] .card-problems, [data-testid="base-card"] .field-error').allInnerTexts().then((t) => t.join(" ")), /HOST_CALLBACK_FAILED/);
+    // The files are small, so they travel with the link: the other browser resolves the author's image.
+    assert.equal((await hashes(other)).image, want.imageHash);
+    assert.doesNotMatch(await other.locator('[data-testid="base-card"]').innerText(), /HOST_CALLBACK_FAILED|FILE_NOT_FOUND/);
 
     await otherContext.close();
 

@@ -202,7 +202,7 @@ test("resolution errors land on the call, also when an earlier call adds no step
   const ev = await evaluate(api, parsed.chain.model, memoryHost({ ".env": "A=1\n" }));
   assert.deepEqual(ev.specToModel, [1, 2, 3]);
   assert.equal(ev.steps[0].specIndex, null);
-  assert.equal(ev.resolveError.code, "HOST_CALLBACK_FAILED");
+  assert.equal(ev.resolveError.code, "FILE_NOT_FOUND");
   assert.deepEqual(ev.resolveError.target, { kind: "step", index: 3 });
   const bad = await evaluate(api, parsed.chain.model, memoryHost({ ".env": "A B\n", "requirements.txt": "x\n" }));
   assert.equal(bad.resolveError.code, "DOTENV_SYNTAX");

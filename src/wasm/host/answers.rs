@@ -147,6 +147,35 @@ pub(super) fn message_of(error: &JsValue) -> String {
     }
 }
 
+/// The error for a callback that threw or rejected with `thrown` (`verb`: "threw",
+/// "rejected"). A file callback failing with a Node-style `code` of `ENOENT` or `ENOTDIR` means
+/// the path does not exist: that is `FILE_NOT_FOUND` naming the file (the module, for
+/// `resolvePythonModule`), whichever host answered; anything else is `HOST_CALLBACK_FAILED`.
+pub(super) fn thrown(name: &str, arg: &str, verb: &str, thrown: &JsValue) -> Error {
+    let what = format!("{verb}: {}", message_of(thrown));
+    let code = if thrown.is_object() {
+        Reflect::get(thrown, &JsValue::from_str("code")).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
+    let missing = matches!(code.as_string().as_deref(), Some("ENOENT" | "ENOTDIR"));
+    match name {
+        "resolvePythonModule" if missing => Error::new(
+            ErrorCode::FileNotFound,
+            format!(
+                "the Python module {} was not found (host.{name} {what})",
+                Quoted(arg)
+            ),
+        ),
+        "readFile" | "readDir" | "realPath" | "hashFile" if missing => Error::new(
+            ErrorCode::FileNotFound,
+            format!("{} does not exist (host.{name} {what})", Quoted(arg)),
+        )
+        .in_file(arg),
+        _ => failed(name, arg, what),
+    }
+}
+
 pub(super) fn failed(name: &str, arg: &str, what: String) -> Error {
     Error::new(
         ErrorCode::HostCallbackFailed,

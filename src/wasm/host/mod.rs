@@ -19,8 +19,7 @@ use crate::limits::MAX_CONTEXT_BYTES;
 mod answers;
 
 use answers::{
-    bounded_string, checked_promise_resolve, describe, is_valid_unicode, message_of,
-    MAX_ANSWER_CHARS,
+    bounded_string, checked_promise_resolve, describe, is_valid_unicode, MAX_ANSWER_CHARS,
 };
 
 use crate::resolve::{DirEntry, Host, ImageInspection, ListingLimit, PythonModule};
@@ -128,7 +127,7 @@ impl JsHost {
         };
         let result = function
             .call1(&self.host, &JsValue::from_str(arg))
-            .map_err(|e| answers::failed(name, arg, format!("threw: {}", message_of(&e))))?;
+            .map_err(|e| answers::thrown(name, arg, "threw", &e))?;
         // A promise or any thenable (`then` read with Reflect.get: a throwing getter or trap
         // makes it a plain value, which then fails the type checks).
         let thenable = result.is_object()
@@ -137,7 +136,7 @@ impl JsHost {
                 .is_some_and(|t| t.is_function());
         let value = if thenable {
             let promise = checked_promise_resolve(&result)
-                .map_err(|e| answers::failed(name, arg, format!("threw: {}", message_of(&e))))?;
+                .map_err(|e| answers::thrown(name, arg, "threw", &e))?;
             self.await_with_timeout(name, arg, promise).await?
         } else {
             result
@@ -179,7 +178,7 @@ impl JsHost {
                 format!("host.{name}({}) did not answer within {} ms; raise timeoutMs or fix the callback", Quoted(arg), self.timeout_ms as u64),
             )),
             Ok(value) => Ok(value),
-            Err(e) => Err(answers::failed(name, arg, format!("rejected: {}", message_of(&e)))),
+            Err(e) => Err(answers::thrown(name, arg, "rejected", &e)),
         }
     }
 

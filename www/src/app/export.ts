@@ -3,8 +3,12 @@
 import { h } from "../ui/dom.ts";
 import { toast } from "./status.ts";
 
-/** Copies `text` and toasts `done` (or why it could not). */
+/** Copies `text` and toasts `done` (or why it could not: an empty text is never "copied"). */
 export async function copy(text: string, done: string) {
+  if (text === "") {
+    toast("Nothing to copy yet", "error");
+    return;
+  }
   try {
     await navigator.clipboard.writeText(text);
     toast(done);

@@ -17,14 +17,15 @@ export function hashButton(label: string, what: string) {
   el.addEventListener("click", () => full && void copy(full, `${label} copied`));
   return {
     el,
-    set(hash: string | null, changed: boolean, partial: boolean, missing = "—") {
+    set(hash: string | null, changed: boolean, partial: boolean, missing = "—", stale = false) {
       full = hash ?? "";
       el.dataset.hash = full;
+      el.classList.toggle("stale", stale && !!hash);
       el.classList.toggle("na", !hash);
       el.classList.toggle("changed", changed && !!hash);
       el.classList.toggle("partial", partial && !!hash);
       v.textContent = hash ? `${shortHash(hash, 20)}…` : missing;
-      el.title = hash ? `${what}\n${hash}${partial ? "\n(leaves out the failing calls)" : ""}\nClick to copy` : `${what}: ${missing}`;
+      el.title = hash ? `${what}\n${hash}${partial ? "\n(leaves out the failing calls)" : ""}${stale ? `\n(stale: the last image that resolved; now ${missing})` : ""}\nClick to copy` : `${what}: ${missing}`;
     },
   };
 }

@@ -4,8 +4,9 @@
 import { h, icon } from "../ui/dom.ts";
 import { copy, download } from "./export.ts";
 import { hashButton } from "./hashes.ts";
-import { specText, state } from "./state.ts";
-import { progressEl, statusEl, toasts } from "./status.ts";
+import { exportableDockerfile } from "./exportable.ts";
+import { specText } from "./state.ts";
+import { progressEl, statusEl, toast, toasts } from "./status.ts";
 import { tabs } from "./tabs.ts";
 import { themeBtn } from "./theme.ts";
 
@@ -16,9 +17,24 @@ export interface LayoutActions {
   downloadContext(): void;
   newImage(): void;
   loadExample(): void;
+  /** Goes to the next error (wrapping). */
+  nextError(): void;
+  /** Folds (or unfolds) every step card. */
+  collapseAll(): void;
+  /** Undoes the last edit of the image (steps, code, files). */
+  undo(): void;
+  /** Redoes it. */
+  redo(): void;
 }
 
 export type Layout = ReturnType<typeof buildLayout>;
+
+/** Copies what "Download Dockerfile" would give, or says why not (the same reason). */
+function copyDockerfile() {
+  const out = exportableDockerfile();
+  if (out.ok) void copy(out.text, "Dockerfile copied");
+  else toast(out.reason, "error");
+}
 
 /** Builds the page into #app. */
 export function buildLayout(on: LayoutActions) {
@@ -37,10 +53,10 @@ export function buildLayout(on: LayoutActions) {
     h(
       "div",
       { class: "actions" },
-      h("button", { type: "button", class: "btn", onclick: () => importInput.click(), "data-testid": "import-dockerfile", title: "Start from a Dockerfile (Image.fromDockerfile)" }, icon("import"), "Import Dockerfile"),
-      h("button", { type: "button", class: "btn", onclick: () => on.share(), "data-testid": "share", title: "Copy a link to this spec (s)" }, icon("link"), "Share"),
-      h("button", { type: "button", class: "btn", onclick: () => on.downloadDockerfile(), "data-testid": "download-dockerfile", title: "Download the rendered Dockerfile" }, icon("download"), "Dockerfile"),
-      h("button", { type: "button", class: "btn", onclick: () => on.downloadContext(), "data-testid": "download-context", title: "Download the build context (docker build - < context.tar)" }, icon("download"), "Context tar"),
+      h("button", { type: "button", class: "btn", onclick: () => importInput.click(), "data-testid": "import-dockerfile", title: "Start from a Dockerfile (Image.fromDockerfile)", "aria-label": "Import Dockerfile" }, icon("import"), h("span", { class: "btn-label" }, "Import Dockerfile")),
+      h("button", { type: "button", class: "btn", onclick: () => on.share(), "data-testid": "share", title: "Copy a link to this spec (s)", "aria-label": "Share" }, icon("link"), h("span", { class: "btn-label" }, "Share")),
+      h("button", { type: "button", class: "btn", onclick: () => on.downloadDockerfile(), "data-testid": "download-dockerfile", title: "Download the rendered Dockerfile", "aria-label": "Download the Dockerfile" }, icon("download"), h("span", { class: "btn-label" }, "Dockerfile")),
+      h("button", { type: "button", class: "btn", onclick: () => on.downloadContext(), "data-testid": "download-context", title: "Download the build context (docker build - < context.tar)", "aria-label": "Download the context tar" }, icon("download"), h("span", { class: "btn-label" }, "Context tar")),
       themeBtn,
       h("button", { type: "button", class: "icon-btn", title: "Keyboard shortcuts (?)", "aria-label": "Keyboard shortcuts", onclick: () => shortcuts.showModal() }, icon("keyboard")),
       importInput,
@@ -62,7 +78,17 @@ export function buildLayout(on: LayoutActions) {
   const composePane = h(
     "section",
     { class: "pane compose", "aria-label": "Image" },
-    h("div", { class: "pane-head" }, composeTabs.el, h("span", { class: "spacer" }), h("button", { type: "button", class: "btn ghost small", onclick: () => on.newImage(), "data-testid": "new-image", title: "Start over from Image.debianSlim()" }, "New")),
+    h(
+      "div",
+      { class: "pane-head" },
+      composeTabs.el,
+      h("span", { class: "spacer" }),
+      h("button", { type: "button", class: "icon-btn", onclick: () => on.undo(), "data-testid": "undo", title: "Undo (Ctrl+Z outside a text field)", "aria-label": "Undo" }, icon("undo")),
+      h("button", { type: "button", class: "icon-btn", onclick: () => on.redo(), "data-testid": "redo", title: "Redo (Ctrl+Shift+Z)", "aria-label": "Redo" }, icon("redo")),
+      h("button", { type: "button", class: "btn ghost small", onclick: () => on.nextError(), "data-testid": "next-error", title: "Go to the next error (e)" }, icon("alert", 14), "Next error"),
+      h("button", { type: "button", class: "btn ghost small", onclick: () => on.collapseAll(), "data-testid": "collapse-all", title: "Fold or unfold every step" }, "Fold all"),
+      h("button", { type: "button", class: "btn ghost small", onclick: () => on.newImage(), "data-testid": "new-image", title: "Start over from Image.debianSlim()" }, "New"),
+    ),
     codeBanner,
     stepsBody,
     codeBody,
@@ -92,7 +118,7 @@ export function buildLayout(on: LayoutActions) {
       { class: "tool-row" },
       dockerfileNote,
       h("span", { class: "spacer" }),
-      h("button", { type: "button", class: "btn ghost small", onclick: () => copy(state.last?.dockerfile ?? "", "Dockerfile copied") }, icon("copy", 14), "Copy"),
+      h("button", { type: "button", class: "btn ghost small", onclick: () => copyDockerfile(), "data-testid": "copy-dockerfile" }, icon("copy", 14), "Copy"),
     ),
     h("div", { class: "pane-body" }, dockerfileView),
   );
@@ -122,6 +148,23 @@ export function buildLayout(on: LayoutActions) {
       h("h2", { class: "section-title" }, "Layers"),
       h("span", { class: "muted small" }, "hash chain, base first"),
       h("span", { class: "legend" }, h("span", { class: "l-changed" }, "changed"), h("span", { class: "l-rebuilt" }, "rebuilt"), h("span", { class: "l-same" }, "same")),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn ghost small",
+          "aria-expanded": "true",
+          "data-testid": "layers-toggle",
+          onclick: (e: MouseEvent) => {
+            const btn = e.currentTarget as HTMLButtonElement;
+            const open = btn.getAttribute("aria-expanded") !== "true";
+            btn.setAttribute("aria-expanded", String(open));
+            btn.textContent = open ? "Hide" : "Show";
+            layersBody.hidden = !open;
+          },
+        },
+        "Hide",
+      ),
     ),
     layersBody,
   );
@@ -159,6 +202,8 @@ export function buildLayout(on: LayoutActions) {
           ["d / j", "Dockerfile / spec JSON"],
           ["f", "focus the files panel"],
           ["s", "share a link to the spec"],
+          ["e", "go to the next error"],
+          ["Ctrl + Z / Ctrl + Shift + Z", "undo / redo the image (steps, code, files) outside a text field"],
           ["Alt + ↑ / ↓", "move the step that has focus"],
           ["Enter (on a step header)", "collapse or expand it"],
           ["Delete (on a step header)", "delete the step"],
@@ -171,11 +216,13 @@ export function buildLayout(on: LayoutActions) {
     h("form", { method: "dialog", style: { marginTop: "12px", textAlign: "right" } }, h("button", { class: "btn" }, "Close")),
   );
 
-  app.replaceChildren(topbar, h("main", { class: "layout" }, composePane, outputPane, sidePane), toasts, dropOverlay, shortcuts);
+  const reviewBanner = h("div", { class: "review-slot", "data-testid": "review-banner" });
+  app.replaceChildren(topbar, reviewBanner, h("main", { class: "layout" }, composePane, outputPane, sidePane), toasts, dropOverlay, shortcuts);
   app.removeAttribute("aria-busy");
 
   return {
     topbar,
+    reviewBanner,
     importInput,
     specInput,
     dropOverlay,

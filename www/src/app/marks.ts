@@ -50,7 +50,7 @@ export function marksFor(ev: Evaluation): Marks {
 }
 
 function layerKey(ev: Evaluation, l: Layer): string {
-  const step = l.step === null ? ev.spec.base : ev.spec.steps[l.step];
+  const step = l.step === null ? ev.spec.base : ev.spec.steps?.[l.step];
   return JSON.stringify([step, l.inputs]);
 }
 

@@ -4,6 +4,7 @@
 import type { Resolution } from "@apothic/image";
 import type { Evaluation } from "../core/engine.ts";
 import { clear, formatBytes, h, icon, shortHash } from "../ui/dom.ts";
+import { plainMessage } from "../ui/words.ts";
 import { progressEl } from "./status.ts";
 import type { Views } from "./views.ts";
 
@@ -36,7 +37,8 @@ export function renderResolution({ ui, forms }: Views, ev: Evaluation) {
           ` (${where}${e.file ? `, ${e.file}${e.line ? `:${e.line}` : ""}` : ""}): `,
           h("span", { class: "code error" }, e.code),
           " ",
-          e.message,
+          plainMessage(e),
+          e.target.kind === "image" ? null : [" ", h("button", { type: "button", class: "link", onclick: () => forms.reveal(e.target.kind === "step" ? e.target.index : -1) }, "Go to the step")],
         ),
       ),
     );

@@ -1,11 +1,9 @@
 // The first evaluation, once the evaluator is ready: the saved files, then the spec of a shared link,
 // or else the saved code, or else the starter image.
 
-import { decodeSpec } from "../share.ts";
-import type { Actions } from "./actions.ts";
 import { send } from "./channel.ts";
 import type { Flow } from "./flow.ts";
-import { toast } from "./status.ts";
+import type { Links } from "./links.ts";
 import { restoreFiles, savedCode } from "./storage.ts";
 import type { Views } from "./views.ts";
 
@@ -18,20 +16,10 @@ export const image = Image.debianSlim({ pythonVersion: "3.12" })
 `;
 
 /** Restores the files and loads the image to start with. */
-export async function start({ files, codeView }: Views, flow: Flow, actions: Actions) {
+export async function start({ files, codeView }: Views, flow: Flow, links: Links) {
   restoreFiles(files);
   send({ type: "files", payload: files.payload() });
-  let fromLink: string | null = null;
-  try {
-    fromLink = await decodeSpec(location.hash);
-  } catch (e) {
-    toast(`Could not open the link: ${(e as Error).message}`, "error");
-  }
-  if (fromLink !== null) {
-    const ok = await actions.loadSpec(fromLink, "Opened the shared spec (add your files to resolve it)");
-    history.replaceState(null, "", location.pathname + location.search);
-    if (ok) return;
-  }
+  if (await links.openFromAddress(true)) return;
   codeView.setText(savedCode() ?? STARTER);
   flow.evalNow("load");
 }

@@ -4,6 +4,13 @@
 
 import type { Evaluation } from "../core/engine.ts";
 import { defaultModel, type Model } from "../core/model.ts";
+import type { LinkContext } from "../share.ts";
+
+/** A shared link under review: the author's result shown, read-only, until "resolve with my files". */
+export interface Review {
+  /** What came with the link (the author's result, the Python path, the files or how many stayed). */
+  ctx: LinkContext;
+}
 
 export interface State {
   /** The calls as the forms show them (replaced from the code only when the code changed). */
@@ -12,6 +19,10 @@ export interface State {
   seq: number;
   /** The evaluation on screen. */
   last: Evaluation | null;
+  /** The last evaluation that resolved: shown, marked stale, while a lookup fails. */
+  lastGood: Evaluation | null;
+  /** The shared link being reviewed (null: the user's own work). */
+  review: Review | null;
   /** Whether the code parsed the last time. */
   lastCodeOk: boolean;
   /** When the awaited evaluation was sent (0 when none is pending). */
@@ -26,6 +37,8 @@ export const state: State = {
   model: defaultModel(),
   seq: 0,
   last: null,
+  lastGood: null,
+  review: null,
   lastCodeOk: true,
   pendingSince: 0,
   dirty: false,

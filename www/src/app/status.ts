@@ -3,7 +3,8 @@
 
 import { h } from "../ui/dom.ts";
 
-export const statusEl = h("span", { class: "status", role: "status", "aria-live": "polite", "data-testid": "status" }, "Loading…");
+/** The status pill: a button (on an error it goes to the first one, see navigate.ts). */
+export const statusEl = h("button", { type: "button", class: "status", "aria-live": "polite", "data-testid": "status" }, "Loading…");
 export const progressEl = h("div", { class: "progress", hidden: true });
 export const toasts = h("div", { class: "toasts", "aria-live": "polite" });
 
@@ -11,12 +12,29 @@ export const toasts = h("div", { class: "toasts", "aria-live": "polite" });
 export function setStatus(kind: "ok" | "busy" | "error", text: string) {
   statusEl.className = `status ${kind}`;
   statusEl.textContent = text;
+  statusEl.title = kind === "error" ? "Go to the first error" : "";
   progressEl.hidden = kind !== "busy";
 }
 
-/** Shows a message for a few seconds (an error for longer). */
-export function toast(message: string, kind: "info" | "error" = "info") {
+/** A button a toast offers (Undo a delete, Restore what I had). */
+export interface ToastAction {
+  label: string;
+  run(): void;
+}
+
+/** Shows a message for a few seconds (an error, or one with an action, for longer). */
+export function toast(message: string, kind: "info" | "error" | "warn" = "info", action?: ToastAction) {
   const t = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" }, message);
+  if (action) {
+    t.append(
+      " ",
+      h(
+        "button",
+        { type: "button", class: "link toast-action", "data-testid": "toast-action", onclick: () => (t.remove(), action.run()) },
+        action.label,
+      ),
+    );
+  }
   toasts.append(t);
-  setTimeout(() => t.remove(), kind === "error" ? 7000 : 3500);
+  setTimeout(() => t.remove(), action ? 12000 : kind === "info" ? 3500 : 7000);
 }

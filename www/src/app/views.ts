@@ -1,6 +1,7 @@
 // The page's three editors in their places: the forms, the TypeScript view and the files panel,
 // each reporting its edits to the host (the flow and the actions).
 
+import type { ImageSpec } from "@apothic/image";
 import { modelToCode } from "../core/chain.ts";
 import { CodeView } from "../ui/code.ts";
 import { FilesPanel } from "../ui/files.ts";
@@ -23,6 +24,10 @@ export interface ViewsHost {
   filesChanged(): void;
   /** The files panel's "use as base" on a Dockerfile. */
   useDockerfile(path: string): void;
+  /** A lint quick fix: the whole spec with the fix applied. */
+  applyFix(spec: ImageSpec, title: string): void;
+  /** A step's "Dockerfile lines" button (model index). */
+  showLines(index: number): void;
 }
 
 /** Creates the views in the layout; the code editor loads when the TypeScript tab is first shown. */
@@ -37,6 +42,8 @@ export function createViews(ui: Layout, host: ViewsHost): Views {
     changed: () => host.formChanged(),
     suggestions: (kind) => files.paths(kind),
     openFile: (path, line) => files.openFile(path, line),
+    applyFix: (spec, title) => host.applyFix(spec, title),
+    showLines: (index) => host.showLines(index),
   });
   const codeView = new CodeView(ui.codeHost, modelToCode(state.model), () => host.codeChanged());
   ui.composeTabs.onShow = (id) => {

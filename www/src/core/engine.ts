@@ -3,7 +3,7 @@
 // attributed to the call (and field) it concerns. It runs in the evaluator (evaluator.worker.ts)
 // and, unchanged, in the Node tests with the package's node entry.
 
-import type { Image as ImageClass, ImageHost, ImageSpec, Resolution, memoryHost as MemoryHostFn } from "@apothic/image";
+import type { Finding, Image as ImageClass, ImageHost, ImageSpec, Resolution, memoryHost as MemoryHostFn } from "@apothic/image";
 import { callArgs, duplicateEnvKeys, type CallModel, type Model } from "./model.ts";
 
 /** The parts of the package the engine uses (the browser entry in the evaluator, node in tests). */
@@ -63,6 +63,8 @@ export interface Evaluation {
   resolveError?: ErrInfo & { target: ErrorTarget };
   /** Model step index for each spec step. */
   specToModel: number[];
+  /** Lint findings: the resolution's (all rules), or the spec's alone (`image.lint()`) when it failed. */
+  lint: Finding[];
   /** Milliseconds spent building and resolving. */
   ms: { build: number; resolve: number };
 }
@@ -144,8 +146,17 @@ export async function evaluate(api: Api, model: Model, host: ImageHost, options:
       renderError = errInfo(e2);
     }
   }
+  let lint: Finding[] = resolution?.lint ?? [];
+  if (!resolution) {
+    try {
+      lint = image.lint();
+    } catch {
+      /* the spec-only rules never fail on a built image; nothing to show if they do */
+    }
+  }
   image.free();
   return {
+    lint,
     baseError,
     steps,
     complete,

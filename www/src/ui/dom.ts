@@ -36,6 +36,17 @@ export function append(el: Node, children: Child[]) {
   }
 }
 
+/**
+ * Makes `el`'s children exactly `children`, in order, moving only the ones out of place: a child
+ * kept in place keeps its focus, selection and undo history (keyed, in-place updates).
+ */
+export function reconcile(el: Element, children: Element[]) {
+  children.forEach((c, i) => {
+    if (el.children[i] !== c) el.insertBefore(c, el.children[i] ?? null);
+  });
+  while (el.children.length > children.length) el.lastElementChild!.remove();
+}
+
 export function clear(el: Element, ...children: Child[]) {
   el.replaceChildren();
   append(el, children);
@@ -67,6 +78,8 @@ const PATHS: Record<string, string> = {
   box: "M12 3l8 4v10l-8 4-8-4V7zM4 7l8 4 8-4M12 11v10",
   import: "M14 3h5v18H5V14M3 10h10M9 6l4 4-4 4",
   exec: "M8 5l11 7-11 7z",
+  undo: "M9 14L4 9l5-5M4 9h10a6 6 0 010 12h-3",
+  redo: "M15 14l5-5-5-5M20 9H10a6 6 0 000 12h3",
 };
 
 export function icon(name: keyof typeof PATHS | string, size = 16): SVGSVGElement {

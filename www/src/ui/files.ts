@@ -4,11 +4,11 @@
 
 import type { ErrInfo } from "../core/engine.ts";
 import type { FilesPayload } from "../protocol.ts";
-import { clear, formatBytes, h, icon } from "./dom.ts";
+import { clear, formatBytes, h, icon, reconcile } from "./dom.ts";
 
 export interface FilesHost {
   changed(): void;
-  toast(message: string, kind?: "info" | "error"): void;
+  toast(message: string, kind?: "info" | "error" | "warn", action?: { label: string; run(): void }): void;
   useAsBase(path: string): void;
 }
 
@@ -28,6 +28,11 @@ function asText(bytes: Uint8Array): string | null {
   } catch {
     return null;
   }
+}
+
+/** A script that was probably executable where it came from (a shebang, or a .sh name). */
+function looksExecutable(path: string, bytes: Uint8Array): boolean {
+  return /\.(sh|bash)$/.test(path) || (bytes[0] === 0x23 && bytes[1] === 0x21);
 }
 
 export function normalizePath(p: string): string {
@@ -105,7 +110,7 @@ export class FilesPanel {
     this.tree = h("div", { class: "tree", role: "tree", "aria-label": "Files", "data-testid": "file-tree" });
     this.editor = h("div", { class: "file-editor", hidden: true, "data-testid": "file-editor" });
     this.summaryEl = h("span", { class: "muted small" });
-    const pyPath = h("input", { type: "text", class: "mono", placeholder: "src", spellcheck: false, "aria-label": "Python path", "data-testid": "python-path" });
+    const pyPath = h("input", { type: "text", class: "mono", placeholder: "none (e.g. src)", spellcheck: false, "aria-label": "Python path", "data-testid": "python-path" });
     pyPath.addEventListener("input", () => {
       this.pythonPath = pyPath.value
         .split(/[,:\s]+/)
@@ -303,6 +308,12 @@ export class FilesPanel {
     if (entries.length) this.add(entries);
     const note = skipped.size ? ` (skipped ${[...skipped].sort().join(", ")})` : "";
     this.host.toast(`Added ${entries.length} file${entries.length === 1 ? "" : "s"}, ${formatBytes(total)}${note}`);
+    // Browsers never give a file's mode: every file arrives as 644. Say so when it matters.
+    const scripts = entries.filter(([p, b]) => looksExecutable(p, b)).map(([p]) => normalizePath(p));
+    if (scripts.length) {
+      const names = scripts.slice(0, 3).join(", ") + (scripts.length > 3 ? ` and ${scripts.length - 3} more` : "");
+      this.host.toast(`The browser does not say which files are executable: ${names} arrived as 644. Tick "executable" on the ones that are.`, "warn");
+    }
     return entries.length;
   }
 
@@ -316,12 +327,53 @@ export class FilesPanel {
 
   // --- rendering ---------------------------------------------------------------------------------
 
+  /** A row of the tree by key, with the state it shows: kept (element, focus) while that is unchanged. */
+  private rowCache = new Map<string, { sig: string; el: HTMLElement }>();
+
+  private row(key: string, sig: string, make: () => HTMLElement): HTMLElement {
+    const hit = this.rowCache.get(key);
+    if (hit && hit.sig === sig) return hit.el;
+    const el = make();
+    this.rowCache.set(key, { sig, el });
+    return el;
+  }
+
+  /** Removes a file; the toast offers to put it back (bytes and mode). */
+  private remove(path: string) {
+    const bytes = this.files.get(path);
+    if (!bytes) return;
+    const mode = this.modes[path];
+    this.files.delete(path);
+    delete this.modes[path];
+    if (this.open === path) this.open = null;
+    this.render();
+    this.host.changed();
+    this.host.toast(`Removed ${path}`, "info", {
+      label: "Undo",
+      run: () => this.add([[path, bytes]], mode === undefined ? {} : { [path]: mode }),
+    });
+  }
+
+  private toggleExec(path: string) {
+    const m = this.modes[path] ?? 0o644;
+    this.modes[path] = m & 0o111 ? m & ~0o111 : m | 0o111;
+    if (this.modes[path] === 0o644) delete this.modes[path];
+    this.render();
+    this.host.changed();
+  }
+
+  /**
+   * Shows the files. Rows are keyed by path and rebuilt only when what they show changed, and the
+   * open file's text box is kept: an evaluation (which re-renders for its errors) never takes the
+   * focus, the selection or the field's own undo history away from someone typing.
+   */
   render() {
     const paths = [...this.files.keys()].sort();
     let total = 0;
     for (const b of this.files.values()) total += b.length;
     this.summaryEl.textContent = paths.length ? `${paths.length} file${paths.length === 1 ? "" : "s"} · ${formatBytes(total)}` : "";
     if (paths.length === 0) {
+      this.rowCache.clear();
       clear(
         this.tree,
         h(
@@ -336,6 +388,7 @@ export class FilesPanel {
       return;
     }
     const rows: HTMLElement[] = [];
+    const keys = new Set<string>();
     const shownDirs = new Set<string>();
     for (const path of paths) {
       const parts = path.split("/");
@@ -345,94 +398,84 @@ export class FilesPanel {
         if (!shownDirs.has(dir)) {
           shownDirs.add(dir);
           const folded = this.folded.has(dir);
-          rows.push(
-            h(
-              "div",
-              { class: "node dir", role: "treeitem", "aria-expanded": String(!folded), style: { paddingLeft: `${(i - 1) * 14 + 6}px` } },
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "name-btn dir-btn",
-                  title: folded ? "Unfold" : "Fold",
-                  onclick: () => {
-                    if (this.folded.has(dir)) this.folded.delete(dir);
-                    else this.folded.add(dir);
-                    this.render();
-                  },
-                },
-                h("span", { class: folded ? "chev" : "chev open" }, icon("chevron", 12)),
-                icon("folder", 14),
-                h("span", { class: "name" }, parts[i - 1] + "/"),
-                folded ? h("span", { class: "size" }, `${paths.filter((p) => p.startsWith(dir + "/")).length} files`) : null,
-              ),
-            ),
-          );
+          const count = folded ? paths.filter((p) => p.startsWith(dir + "/")).length : 0;
+          keys.add(`d:${dir}`);
+          rows.push(this.row(`d:${dir}`, `${folded}|${count}`, () => this.dirRow(dir, parts[i - 1], i, folded, count)));
         }
         if (this.folded.has(dir)) hidden = true;
       }
       if (hidden) continue;
-      const bytes = this.files.get(path)!;
+      const size = this.files.get(path)!.length;
       const mode = this.modes[path] ?? 0o644;
       const problem = this.problems.get(path);
-      const exec = h(
+      keys.add(`f:${path}`);
+      rows.push(this.row(`f:${path}`, `${this.open === path}|${mode}|${size}|${problem?.code}|${problem?.message}`, () => this.fileRow(path, size, mode, problem)));
+    }
+    for (const k of [...this.rowCache.keys()]) if (!keys.has(k)) this.rowCache.delete(k);
+    if (this.tree.querySelector(".dropzone")) this.tree.replaceChildren();
+    reconcile(this.tree, rows);
+    this.renderEditor();
+  }
+
+  private dirRow(dir: string, name: string, depth: number, folded: boolean, count: number): HTMLElement {
+    return h(
+      "div",
+      { class: "node dir", role: "treeitem", "aria-expanded": String(!folded), "data-dir": dir, style: { paddingLeft: `${(depth - 1) * 14 + 6}px` } },
+      h(
         "button",
         {
           type: "button",
-          class: mode & 0o111 ? "mode on" : "mode",
-          title: `Mode ${mode.toString(8).padStart(4, "0")}: click to make it ${mode & 0o111 ? "not " : ""}executable (part of the image hash)`,
-          "aria-label": `${path} executable`,
-          "aria-pressed": String(Boolean(mode & 0o111)),
+          class: "name-btn dir-btn",
+          title: folded ? "Unfold" : "Fold",
           onclick: () => {
-            const m = this.modes[path] ?? 0o644;
-            this.modes[path] = m & 0o111 ? m & ~0o111 : m | 0o111;
-            if (this.modes[path] === 0o644) delete this.modes[path];
+            if (this.folded.has(dir)) this.folded.delete(dir);
+            else this.folded.add(dir);
             this.render();
-            this.host.changed();
           },
         },
-        "x",
-      );
-      rows.push(
-        h(
-          "div",
-          {
-            class: `node file${this.open === path ? " open" : ""}${problem ? " has-error" : ""}`,
-            role: "treeitem",
-            "data-path": path,
-            style: { paddingLeft: `${(parts.length - 1) * 14 + 6}px` },
-          },
-          h(
-            "button",
-            { type: "button", class: "name-btn", onclick: () => this.openFile(path), title: problem ? `${problem.code}: ${problem.message}` : `Open ${path}` },
-            icon("file", 14),
-            h("span", { class: "name" }, parts[parts.length - 1]),
-            problem ? h("span", { class: "badge error" }, problem.code) : null,
-          ),
-          h("span", { class: "size" }, formatBytes(bytes.length)),
-          exec,
-          h(
-            "button",
-            {
-              type: "button",
-              class: "icon-btn small",
-              title: `Remove ${path}`,
-              "aria-label": `Remove ${path}`,
-              onclick: () => {
-                this.files.delete(path);
-                delete this.modes[path];
-                if (this.open === path) this.open = null;
-                this.render();
-                this.host.changed();
-              },
-            },
-            icon("x", 14),
-          ),
-        ),
-      );
-    }
-    clear(this.tree, rows);
-    this.renderEditor();
+        h("span", { class: folded ? "chev" : "chev open" }, icon("chevron", 12)),
+        icon("folder", 14),
+        h("span", { class: "name" }, name + "/"),
+        folded ? h("span", { class: "size" }, `${count} files`) : null,
+      ),
+    );
+  }
+
+  private fileRow(path: string, size: number, mode: number, problem: ErrInfo | undefined): HTMLElement {
+    const parts = path.split("/");
+    const isExec = Boolean(mode & 0o111);
+    // A labelled checkbox, away from the delete button at the row's end.
+    const execBox = h("input", { type: "checkbox", checked: isExec, "data-testid": "exec-toggle" });
+    execBox.addEventListener("change", () => this.toggleExec(path));
+    const exec = h(
+      "label",
+      { class: isExec ? "mode on" : "mode", title: `Mode ${mode.toString(8).padStart(4, "0")} (part of the image hash). Browsers do not pass file modes: set it here.` },
+      execBox,
+      "executable",
+    );
+    return h(
+      "div",
+      {
+        class: `node file${this.open === path ? " open" : ""}${problem ? " has-error" : ""}`,
+        role: "treeitem",
+        "data-path": path,
+        style: { paddingLeft: `${(parts.length - 1) * 14 + 6}px` },
+      },
+      h(
+        "button",
+        { type: "button", class: "name-btn", onclick: () => this.openFile(path), title: problem ? `${problem.code}: ${problem.message}` : `Open ${path}` },
+        icon("file", 14),
+        h("span", { class: "name" }, parts[parts.length - 1]),
+        problem ? h("span", { class: "badge error" }, problem.code) : null,
+      ),
+      exec,
+      h("span", { class: "size" }, formatBytes(size)),
+      h(
+        "button",
+        { type: "button", class: "icon-btn small remove", title: `Remove ${path} (can be undone)`, "aria-label": `Remove ${path}`, onclick: () => this.remove(path) },
+        icon("trash", 14),
+      ),
+    );
   }
 
   openFile(path: string, line?: number) {
@@ -457,17 +500,32 @@ export class FilesPanel {
     this.editor.scrollIntoView({ block: "nearest" });
   }
 
+  /** The open file's editor as shown: kept while the same bytes are open (typing updates them). */
+  private shown: { path: string; bytes: Uint8Array; problem: HTMLElement } | null = null;
+
   private renderEditor() {
     const path = this.open;
     if (!path || !this.files.has(path)) {
+      this.shown = null;
       this.editor.hidden = true;
       this.editor.replaceChildren();
       return;
     }
     this.editor.hidden = false;
     const bytes = this.files.get(path)!;
-    const text = asText(bytes);
     const problem = this.problems.get(path);
+    const problemEl = h(
+      "div",
+      { class: "editor-problem" },
+      problem ? h("div", { class: "problem error" }, h("span", { class: "code error" }, problem.code), " ", problem.line ? h("span", { class: "where" }, `line ${problem.line}${problem.column ? `, column ${problem.column}` : ""} `) : null, h("span", { class: "msg" }, problem.message)) : null,
+    );
+    if (this.shown && this.shown.path === path && this.shown.bytes === bytes) {
+      // Same file, same text: only its problem line may change; the text box stays as it is.
+      this.shown.problem.replaceWith(problemEl);
+      this.shown.problem = problemEl;
+      return;
+    }
+    const text = asText(bytes);
     const isDockerfile = /(^|\/)(Dockerfile|Containerfile)[^/]*$|\.dockerfile$/i.test(path);
     const head = h(
       "div",
@@ -496,7 +554,9 @@ export class FilesPanel {
     } else {
       const ta = h("textarea", { class: "mono", spellcheck: false, value: text, "aria-label": `Contents of ${path}`, rows: Math.min(16, Math.max(4, text.split("\n").length + 1)), "data-testid": "file-text" });
       ta.addEventListener("input", () => {
-        this.files.set(path, encoder.encode(ta.value));
+        const typed = encoder.encode(ta.value);
+        this.files.set(path, typed);
+        if (this.shown?.path === path) this.shown.bytes = typed;
         this.summarySize(path);
         this.host.changed();
       });
@@ -509,7 +569,8 @@ export class FilesPanel {
       });
       body = ta;
     }
-    clear(this.editor, head, problem ? h("div", { class: "problem error" }, h("span", { class: "code error" }, problem.code), " ", problem.line ? h("span", { class: "where" }, `line ${problem.line}${problem.column ? `, column ${problem.column}` : ""} `) : null, h("span", { class: "msg" }, problem.message)) : null, body);
+    this.shown = { path, bytes, problem: problemEl };
+    clear(this.editor, head, problemEl, body);
   }
 
   private summarySize(path: string) {

@@ -9,6 +9,7 @@
 // (what every card has), `fields` (an editor per kind of field, with `list-editor` and
 // `env-editor`), and `problems` (errors and diagnostics on their card, field and row).
 
+import type { ImageSpec } from "@apothic/image";
 import type { Evaluation } from "../core/engine.ts";
 import { newCall, type CallModel, type Model } from "../core/model.ts";
 import { STEPS, type BaseOp, type StepOp } from "../core/ops.ts";
@@ -28,6 +29,10 @@ export interface FormsHost {
   suggestions(kind: "file" | "dir" | "any" | "module"): string[];
   /** Open a file of the files panel (for errors that name one). */
   openFile(path: string, line?: number): void;
+  /** Apply a lint finding's quick fix (the whole spec with the fix applied). */
+  applyFix(spec: ImageSpec, title: string): void;
+  /** Show the Dockerfile lines step `index` (model index) rendered. */
+  showLines(index: number): void;
 }
 
 let nextId = 1;
@@ -63,6 +68,7 @@ export class Forms {
       move: (from, to) => this.move(from, to),
       remove: (index) => this.remove(index),
       duplicate: (index) => this.duplicate(index),
+      showLines: (index) => this.host.showLines(index),
       fields: (refs, call, id) => callFields(refs, call, id, fields),
     };
     root.append(this.baseBox, this.list, this.addBar());
@@ -98,6 +104,19 @@ export class Forms {
     }
   }
 
+  /** Folds every step card (or unfolds them all when they all are folded); returns whether folded. */
+  collapseAll(): boolean {
+    const fold = this.ids.some((id) => !this.cards.collapsed.has(id));
+    for (const [key, refs] of this.refs) {
+      if (key === "base") continue;
+      if (fold) this.cards.collapsed.add(key);
+      else this.cards.collapsed.delete(key);
+      refs.root.classList.toggle("collapsed", fold);
+      refs.root.querySelector(".card-head")?.setAttribute("aria-expanded", String(!fold));
+    }
+    return fold;
+  }
+
   /** Focuses the kind picker of the add bar. */
   focusAdd() {
     this.addSelect.focus();
@@ -122,7 +141,7 @@ export class Forms {
   /** Places the evaluation's errors and diagnostics on the cards (null: clear them). */
   showProblems(ev: Evaluation | null) {
     const byCard = problemsByCard(ev, this.ids);
-    for (const [key, refs] of this.refs) placeProblems(refs, byCard.get(key) ?? [], (path, line) => this.host.openFile(path, line));
+    for (const [key, refs] of this.refs) placeProblems(refs, byCard.get(key) ?? [], this.host);
   }
 
   // --- add bar -----------------------------------------------------------------------------------

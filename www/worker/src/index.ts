@@ -1,8 +1,8 @@
 // @apothic/image preview Worker: turns a posted or linked image spec into its Dockerfile.
 //
 //   POST /render                 { spec, files?, … } → { dockerfile, definitionHash, imageHash, buildKey,
-//                                specHash, layers, context, mounts, plan, diagnostics } (resolved over the
-//                                inline files)
+//                                specHash, layers, context, mounts, plan, diagnostics, lint } (resolved over
+//                                the inline files; lint: the findings of docs/lint.md)
 //   GET  /preview/<base64url>    the Dockerfile as text/plain; ?format=html → a highlighted page
 //                                (also /preview/z.<base64url of deflate-raw>, the console's share links)
 //   GET  /                       what the Worker serves, and its limits
@@ -120,8 +120,8 @@ async function render(request: Request, env: InspectEnv): Promise<Response> {
       // The package wraps a callback's error as HOST_CALLBACK_FAILED: answer the registry's code.
       throw registry?.failure() ?? e;
     }
-    const { dockerfile, imageHash, buildKey, specHash, layers, context, mounts, plan, diagnostics } = resolution;
-    const answer = JSON.stringify({ dockerfile, definitionHash, imageHash, buildKey, specHash, layers, context, mounts, plan, diagnostics });
+    const { dockerfile, imageHash, buildKey, specHash, layers, context, mounts, plan, diagnostics, lint } = resolution;
+    const answer = JSON.stringify({ dockerfile, definitionHash, imageHash, buildKey, specHash, layers, context, mounts, plan, diagnostics, lint });
     if (answer.length > LIMITS.maxAnswerChars) {
       throw new HttpError(413, "ANSWER_TOO_LARGE", `the answer holds more than ${LIMITS.maxAnswerChars} characters; render fewer steps or files at once`);
     }
@@ -176,7 +176,7 @@ function index(): Response {
     name: "@apothic/image preview Worker",
     package: `@apothic/image@${version}`,
     routes: {
-      "POST /render": "{ spec, files?, modes?, symlinks?, pythonPath?, modules?, images?, derived?, inspect? } (or a bare spec) → { dockerfile, definitionHash, imageHash, buildKey, specHash, layers, context, mounts, plan, diagnostics }",
+      "POST /render": "{ spec, files?, modes?, symlinks?, pythonPath?, modules?, images?, derived?, inspect? } (or a bare spec) → { dockerfile, definitionHash, imageHash, buildKey, specHash, layers, context, mounts, plan, diagnostics, lint }",
       "GET /preview/<base64url spec>": "the Dockerfile as text/plain; ?format=html for a highlighted page; ETag is the definition hash",
     },
     limits: LIMITS,

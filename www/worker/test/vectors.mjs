@@ -64,6 +64,7 @@ export async function renderInNode(request) {
       mounts: r.mounts,
       plan: r.plan,
       diagnostics: r.diagnostics,
+      lint: r.lint,
     };
     return { status: 200, body: JSON.parse(JSON.stringify(body)) };
   } catch (e) {

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Image } from "@apothic/image";
-import { goldenVectors, specErrorVectors } from "../../../tests/harness/vectors.mjs";
+import { goldenVectors, lintVectors, specErrorVectors } from "../../../tests/harness/vectors.mjs";
 import { codeText, previewPath, renderInNode, resolveVectorRequests } from "./vectors.mjs";
 import { startWorker, workerDir } from "./workerd.mjs";
 
@@ -268,9 +268,8 @@ describe("POST /render", () => {
           assert.match(res.body.imageHash, /^sha256:[0-9a-f]{64}$/, v.name);
           rendered++;
         } else {
-          // It names files and none were sent: the host has none to give.
-          assertError(res, 422, null, v.name);
-          assert.ok(["HOST_CALLBACK_FAILED", "INVALID_PATH"].includes(res.body.code), `${v.name}: ${res.text}`);
+          // It names files and none were sent: the file is missing, the same code as in every host.
+          assertError(res, 422, "FILE_NOT_FOUND", v.name);
         }
         assert.equal(res.status, expected.status, v.name);
         assert.deepEqual(res.body, expected.body, v.name);
@@ -292,6 +291,17 @@ describe("POST /render", () => {
       assert.equal(definitionHash, spec.definitionHash(), v.name);
       spec.free();
       assert.deepEqual(res.body, (await renderInNode(v.body)).body, v.name);
+    }
+  });
+
+  test("lint vectors: the Worker's lint is the package's, as the vectors pin it", async () => {
+    const vectors = lintVectors();
+    assert.ok(vectors.length >= 8, `${vectors.length} vectors`);
+    for (const v of vectors) {
+      const files = Object.fromEntries(Object.entries(v.files).map(([p, text]) => [p, text]));
+      const res = await postJson("/render", { spec: v.spec, files, images: v.inspections });
+      assert.equal(res.status, 200, `${v.name}: ${res.text}`);
+      assert.deepEqual(res.body.lint, v.resolved, v.name);
     }
   });
 
@@ -413,7 +423,7 @@ describe("bad input: each class gets its status and code", () => {
         "a file the spec needs is missing",
         () => postJson("/render", { spec: { version: 1, base: { op: "debianSlim", pythonVersion: "3.12" }, steps: [{ op: "envFile", path: ".env" }] }, files: {} }),
         422,
-        "HOST_CALLBACK_FAILED",
+        "FILE_NOT_FOUND",
       ],
       [
         "a file that does not parse",

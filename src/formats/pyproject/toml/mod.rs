@@ -353,6 +353,15 @@ impl Parser<'_> {
                 (true, true) => tables,
                 (false, true) => false,
             };
+            if !allowed && !header && tables {
+                return Err(self.fail(
+                    *name_at,
+                    &format!(
+                        "{} is an array of tables: a dotted key cannot add to it; add to its last table with a header instead",
+                        Quoted(name)
+                    ),
+                ));
+            }
             if !allowed {
                 return Err(self.fail(
                     *name_at,

@@ -240,6 +240,7 @@ fn agrees_with_the_toml_crate_on_a_corpus() {
         "[a]\nb = {}\n[a.b.c]",
         "[[a.b]]\n[a]\n",
         "[[a]]\nb.c = 1\n[a.b]",
+        "[[b.a]]\n[b]\na.b.c = 1",
         "[a]\n[[a.b]]\n[a.b.c]\n[[a.b]]",
         "x = 1979-05-27 07:32:00",
         "x = 1979-05-27 # date then comment",

@@ -29,7 +29,7 @@ function key(k: string): string {
 }
 
 /** `v` starting at column `col` with `indent`: on one line when it fits, else one item a line. */
-function pretty(v: unknown, indent: string, col: number): string {
+export function pretty(v: unknown, indent: string, col: number): string {
   const f = flat(v);
   if (col + f.length <= MAX_LINE || v === null || typeof v !== "object") return f;
   const inner = indent + "  ";
@@ -49,7 +49,7 @@ function argCode(call: CallModel, a: unknown, indent: string, col: number): stri
 }
 
 /** `method(args)`, where the call starts at column `col` (after `indent` and the dot). */
-function callCode(call: CallModel, indent: string, col: number): string {
+export function callCode(call: CallModel, indent: string, col: number): string {
   const args = callArgs(call);
   const one = `${call.op}(${args.map(flat).join(", ")})`;
   if (col + one.length <= MAX_LINE && !(call.op === "withDockerfile" && args.some((a) => typeof a === "string" && a.includes("\n")))) return one;

@@ -12,6 +12,8 @@ export interface StepCardHost extends ReorderHost {
   collapsed: Set<number>;
   remove(index: number): void;
   duplicate(index: number): void;
+  /** Shows the Dockerfile lines the step rendered. */
+  showLines(index: number): void;
   /** The editors of the call's fields. */
   fields(refs: CardRefs, call: CallModel, id: number): HTMLElement;
 }
@@ -67,6 +69,7 @@ export function stepCard(call: CallModel, { id, index, count }: StepPlace, refs:
       { class: "card-actions" },
       iconButton("up", `Move step ${index + 1} up (Alt+↑)`, () => host.move(host.indexOf(id), host.indexOf(id) - 1), index === 0, "move-up"),
       iconButton("down", `Move step ${index + 1} down (Alt+↓)`, () => host.move(host.indexOf(id), host.indexOf(id) + 1), index === count - 1, "move-down"),
+      iconButton("file", `Show step ${index + 1}'s Dockerfile lines`, () => host.showLines(host.indexOf(id)), false, "show-lines"),
       iconButton("dup", `Duplicate step ${index + 1}`, () => host.duplicate(host.indexOf(id)), false, "duplicate"),
       iconButton("trash", `Delete step ${index + 1}`, () => host.remove(host.indexOf(id)), false, "delete"),
     ),

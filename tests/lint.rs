@@ -1,0 +1,222 @@
+//! Lint vectors: every `tests/vectors-lint/NAME.json` holds a `spec`, optional `files` (path →
+//! text) and `inspections` (reference → `ImageInspection`) a memory host serves, `lint` (what
+//! `image.lint()` gives, no I/O) and `resolved` (the `lint` field of the resolution through that
+//! host). The same vectors run in wasm under Node (tests/js/lint.test.mjs), in headless
+//! Chromium (tests/wasm_lint.rs) and in workerd (tests/workerd/lint.test.mjs). Regenerate the
+//! expected findings with `UPDATE_GOLDEN=1 cargo test --test lint` and read the diff.
+
+#[path = "support/memory_host.rs"]
+mod memory_host;
+
+use std::collections::BTreeMap;
+use std::fs;
+
+use apothic_image::lint::rules::RULES;
+use apothic_image::resolve::{resolve, ImageInspection, ResolveOptions};
+use apothic_image::{Finding, Image, Severity};
+use memory_host::{block_on, MemoryHost};
+use serde_json::Value;
+
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors-lint");
+
+/// Every vector: (name, its JSON).
+fn vectors() -> Vec<(String, Value)> {
+    let mut names: Vec<String> = fs::read_dir(VECTORS)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "the lint vectors are missing");
+    names
+        .into_iter()
+        .map(|name| {
+            let text = fs::read_to_string(format!("{VECTORS}/{name}")).unwrap();
+            (name, serde_json::from_str(&text).unwrap())
+        })
+        .collect()
+}
+
+fn image_of(vector: &Value) -> Image {
+    Image::from_spec(&serde_json::from_value(vector["spec"].clone()).unwrap()).unwrap()
+}
+
+fn host_of(vector: &Value) -> MemoryHost {
+    let files: BTreeMap<String, String> =
+        serde_json::from_value(vector.get("files").cloned().unwrap_or_default())
+            .unwrap_or_default();
+    let pairs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let mut host = MemoryHost::with(&pairs);
+    host.images = serde_json::from_value::<BTreeMap<String, ImageInspection>>(
+        vector.get("inspections").cloned().unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    host
+}
+
+fn resolved_lint(vector: &Value) -> Vec<Finding> {
+    let image = image_of(vector);
+    block_on(resolve(
+        &image,
+        &host_of(vector),
+        &ResolveOptions::default(),
+    ))
+    .unwrap()
+    .lint
+}
+
+#[test]
+fn every_vector_gives_its_findings_spec_only_and_resolved() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for (name, mut vector) in vectors() {
+        let lint = serde_json::to_value(image_of(&vector).lint()).unwrap();
+        let resolved = serde_json::to_value(resolved_lint(&vector)).unwrap();
+        if update {
+            vector["lint"] = lint;
+            vector["resolved"] = resolved;
+            let text = serde_json::to_string_pretty(&vector).unwrap() + "\n";
+            fs::write(format!("{VECTORS}/{name}"), text).unwrap();
+            continue;
+        }
+        assert_eq!(lint, vector["lint"], "{name}: image.lint()");
+        assert_eq!(resolved, vector["resolved"], "{name}: resolution.lint");
+    }
+}
+
+#[test]
+fn the_vectors_cover_every_rule_and_fixes() {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut fixes = 0;
+    for (_, vector) in vectors() {
+        for finding in vector["resolved"].as_array().unwrap() {
+            seen.insert(finding["rule"].as_str().unwrap().to_string());
+            fixes += usize::from(finding.get("fix").is_some());
+        }
+    }
+    for rule in RULES {
+        assert!(seen.contains(rule.id), "no vector shows {}", rule.id);
+    }
+    assert!(fixes >= 4, "the vectors show {fixes} fixes");
+}
+
+#[test]
+fn applying_a_fix_removes_its_finding() {
+    for (name, vector) in vectors() {
+        for finding in resolved_lint(&vector) {
+            let Some(fix) = &finding.fix else { continue };
+            let fixed = Image::from_spec(&fix.spec).unwrap();
+            assert_eq!(
+                fixed.to_spec(),
+                fix.spec,
+                "{name}: the fix spec is canonical"
+            );
+            let mut host = host_of(&vector);
+            // The pinned base is inspected under its new reference.
+            let inspections = host.images.clone();
+            for (reference, inspection) in inspections {
+                if let Some(digest) = &inspection.digest {
+                    host.images
+                        .insert(format!("{reference}@{digest}"), inspection.clone());
+                }
+            }
+            let after = block_on(resolve(&fixed, &host, &ResolveOptions::default()))
+                .unwrap()
+                .lint;
+            let before = resolved_lint(&vector);
+            let count =
+                |findings: &[Finding]| findings.iter().filter(|f| f.rule == finding.rule).count();
+            assert_eq!(
+                count(&after),
+                count(&before) - 1,
+                "{name}: {} is still found after its fix: {after:?}",
+                finding.rule
+            );
+            // A fix adds no finding, except the pins lint can now check (a `pip install`
+            // turned into a `pipInstall` step).
+            for rule in after.iter().map(|f| &f.rule) {
+                assert!(
+                    rule == "AL201" || before.iter().any(|f| &f.rule == rule),
+                    "{name}: fixing {} found {rule}",
+                    finding.rule
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn messages_never_show_a_secret_value() {
+    for (name, vector) in vectors() {
+        let findings = resolved_lint(&vector);
+        for secret in ["hunter2", "acme:secret", "sk-0123456789", "ghp_0123"] {
+            for finding in &findings {
+                assert!(
+                    !finding.message.contains(secret) && !finding.name.contains(secret),
+                    "{name}: {} shows {secret}",
+                    finding.rule
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn findings_are_ordered_base_first_then_by_step_and_rule() {
+    for (name, vector) in vectors() {
+        let findings = resolved_lint(&vector);
+        let keys: Vec<_> = findings.iter().map(|f| (f.step, f.rule.clone())).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "{name}");
+    }
+}
+
+#[test]
+fn severities_order_info_warning_error() {
+    assert!(Severity::Info < Severity::Warning && Severity::Warning < Severity::Error);
+    assert_eq!(
+        serde_json::to_value([Severity::Info, Severity::Warning, Severity::Error]).unwrap(),
+        serde_json::json!(["info", "warning", "error"])
+    );
+}
+
+#[test]
+fn rule_ids_and_names_are_unique_and_documented() {
+    let doc = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/lint.md")).unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeSet::new();
+    for rule in RULES {
+        assert!(ids.insert(rule.id) && names.insert(rule.name), "{rule:?}");
+        let severity = serde_json::to_value(rule.severity).unwrap();
+        let heading = format!(
+            "## {} `{}` ({})",
+            rule.id,
+            rule.name,
+            severity.as_str().unwrap()
+        );
+        assert!(doc.contains(&heading), "docs/lint.md lacks `{heading}`");
+    }
+}
+
+#[test]
+fn many_secret_steps_stay_bounded_and_keep_fixes_within_the_budget() {
+    // 2,000 env steps of one secret each on a spec near the size limit: one finding a step,
+    // and no more fix specs than MAX_FIX_BYTES allows.
+    let mut image = Image::debian_slim(&Default::default()).unwrap();
+    let filler = "x".repeat(1 << 20);
+    image = image.env(&[("FILLER", filler.as_str())]).unwrap();
+    for i in 0..2000 {
+        image = image
+            .env(&[(format!("TOKEN_{i}"), "value".to_string())])
+            .unwrap();
+    }
+    let findings = image.lint();
+    let secret = findings.iter().filter(|f| f.rule == "AL101").count();
+    assert_eq!(secret, 2000);
+    let fixes = findings.iter().filter(|f| f.fix.is_some()).count();
+    let spec_bytes = image.canonical_json().len();
+    assert!(fixes >= 1 && fixes <= apothic_image::lint::MAX_FIX_BYTES / spec_bytes);
+}
