@@ -31,7 +31,7 @@ demo:
 test: setup lint lint-js test-rust test-wasm test-js test-parse-back test-hashing $(TEST_MORE)
 
 ## check: the inner loop (fmt, clippy, tsc over the JS, native tests, the package's JS tests; no
-## root, Docker or browser)
+## root or Docker; the bundler pages open in the Chromium `make setup` installs)
 check: lint lint-js test-rust test-js
 
 WASM_TEST = CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
@@ -70,7 +70,8 @@ pkg:
 	scripts/build-pkg.mjs
 
 ## test-js: the packed package in Node (ESM, require, vectors, errors, 100k bad calls), tsc, Rollup, workerd
-test-js:
+# The bundler pages (tests/js/bundler-apps.test.mjs) are driven by www's playwright-core.
+test-js: www-install
 	scripts/test-js.sh
 
 ## bench: native criterion benches, then the wasm package in Node (size, cold start, per call),
