@@ -23,7 +23,6 @@
 // a fraction of the thread-pool round trips of their async forms; big files are read from the
 // same descriptor asynchronously in 1 MiB chunks, so the event loop is never held for long.
 import { closeSync, constants, fstatSync, lstatSync, openSync, read, readdirSync, readlinkSync, readSync, realpathSync } from "node:fs";
-import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -54,6 +53,13 @@ const MAX_HOPS = 40;
 let syncBuffer;
 
 const readAsync = promisify(read);
+
+/**
+ * node:crypto, imported on the first hash: importing it at start cost about 4 ms of every import
+ * of the package.
+ * @type {Promise<typeof import("node:crypto")> | undefined}
+ */
+let nodeCrypto;
 
 const NOFOLLOW = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 const FILE_FLAGS = constants.O_RDONLY | NOFOLLOW;
@@ -456,6 +462,7 @@ export function nodeHost(options) {
 
     /** `sha256:<hex>` of the file through node:crypto (big files in 1 MiB chunks). */
     async hashFile(given) {
+      const { createHash } = await (nodeCrypto ??= import("node:crypto"));
       return withFile(
         "hashFile",
         given,
