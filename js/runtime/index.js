@@ -237,16 +237,45 @@ async function publish(local, registry, engine, options, diagnostics) {
  */
 export async function ensure(image, options) {
   const engine = engineOf(options);
+  return ready(image, await resolveFor(image, options), engine, options);
+}
+
+/**
+ * What `ensure` and `run` resolve once: the resolution through the registry's lookup, the
+ * diagnostics so far, whether the registry was down, and how long it took.
+ * @typedef {{ resolution: Resolution, diagnostics: RuntimeDiagnostic[], state: { registryDown: boolean }, resolveMs: number }} Resolved
+ */
+
+/**
+ * Resolves `image` for the runtime (`lookupDerived` answered by the registry, when given).
+ * @param {Image} image
+ * @param {EnsureOptions} options
+ * @returns {Promise<Resolved>}
+ */
+async function resolveFor(image, options) {
   /** @type {RuntimeDiagnostic[]} */
   const diagnostics = [];
   const state = { registryDown: false };
-  /** @type {EnsureResult["times"]} */
-  const times = {};
   progress(options, { phase: "resolve" });
-  let start = performance.now();
+  const start = performance.now();
   const resolution = await image.resolve(hostWithLookup(options, diagnostics, state), options.resolveOptions);
-  times.resolveMs = since(start);
+  const resolveMs = since(start);
   diagnostics.push(...resolution.diagnostics);
+  return { resolution, diagnostics, state, resolveMs };
+}
+
+/**
+ * `ensure` once resolved: pulls, or builds and publishes, what the plan needs.
+ * @param {Image} image
+ * @param {Resolved} resolved
+ * @param {DockerEngine} engine
+ * @param {EnsureOptions} options
+ * @returns {Promise<EnsureResult>}
+ */
+async function ready(image, { resolution, diagnostics, state, resolveMs }, engine, options) {
+  /** @type {EnsureResult["times"]} */
+  const times = { resolveMs };
+  let start;
   const { plan } = resolution;
   const result = (/** @type {EnsureResult["action"]} */ action, /** @type {string} */ ref, pulled = false, published = false) => ({
     action,
@@ -348,10 +377,8 @@ export async function run(image, command, options) {
   }
   const engine = engineOf(options);
   const started = performance.now();
-  /** @type {RuntimeDiagnostic[]} */
-  const diagnostics = [];
-  const state = { registryDown: false };
-  const probe = await image.resolve(hostWithLookup(options, diagnostics, state), options.resolveOptions);
+  const resolved = await resolveFor(image, options);
+  const probe = resolved.resolution;
   const local = localTag(options, probe);
   const builtHere = await engine.imageExists(local, { signal: options.signal });
   /** @type {EnsureResult} */
@@ -362,7 +389,8 @@ export async function run(image, command, options) {
   let archives = [];
   if (attachable(image, probe) && !builtHere) {
     const base = /** @type {{ ref: string }} */ (/** @type {unknown} */ (image.toSpec().base)).ref;
-    const times = {};
+    /** @type {EnsureResult["times"]} */
+    const times = { resolveMs: resolved.resolveMs };
     let start = performance.now();
     const pulled = await present(engine, base, options);
     if (pulled) times.pullMs = since(start);
@@ -374,10 +402,10 @@ export async function run(image, command, options) {
     const tarball = await managedPythonTarball(url, { sha256: options.resolveOptions?.managedPython?.sha256?.[name], cacheDir: options.cacheDir, signal: options.signal });
     times.pythonMs = since(start);
     archives = pythonArchives(tarball.bytes);
-    ensured = { action: "direct", ref: base, plan, resolution: probe, pulled, published: false, diagnostics: [...diagnostics, ...probe.diagnostics], times };
+    ensured = { action: "direct", ref: base, plan, resolution: probe, pulled, published: false, diagnostics: resolved.diagnostics, times };
     python = "attached";
   } else {
-    ensured = await ensure(image, options);
+    ensured = await ready(image, resolved, engine, options);
     python = ensured.plan.python.kind === "managed" ? "baked" : "image";
   }
   const files = await mountFiles(ensured.resolution, options.host);
