@@ -26,10 +26,17 @@ before(() => {
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs a tool's script with this Node; answers its exit status and output. */
+/**
+ * Runs a tool's script with this Node; answers its exit status and output, without colour: the
+ * tools colour their output when `CI` is set even into a pipe, so colour is turned off and any
+ * escape left is stripped.
+ */
 function tool(script, args, cwd = work) {
-  const child = spawnSync(process.execPath, [join(tools, ...script), ...args], { cwd, encoding: "utf8" });
-  return { status: child.status, out: `${child.stdout}${child.stderr}` };
+  const { FORCE_COLOR: _forced, ...inherited } = process.env;
+  const env = { ...inherited, NO_COLOR: "1" };
+  const child = spawnSync(process.execPath, [join(tools, ...script), ...args], { cwd, encoding: "utf8", env });
+  const out = `${child.stdout}${child.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
+  return { status: child.status, out };
 }
 
 test("publint --strict: no error, no warning; the one suggestion is the top-level browser field, kept for Parcel", () => {
