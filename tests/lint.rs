@@ -2,7 +2,10 @@
 //! text) and `inspections` (reference → `ImageInspection`) a memory host serves, `lint` (what
 //! `image.lint()` gives, no I/O) and `resolved` (the `lint` field of the resolution through that
 //! host). The same vectors run in wasm under Node (tests/js/lint.test.mjs), in headless
-//! Chromium (tests/wasm_lint.rs) and in workerd (tests/workerd/lint.test.mjs). Regenerate the
+//! Chromium (tests/wasm.rs, `image.lint()`) and in workerd (tests/workerd/workerd.test.mjs,
+//! www/worker/test/worker.test.mjs). Vectors with `files` lint what resolution reads: the
+//! requirements and pyproject files of install steps, a `fromDockerfile` base's Dockerfile.
+//! Regenerate the
 //! expected findings with `UPDATE_GOLDEN=1 cargo test --test lint` and read the diff.
 
 #[path = "support/memory_host.rs"]
@@ -219,4 +222,148 @@ fn many_secret_steps_stay_bounded_and_keep_fixes_within_the_budget() {
     let fixes = findings.iter().filter(|f| f.fix.is_some()).count();
     let spec_bytes = image.canonical_json().len();
     assert!(fixes >= 1 && fixes <= apothic_image::lint::MAX_FIX_BYTES / spec_bytes);
+}
+
+/// The findings of `spec` resolved through a host of `files`, as (rule, step, message).
+fn resolved_with(spec: Value, files: &[(&str, &str)]) -> Vec<(String, Option<usize>, String)> {
+    let image = Image::from_spec(&serde_json::from_value(spec).unwrap()).unwrap();
+    block_on(resolve(
+        &image,
+        &MemoryHost::with(files),
+        &ResolveOptions::default(),
+    ))
+    .unwrap()
+    .lint
+    .into_iter()
+    .map(|f| (f.rule, f.step, f.message))
+    .collect()
+}
+
+fn from_dockerfile(dockerfile: &str) -> Vec<(String, Option<usize>, String)> {
+    let spec = serde_json::json!({"version": 1, "steps": [], "base": {
+        "op": "fromDockerfile", "path": "Dockerfile", "contextDir": ".", "base": "python:3.12-slim"}});
+    resolved_with(spec, &[("Dockerfile", dockerfile)])
+}
+
+fn rules(findings: &[(String, Option<usize>, String)]) -> Vec<&str> {
+    findings.iter().map(|(rule, ..)| rule.as_str()).collect()
+}
+
+#[test]
+fn a_base_dockerfile_final_stage_follows_the_stage_it_builds_on() {
+    let pinned =
+        "python:3.12-slim@sha256:a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+    // `FROM base` inherits `USER app`; stages and `scratch` are not images to pin.
+    let clean = from_dockerfile(&format!(
+        "FROM {pinned} AS base\nUSER app\nFROM scratch AS empty\nFROM base\nRUN true\n"
+    ));
+    assert_eq!(rules(&clean), Vec::<&str>::new(), "{clean:?}");
+    // The same with `USER 0` in the final stage, and an unpinned image in another stage.
+    let root = from_dockerfile(&format!(
+        "FROM {pinned} AS base\nUSER app\nFROM node AS tools\nFROM base\nUSER 0:0\n"
+    ));
+    assert_eq!(rules(&root), ["AL203", "AL301"], "{root:?}");
+    assert!(root[0].2.contains("`FROM node` (line 3)"), "{}", root[0].2);
+    assert!(
+        root[1]
+            .2
+            .contains("`USER 0:0` last in its final stage (line 5)"),
+        "{}",
+        root[1].2
+    );
+    assert!(root.iter().all(|(_, step, _)| step.is_none()));
+    // A variable user or image is not judged.
+    let unknown = from_dockerfile(&format!(
+        "FROM {pinned}\nARG IMG=x\nFROM $IMG\nUSER $APP_USER\n"
+    ));
+    assert_eq!(rules(&unknown), Vec::<&str>::new(), "{unknown:?}");
+    // Spec-only lint does not read the Dockerfile.
+    let spec = serde_json::json!({"version": 1, "steps": [], "base": {
+        "op": "fromDockerfile", "path": "Dockerfile", "contextDir": ".", "base": "ubuntu"}});
+    let image = Image::from_spec(&serde_json::from_value(spec).unwrap()).unwrap();
+    assert_eq!(image.lint(), Vec::<Finding>::new());
+}
+
+#[test]
+fn vcs_requirements_are_pinned_by_a_full_commit_only() {
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let spec = |packages: Vec<String>| {
+        let spec = serde_json::json!({"version": 1, "base": {"op": "debianSlim", "pythonVersion": "3.12"},
+            "steps": [{"op": "pipInstall", "packages": packages, "options": {"pre": false}}]});
+        Image::from_spec(&serde_json::from_value(spec).unwrap())
+            .unwrap()
+            .lint()
+            .into_iter()
+            .filter(|f| f.rule == "AL205")
+            .count()
+    };
+    for pinned in [
+        format!("x @ git+https://host/org/x.git@{commit}"),
+        format!("x @ git+ssh://git@host/org/x.git@{commit}#subdirectory=py"),
+        "x @ svn+https://host/repo/trunk@2019".to_string(),
+        "x @ https://host/x-1.0.tar.gz".to_string(),
+    ] {
+        assert_eq!(spec(vec![pinned.clone()]), 0, "{pinned}");
+    }
+    for loose in [
+        "x @ git+https://host/org/x.git",
+        "x @ git+https://host/org/x.git@main",
+        "x @ git+ssh://git@host/org/x.git@v1.2",
+        "x @ git+https://host/org/x.git@0123abc",
+    ] {
+        assert_eq!(spec(vec![loose.to_string()]), 1, "{loose}");
+    }
+}
+
+#[test]
+fn a_token_in_a_requirements_url_is_found_and_never_shown() {
+    let token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let text = format!("flask==3.0.3\nlib @ git+https://{token}@github.com/org/lib.git@{commit}\n");
+    let spec = serde_json::json!({"version": 1, "base": {"op": "debianSlim", "pythonVersion": "3.12"},
+        "steps": [{"op": "pipInstallFromRequirements", "path": "req.txt", "options": {"pre": false}}]});
+    let found = resolved_with(spec, &[("req.txt", &text)]);
+    assert_eq!(rules(&found), ["AL301", "AL103"], "{found:?}");
+    assert!(
+        found[1].2.contains("`req.txt` line 2 holds a GitHub token"),
+        "{}",
+        found[1].2
+    );
+    assert!(found.iter().all(|(.., message)| !message.contains("ghp_")));
+}
+
+#[test]
+fn a_long_requirements_file_gives_one_finding_listing_a_few() {
+    // 100,000 unpinned requirements (1.3 MB over two files): one finding, five named.
+    let half = |from: usize| -> String {
+        (from..from + 50_000)
+            .map(|i| format!("package-{i}\n"))
+            .collect()
+    };
+    let (first, second) = (format!("-r more.txt\n{}", half(0)), half(50_000));
+    let spec = serde_json::json!({"version": 1, "base": {"op": "debianSlim", "pythonVersion": "3.12"},
+        "steps": [{"op": "pipInstallFromRequirements", "path": "req.txt", "options": {"pre": false}}]});
+    let started = std::time::Instant::now();
+    let found = resolved_with(spec, &[("req.txt", &first), ("more.txt", &second)]);
+    let elapsed = started.elapsed();
+    assert_eq!(rules(&found), ["AL301", "AL201"]);
+    assert!(found[1].2.contains("and 99995 more"), "{}", found[1].2);
+    assert!(found[1].2.len() < 600, "{}", found[1].2);
+    assert!(elapsed.as_secs() < 20, "{elapsed:?}");
+}
+
+/// The wasm test (tests/wasm.rs) embeds the vectors one by one (a wasm test cannot list a
+/// folder); a vector missing from its list would silently not run in wasm, so every vector file
+/// must be named there.
+#[test]
+fn the_wasm_test_embeds_every_lint_vector() {
+    let wasm_test = std::fs::read_to_string("tests/wasm.rs").unwrap();
+    for entry in std::fs::read_dir("tests/vectors-lint").unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let embedded = format!("include_str!(\"vectors-lint/{name}\")");
+        assert!(
+            wasm_test.contains(&embedded),
+            "tests/wasm.rs does not embed {name}: add it to LINT_VECTORS"
+        );
+    }
 }

@@ -264,7 +264,15 @@ fn failing_calls_do_not_grow_memory_or_break_the_instance() {
 }
 
 /// The lint vectors (tests/vectors-lint/), embedded at compile time.
-const LINT_VECTORS: [(&str, &str); 10] = [
+const LINT_VECTORS: [(&str, &str); 14] = [
+    (
+        "base-dockerfile-defaults",
+        include_str!("vectors-lint/base-dockerfile-defaults.json"),
+    ),
+    (
+        "base-dockerfile",
+        include_str!("vectors-lint/base-dockerfile.json"),
+    ),
     ("base-latest", include_str!("vectors-lint/base-latest.json")),
     (
         "base-tag-user",
@@ -285,6 +293,14 @@ const LINT_VECTORS: [(&str, &str); 10] = [
         include_str!("vectors-lint/env-file-secret.json"),
     ),
     ("fragment", include_str!("vectors-lint/fragment.json")),
+    (
+        "pyproject-dependencies",
+        include_str!("vectors-lint/pyproject-dependencies.json"),
+    ),
+    (
+        "requirements-file",
+        include_str!("vectors-lint/requirements-file.json"),
+    ),
     ("secret-env", include_str!("vectors-lint/secret-env.json")),
     (
         "unpinned-packages",

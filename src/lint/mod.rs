@@ -4,14 +4,20 @@
 //!
 //! [`lint`] (`image.lint()`) needs the spec alone and does no I/O. [`lint_resolved`] adds what
 //! only resolution knows (the variables an `envFile` brings in, the base image's user and
-//! digest from its inspection); `resolve` fills `Resolution.lint` with it, so a resolved image
-//! has one list. The rules are in [`rules::RULES`]; each family has its file: `secrets`
-//! (variables), `pins` (packages and the base), `commands` (shell commands), `user` (root).
+//! digest from its inspection, the lines of the requirements and pyproject files install steps
+//! read, a `fromDockerfile` base's Dockerfile); `resolve` fills `Resolution.lint` with it, so a
+//! resolved image has one list. The rules are in [`rules::RULES`]; each family has its file:
+//! `secrets` (variables), `pins` (packages and the base), `installs` (what pip installs from:
+//! requirements files, pyproject dependencies, index URLs), `base_file` (a base's Dockerfile),
+//! `commands` (shell commands), `user` (root).
 //!
-//! Work is bounded by the spec (its size is limited): findings are grouped per step and rule,
-//! and fix specs stop at [`MAX_FIX_BYTES`] a call.
+//! Work is bounded by the spec (its size is limited) and by what resolution read (its byte
+//! budget): each rule looks at each line once; findings are grouped per step and rule, and fix
+//! specs stop at [`MAX_FIX_BYTES`] a call.
 
+mod base_file;
 mod commands;
+mod installs;
 mod pins;
 pub mod rules;
 mod secrets;
@@ -71,6 +77,16 @@ pub struct Finding {
 /// What an `envFile` step brought in: its step index, its path and its `(name, value)`s.
 pub type EnvFile = (usize, String, Vec<(String, String)>);
 
+/// What an install step read, for lint: its step index, the file's path, and its lines as
+/// (1-based line, text): a requirements file's logical lines without comments (one entry per
+/// file, includes too), a `pyproject.toml`'s dependencies (no line: `None`).
+pub type InstallFile = (usize, String, RequirementLines);
+
+/// A file's requirement lines as (1-based line when known, text).
+pub type RequirementLines = Vec<(Option<usize>, String)>;
+
+pub(crate) use installs::requirement_lines;
+
 /// A fix as an edit of the spec, with its title.
 type Edit = (String, Box<dyn FnOnce(&mut ImageSpec)>);
 
@@ -84,6 +100,10 @@ pub struct Resolved {
     /// The base image's configured user from its inspection: `None` when it was not inspected,
     /// `Some("")` when the image sets none (it runs as root).
     pub base_user: Option<String>,
+    /// What each `*FromRequirements` / `*FromPyproject` step read, in step order.
+    pub install_files: Vec<InstallFile>,
+    /// The text of a `fromDockerfile` base's Dockerfile (line ends as `\n`).
+    pub base_dockerfile: Option<String>,
 }
 
 /// The most bytes of fix specs (estimated as the spec's canonical JSON size each) one call
@@ -140,10 +160,15 @@ impl Draft {
 fn run(image: &Image, resolved: Option<&Resolved>) -> Vec<Finding> {
     let spec = image.to_spec();
     let mut drafts = Vec::new();
+    let base_file = base_file::read(&spec, resolved);
     secrets::check(&spec, resolved, &mut drafts);
     pins::check(&spec, resolved, &mut drafts);
+    installs::check(&spec, resolved, &mut drafts);
     commands::check(&spec, &mut drafts);
-    user::check(&spec, resolved, &mut drafts);
+    user::check(&spec, resolved, base_file.as_ref(), &mut drafts);
+    if let Some(base_file) = &base_file {
+        base_file::check(base_file, &mut drafts);
+    }
     // Base first, then by step, then by rule id: one order on every runtime.
     drafts.sort_by(|a, b| (a.step, a.rule.id).cmp(&(b.step, b.rule.id)));
     let spec_bytes = image.canonical_json().len().max(1);
@@ -178,11 +203,20 @@ fn run(image: &Image, resolved: Option<&Resolved>) -> Vec<Finding> {
 
 /// Lists names for a message: the first few, then how many more.
 pub(crate) fn names_list(names: &[String]) -> String {
-    const SHOWN: usize = 5;
     let quoted: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
-    match names.len() {
-        n if n > SHOWN => format!("{} and {} more", quoted.join(", "), n - SHOWN),
-        _ => quoted.join(", "),
+    items_list(&quoted, names.len())
+}
+
+/// How many names or places a message lists before "and N more".
+pub(crate) const SHOWN: usize = 5;
+
+/// Joins the first few of `total` items for a message (`shown` holds at least those), then
+/// says how many more.
+pub(crate) fn items_list(shown: &[String], total: usize) -> String {
+    let listed = shown[..shown.len().min(SHOWN)].join(", ");
+    match total {
+        n if n > SHOWN => format!("{listed} and {} more", n - SHOWN),
+        _ => listed,
     }
 }
 

@@ -14,7 +14,8 @@ pub struct Rule {
     pub severity: Severity,
 }
 
-/// A secret in an `env` step or a `withDockerfile` `ENV`/`ARG`, by its name or its value.
+/// A secret in an `env` step, a `withDockerfile` `ENV`/`ARG` or (with resolution) an `ENV`/`ARG`
+/// of a `fromDockerfile` base's Dockerfile, by its name or its value.
 pub const SECRET_IN_ENV: Rule = Rule {
     id: "AL101",
     name: "secret-in-env",
@@ -26,10 +27,24 @@ pub const SECRET_IN_ENV_FILE: Rule = Rule {
     name: "secret-in-env-file",
     severity: Severity::Error,
 };
-/// `pipInstall`/`uvPipInstall` packages without `==`, `===` or `~=`.
+/// A credential in an index URL (a step's options or a requirements file's `--index-url`) or in
+/// a requirement (`name @ https://user:password@…`, a token in a VCS URL).
+pub const SECRET_IN_REQUIREMENTS: Rule = Rule {
+    id: "AL103",
+    name: "secret-in-requirements",
+    severity: Severity::Error,
+};
+/// Python packages without `==`, `===` or `~=`: `pipInstall`/`uvPipInstall` lists and (with
+/// resolution) the lines of requirements files and a `pyproject.toml`'s dependencies.
 pub const UNPINNED_PIP_PACKAGE: Rule = Rule {
     id: "AL201",
     name: "unpinned-pip-package",
+    severity: Severity::Warning,
+};
+/// A VCS requirement (`git+https://…`) whose ref is not a full commit hash.
+pub const UNPINNED_VCS_REQUIREMENT: Rule = Rule {
+    id: "AL205",
+    name: "unpinned-vcs-requirement",
     severity: Severity::Warning,
 };
 /// `aptInstall` packages without `=version`.
@@ -38,19 +53,21 @@ pub const UNPINNED_APT_PACKAGE: Rule = Rule {
     name: "unpinned-apt-package",
     severity: Severity::Info,
 };
-/// A `fromRegistry` base with `:latest` or no tag, and no digest.
+/// A `fromRegistry` base, or a `FROM` of a `fromDockerfile` base's Dockerfile, with `:latest`
+/// or no tag, and no digest.
 pub const LATEST_BASE: Rule = Rule {
     id: "AL203",
     name: "latest-base-tag",
     severity: Severity::Warning,
 };
-/// A `fromRegistry` base with a tag and no digest.
+/// A `fromRegistry` base, or a `FROM` of a base's Dockerfile, with a tag and no digest.
 pub const UNPINNED_BASE_DIGEST: Rule = Rule {
     id: "AL204",
     name: "base-without-digest",
     severity: Severity::Info,
 };
-/// The image runs as root: no `USER` and a base known to run as root, or `USER root` last.
+/// The image runs as root: no `USER` and a base known to run as root, or `USER root` last (in a
+/// step, or in the final stage of a base's Dockerfile).
 pub const RUNS_AS_ROOT: Rule = Rule {
     id: "AL301",
     name: "runs-as-root",
@@ -88,13 +105,15 @@ pub const PIP_INSTALL_IN_RUN: Rule = Rule {
 };
 
 /// Every rule, by id.
-pub const RULES: [&Rule; 12] = [
+pub const RULES: [&Rule; 14] = [
     &SECRET_IN_ENV,
     &SECRET_IN_ENV_FILE,
+    &SECRET_IN_REQUIREMENTS,
     &UNPINNED_PIP_PACKAGE,
     &UNPINNED_APT_PACKAGE,
     &LATEST_BASE,
     &UNPINNED_BASE_DIGEST,
+    &UNPINNED_VCS_REQUIREMENT,
     &RUNS_AS_ROOT,
     &PIPE_TO_SHELL,
     &SUDO,

@@ -2,9 +2,10 @@
 //! hold secrets, known by their names (`*PASSWORD*`, `*_TOKEN`, `*_KEY`, `*CREDENTIALS*`, …) or
 //! by their values (a URL with `user:password@`, well-known token shapes). Anyone who can pull
 //! the image can read them (`docker history`, `docker inspect`). Messages name the variable,
-//! never its value.
+//! never its value. The same tests serve a base's Dockerfile (`base_file`) and the URLs of what
+//! pip installs (`installs`).
 
-use crate::formats::dockerfile::{check_fragment, Args};
+use crate::formats::dockerfile::{check_fragment, Args, Instruction};
 use crate::lint::rules::{SECRET_IN_ENV, SECRET_IN_ENV_FILE};
 use crate::lint::{names_list, splice, Draft, Resolved};
 use crate::spec::{ImageSpec, Step};
@@ -102,7 +103,7 @@ fn secret_name(name: &str) -> bool {
 }
 
 /// What secret a value holds, if its shape gives one away.
-fn secret_value(value: &str) -> Option<&'static str> {
+pub(super) fn secret_value(value: &str) -> Option<&'static str> {
     if url_password(value) {
         return Some("a password in a URL (`user:password@`)");
     }
@@ -205,7 +206,7 @@ pub(super) fn check(spec: &ImageSpec, resolved: Option<&Resolved>, out: &mut Vec
 }
 
 /// The reasons found, joined for a message (the first few).
-fn reasons(found: &[(String, String)]) -> String {
+pub(super) fn reasons(found: &[(String, String)]) -> String {
     const SHOWN: usize = 3;
     let mut text: Vec<&str> = found
         .iter()
@@ -225,32 +226,36 @@ fn fragment_secrets(contents: &str) -> Vec<(String, String)> {
     let Ok(parsed) = check_fragment(contents) else {
         return Vec::new();
     };
-    let mut found = Vec::new();
-    for instruction in &parsed.instructions {
-        let pairs: Vec<(String, String)> = match instruction.keyword.as_str() {
-            "ENV" if matches!(instruction.args, Args::Text(_)) => instruction
-                .values
-                .chunks(3)
-                .filter_map(|triple| match triple {
-                    [name, value, _] => Some((name.clone(), unquote(value))),
-                    _ => None,
-                })
-                .collect(),
-            "ARG" => instruction
-                .values
-                .iter()
-                .filter_map(|word| word.split_once('='))
-                .map(|(name, value)| (name.to_string(), unquote(value)))
-                .collect(),
-            _ => Vec::new(),
-        };
-        found.extend(
-            pairs
-                .into_iter()
-                .filter_map(|(name, value)| why_secret(&name, &value).map(|why| (name, why))),
-        );
-    }
-    found
+    parsed
+        .instructions
+        .iter()
+        .flat_map(instruction_secrets)
+        .collect()
+}
+
+/// The secrets one `ENV` or `ARG` instruction sets, as (name, why).
+pub(super) fn instruction_secrets(instruction: &Instruction) -> Vec<(String, String)> {
+    let pairs: Vec<(String, String)> = match instruction.keyword.as_str() {
+        "ENV" if matches!(instruction.args, Args::Text(_)) => instruction
+            .values
+            .chunks(3)
+            .filter_map(|triple| match triple {
+                [name, value, _] => Some((name.clone(), unquote(value))),
+                _ => None,
+            })
+            .collect(),
+        "ARG" => instruction
+            .values
+            .iter()
+            .filter_map(|word| word.split_once('='))
+            .map(|(name, value)| (name.to_string(), unquote(value)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    pairs
+        .into_iter()
+        .filter_map(|(name, value)| why_secret(&name, &value).map(|why| (name, why)))
+        .collect()
 }
 
 /// A value without the quotes around it.

@@ -1,11 +1,13 @@
 //! AL301 `runs-as-root`: the image's processes run as root. Known from the spec when a
 //! `withDockerfile` fragment sets `USER root` last, or when no fragment sets `USER` on a
 //! `debianSlim` base (the `python` images run as root); for a `fromRegistry` base only once its
-//! inspection reports the image's user, and never for a `fromDockerfile` base (its Dockerfile's
-//! `USER` is its own business). No mechanical fix: the default working directory and Python
+//! inspection reports the image's user; for a `fromDockerfile` base once resolution read its
+//! Dockerfile, whose final stage sets `USER root` last or no `USER` (it then runs as its `FROM`
+//! image's user, root for most). No mechanical fix: the default working directory and Python
 //! sources live under `/root`, which another user cannot read.
 
 use crate::formats::dockerfile::check_fragment;
+use crate::lint::base_file::BaseFile;
 use crate::lint::rules::RUNS_AS_ROOT;
 use crate::lint::{Draft, Resolved};
 use crate::spec::{Base, ImageSpec, Step};
@@ -22,7 +24,12 @@ fn is_root(user: &str) -> bool {
 }
 
 /// AL301.
-pub(super) fn check(spec: &ImageSpec, resolved: Option<&Resolved>, out: &mut Vec<Draft>) {
+pub(super) fn check(
+    spec: &ImageSpec,
+    resolved: Option<&Resolved>,
+    base_file: Option<&BaseFile>,
+    out: &mut Vec<Draft>,
+) {
     let last_user = spec
         .steps
         .iter()
@@ -58,7 +65,17 @@ pub(super) fn check(spec: &ImageSpec, resolved: Option<&Resolved>, out: &mut Vec
                 "" => format!("`{reference}` sets no user (it runs as root)"),
                 user => format!("`{reference}` runs as `{user}`"),
             }),
-        Base::FromDockerfile { .. } => None,
+        Base::FromDockerfile { .. } => base_file.and_then(|file| match &file.user {
+            None => Some(format!(
+                "`{}` sets no `USER` in its final stage, so it runs as its `FROM` image's user (root for most images)",
+                file.path
+            )),
+            Some((line, user)) if is_root(user) => Some(format!(
+                "`{}` sets `USER {user}` last in its final stage (line {line})",
+                file.path
+            )),
+            Some(_) => None,
+        }),
     };
     if let Some(base_user) = base_user {
         out.push(Draft::new(

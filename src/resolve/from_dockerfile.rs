@@ -30,6 +30,8 @@ pub(crate) struct ResolvedBase {
     pub context: Vec<ContextFile>,
     pub context_dirs: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The Dockerfile's text (for lint).
+    pub dockerfile: Option<String>,
 }
 
 /// Resolves the base; only `fromDockerfile` reads anything.
@@ -73,6 +75,7 @@ pub(crate) async fn resolve_base<H: Host>(base: &Base, host: &H) -> Result<Resol
         instructions,
         shell: last.shell,
         workdir: last.workdir,
+        dockerfile: Some(text),
         ..ResolvedBase::default()
     };
     resolved.inputs.push(Input {

@@ -214,6 +214,8 @@ pub(crate) struct ResolvedStep {
     pub diagnostics: Vec<Diagnostic>,
     /// The variables an `envFile` step brings in (for lint).
     pub env: Vec<(String, String)>,
+    /// The requirement lines of each file an install step read, by path (for lint).
+    pub install_files: Vec<(String, lint::RequirementLines)>,
 }
 
 /// Resolves an image through a host, holding at most `options.max_bytes` of what it reads.
@@ -289,6 +291,7 @@ async fn resolve_within<H: Host>(
     let mut lint_facts = lint::Resolved {
         base_digest: plan_base.digest.clone(),
         base_user: plan_base.user.clone(),
+        base_dockerfile: base.dockerfile,
         ..lint::Resolved::default()
     };
 
@@ -308,6 +311,12 @@ async fn resolve_within<H: Host>(
                 .env_files
                 .push((index, path.clone(), resolved.env));
         }
+        lint_facts.install_files.extend(
+            resolved
+                .install_files
+                .into_iter()
+                .map(|(path, lines)| (index, path, lines)),
+        );
         if let Some(files) = resolved.mount {
             mounts.push(Mount {
                 step: index,

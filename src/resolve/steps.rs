@@ -287,7 +287,10 @@ async fn requirements_file<H: Host>(
             .read_file_at_most(&file, MAX_TEXT_FILE_BYTES)
             .await
             .map_err(|e| at(e, &walk))?;
-        walk.feed(&String::from_utf8_lossy(&bytes))?;
+        let text = String::from_utf8_lossy(&bytes);
+        walk.feed(&text)?;
+        out.install_files
+            .push((file.clone(), crate::lint::requirement_lines(&text)));
         let found = (sha256_hex(&bytes), bytes.len() as u64);
         read.extend(real.map(|real| (real, found.clone())));
         files.push((file, found.0, found.1));
@@ -405,6 +408,10 @@ async fn pyproject_file<H: Host>(
     });
     sorting::sort_strings(&mut packages);
     packages.dedup();
+    out.install_files.push((
+        path.to_string(),
+        packages.iter().map(|p| (None, p.clone())).collect(),
+    ));
     if packages.is_empty() {
         out.diagnostics.push(Diagnostic {
             code: "NO_DEPENDENCIES".into(),
