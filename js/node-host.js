@@ -22,6 +22,9 @@
 // Speed: small files (up to 1 MiB) and listings are handled with synchronous calls, which cost
 // a fraction of the thread-pool round trips of their async forms; big files are read from the
 // same descriptor asynchronously in 1 MiB chunks, so the event loop is never held for long.
+// `readFile`, `hashFile` and `readDir` answer small work with the value itself, not a promise
+// (the host contract allows both): a promise per file, awaited with its timeout, cost more than
+// reading and hashing a small file. Their failures are always rejected promises.
 import { closeSync, constants, fstatSync, lstatSync, openSync, read, readdirSync, readlinkSync, readSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,11 +58,11 @@ let syncBuffer;
 const readAsync = promisify(read);
 
 /**
- * node:crypto, imported on the first hash: importing it at start cost about 4 ms of every import
- * of the package.
- * @type {Promise<typeof import("node:crypto")> | undefined}
+ * node:crypto's `createHash`, imported on the first hash: importing it at start cost about 4 ms
+ * of every import of the package.
+ * @type {typeof import("node:crypto").createHash | undefined}
  */
-let nodeCrypto;
+let createHash;
 
 const NOFOLLOW = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 const FILE_FLAGS = constants.O_RDONLY | NOFOLLOW;
@@ -345,22 +348,47 @@ export function nodeHost(options) {
   };
 
   /**
-   * Reads a verified file: small ones synchronously, then `small(bytes)`; big ones through `big`.
+   * Reads a verified file: a small one synchronously, answering `small(bytes)` itself; a big one
+   * through `big`, answering its promise. A failure is a rejected promise either way, so a caller
+   * sees the same errors as from an async function.
    * @template T
    * @param {string} callback
    * @param {string} given
    * @param {(bytes: Buffer) => T} small
    * @param {(fd: number) => Promise<T>} big
-   * @returns {Promise<T>}
+   * @returns {T | Promise<T>}
    */
-  const withFile = async (callback, given, small, big) => {
-    const { fd, stats } = /** @type {Opened} */ (openChecked(callback, given, "file")); // "file": never null
+  const withFile = (callback, given, small, big) => {
+    let fd;
     try {
+      let stats;
+      ({ fd, stats } = /** @type {Opened} */ (openChecked(callback, given, "file"))); // "file": never null
       const bytes = readSmall(fd, stats.size);
-      if (bytes !== null) return small(bytes);
-      return await big(fd);
+      if (bytes === null) {
+        const opened = fd;
+        fd = undefined; // closed when `big` settles
+        return big(opened).finally(() => closeSync(opened));
+      }
+      return small(bytes);
+    } catch (error) {
+      return Promise.reject(error);
     } finally {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
+    }
+  };
+
+  /**
+   * `answer()`'s value, or a rejected promise when it throws: the callbacks answer small work
+   * synchronously (a promise per file costs more than reading it) and fail as async ones do.
+   * @template T
+   * @param {() => T} answer
+   * @returns {T | Promise<never>}
+   */
+  const settled = (answer) => {
+    try {
+      return answer();
+    } catch (error) {
+      return Promise.reject(error);
     }
   };
 
@@ -433,8 +461,8 @@ export function nodeHost(options) {
 
   /** @type {ImageHost} */
   const host = {
-    /** The file's bytes (a Buffer, which is a Uint8Array). */
-    async readFile(given) {
+    /** The file's bytes (a Buffer, which is a Uint8Array); a promise for a file over 1 MiB. */
+    readFile(given) {
       return withFile(
         "readFile",
         given,
@@ -449,26 +477,37 @@ export function nodeHost(options) {
     },
 
     /** The folder's entries from `lstat` (symlinks reported, not followed), sorted by name. */
-    async readDir(given) {
-      const { fd, stats, real } = /** @type {Opened} */ (openChecked("readDir", given, "dir")); // "dir": never null
-      let entries;
-      try {
-        entries = list("readDir", given, fd, real, stats);
-      } finally {
-        closeSync(fd);
-      }
-      return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    readDir(given) {
+      return settled(() => {
+        const { fd, stats, real } = /** @type {Opened} */ (openChecked("readDir", given, "dir")); // "dir": never null
+        let entries;
+        try {
+          entries = list("readDir", given, fd, real, stats);
+        } finally {
+          closeSync(fd);
+        }
+        return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      });
     },
 
-    /** `sha256:<hex>` of the file through node:crypto (big files in 1 MiB chunks). */
-    async hashFile(given) {
-      const { createHash } = await (nodeCrypto ??= import("node:crypto"));
+    /**
+     * `sha256:<hex>` of the file through node:crypto (big files in 1 MiB chunks); a promise for
+     * the first call (node:crypto is imported then) and for a file over 1 MiB.
+     */
+    hashFile(given) {
+      if (createHash === undefined) {
+        return import("node:crypto").then((crypto) => {
+          createHash = crypto.createHash;
+          return host.hashFile(given);
+        });
+      }
+      const hashOf = createHash;
       return withFile(
         "hashFile",
         given,
-        (bytes) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
+        (bytes) => `sha256:${hashOf("sha256").update(bytes).digest("hex")}`,
         async (fd) => {
-          const hash = createHash("sha256");
+          const hash = hashOf("sha256");
           await readChunks("hashFile", given, fd, (chunk) => hash.update(chunk));
           return `sha256:${hash.digest("hex")}`;
         },

@@ -284,6 +284,22 @@ describe("nodeHost", () => {
     assert.equal((await host.readFile("empty.txt")).length, 0);
   });
 
+
+  test("small work is answered as a value, big files and failures as promises (what makes resolution fast)", async () => {
+    await host.hashFile("README.md"); // the first hash imports node:crypto
+    assert.equal(host.hashFile("README.md"), sha256("# hi\n"));
+    assert.equal(text(host.readFile("README.md")), "# hi\n");
+    assert.ok(Array.isArray(host.readDir("bin")));
+    const bigHash = host.hashFile("big.bin");
+    assert.ok(bigHash instanceof Promise, "a file over 1 MiB is read asynchronously");
+    assert.equal(await bigHash, sha256(big));
+    assert.ok(host.readFile("big.bin") instanceof Promise);
+    for (const failing of [() => host.readFile("nope.txt"), () => host.hashFile("nope.txt"), () => host.readDir("nope"), () => host.readFile("../outside/secret.txt")]) {
+      const answer = failing();
+      assert.ok(answer instanceof Promise, "a failure is a rejected promise, never a throw");
+      await assert.rejects(answer, (error) => ["ENOENT", "EACCES"].includes(error.code));
+    }
+  });
   test("the same file under './', repeated '/', '..' inside the root, and its absolute path", async () => {
     for (const path of ["README.md", "./README.md", "src//..//README.md", join(root, "README.md"), `${root}/./src/../README.md`]) {
       assert.equal(text(await host.readFile(path)), "# hi\n", path);
