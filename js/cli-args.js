@@ -79,6 +79,7 @@ Commands:
   hash SPEC        print the definition, image and spec hashes
   plan SPEC        print how the image runs (JSON): direct or derived, which Python, mounts
   lint SPEC        report lint findings (docs/lint.md); exit status 1 at --fail-on
+  diff BEFORE AFTER  the Dockerfiles' unified diff and which layers rebuild (docs/diff.md)
   context SPEC     write the build context as a tar: ${NAME} context SPEC | docker build -t NAME -
   build SPEC       make the image ready on the Docker engine: direct, reused or built (--push)
   run SPEC -- CMD  run CMD in the image, with the spec's addLocal* files copied in
@@ -195,9 +196,24 @@ Options:
 
 ${RESOLVE_OPTIONS}`;
 
+HELP.diff = `Usage: ${NAME} diff [options] BEFORE AFTER
+
+Compares two specs (BEFORE, AFTER: files, or - for one of them on standard input) and prints
+the unified diff of their Dockerfiles, what changed, and which layers a build of AFTER reuses
+from a build of BEFORE:
+  layers: 4 reused, 2 rebuild (from step 3)
+A layer is reused only when it and every layer before it are unchanged. No file is read:
+steps that read files (requirements, copied folders, a fromDockerfile base) are one comment
+line in the Dockerfiles, and their layers are "unknown until resolved" when they did not
+change (docs/diff.md). The exit status is 0 when the specs are the same, 1 when they differ,
+2 on an error, as diff(1).
+
+Options:
+  --json                     print the whole diff as JSON (layers, steps, hunks)`;
+
 HELP.help = HELP.main;
 
-const COMMANDS = new Set(["render", "hash", "plan", "lint", "context", "build", "run", "help"]);
+const COMMANDS = new Set(["render", "hash", "plan", "lint", "diff", "context", "build", "run", "help"]);
 
 /** @typedef {"flag" | "value" | "list"} OptionKind */
 
@@ -232,6 +248,7 @@ const OPTIONS = {
   hash: { ...COMMON, json: "flag", definition: "flag" },
   plan: { ...COMMON },
   lint: { ...COMMON, json: "flag", "fail-on": "value", "no-resolve": "flag" },
+  diff: { json: "flag", help: "flag" },
   context: { ...COMMON, output: "value" },
   build: { ...COMMON, push: "flag", network: "value", json: "flag" },
   run: { ...COMMON, push: "flag", network: "value", "no-optimize": "flag" },
@@ -251,13 +268,13 @@ export function parseArgs(argv) {
   if (first === "-h" || first === "--help") return { command: "help", options: {}, operands: args.slice(1, 2) };
   if (first === "-V" || first === "--version") return { command: "version", options: {}, operands: [] };
   if (!COMMANDS.has(first)) {
-    if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (a command comes first: render, hash, plan, lint, context, build, run)`);
-    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: render, hash, plan, lint, context, build, run, help)`);
+    if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (a command comes first: render, hash, plan, lint, diff, context, build, run)`);
+    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: render, hash, plan, lint, diff, context, build, run, help)`);
   }
   const command = /** @type {string} */ (args.shift()); // a command: checked above
   if (command === "help") {
     const topic = args.find((a) => !a.startsWith("-"));
-    if (topic !== undefined && !COMMANDS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: render, hash, plan, lint, context, build, run)`);
+    if (topic !== undefined && !COMMANDS.has(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: render, hash, plan, lint, diff, context, build, run)`);
     return { command: "help", options: {}, operands: topic ? [topic] : [] };
   }
   const known = OPTIONS[command];
@@ -310,6 +327,11 @@ export function parseArgs(argv) {
   }
   const options = /** @type {Options} */ (given); // the kinds of OPTIONS are the types of Options
   if (options.help) return { command: "help", options: {}, operands: [command] };
+  if (command === "diff") {
+    if (operands.length !== 2) throw new UsageError(`diff takes two specs, BEFORE and AFTER, got ${operands.length}; see ${NAME} diff --help`);
+    if (operands[0] === "-" && operands[1] === "-") throw new UsageError("diff reads at most one spec from standard input");
+    return { command, options, operands };
+  }
   if (operands.length === 0) throw new UsageError(`${command} needs a SPEC file (or - for standard input); see ${NAME} ${command} --help`);
   if (command === "run") {
     if (operands.length < 2) throw new UsageError(`run needs a SPEC and a command after it: ${NAME} run SPEC -- CMD [ARG…]`);

@@ -28,6 +28,7 @@ import { escapeControls } from "./host-helpers.js";
 import { HELP, NAME, UsageError, VERSION, parseArgs } from "./cli-args.js";
 import { runtimeCommand } from "./cli-runtime.js";
 import { failOnRank, lintReport } from "./cli-lint.js";
+import { diffReport } from "./cli-diff.js";
 
 /** @typedef {import("./apothic_image.js").ImageHost} ImageHost */
 /** @typedef {import("./apothic_image.js").ImageInspection} ImageInspection */
@@ -548,6 +549,7 @@ async function main(argv) {
     return undefined;
   }
 
+  if (command === "diff") return diff(operands, Boolean(options.json));
   const specPath = operands[0];
   if (command === "context" && options.output === undefined && process.stdout.isTTY) {
     throw cliError(
@@ -629,6 +631,25 @@ async function main(argv) {
     return await writeStdout(`${json(plan, 2)}\n`);
   } finally {
     image.free();
+  }
+}
+
+/**
+ * `diff BEFORE AFTER`: exit status 0 when the specs are the same, 1 when they differ, 2 on an
+ * error (as diff(1)).
+ * @param {string[]} operands the two spec files
+ * @param {boolean} asJson
+ */
+async function diff([beforePath, afterPath], asJson) {
+  try {
+    const label = (/** @type {string} */ p) => (p === "-" ? "<stdin>" : p);
+    const result = Image.diff(loadImage(beforePath), loadImage(afterPath));
+    const report = diffReport(label(beforePath), label(afterPath), result, { json: asJson });
+    await writeStdout(report.text);
+    process.exitCode = report.status;
+  } catch (error) {
+    printError(error);
+    process.exitCode = 2;
   }
 }
 

@@ -459,6 +459,32 @@ export function nodeHost(options) {
     if (!roots.includes(rel)) roots.push(rel);
   }
 
+  /**
+   * `sha256:<hex>` of the file through node:crypto (big files in 1 MiB chunks); a promise for
+   * the first call (node:crypto is imported then) and for a file over 1 MiB.
+   * @param {string} given
+   * @returns {string | Promise<string>}
+   */
+  const hashFile = (given) => {
+    if (createHash === undefined) {
+      return import("node:crypto").then((crypto) => {
+        createHash = crypto.createHash;
+        return hashFile(given);
+      });
+    }
+    const hashOf = createHash;
+    return withFile(
+      "hashFile",
+      given,
+      (bytes) => `sha256:${hashOf("sha256").update(bytes).digest("hex")}`,
+      async (fd) => {
+        const hash = hashOf("sha256");
+        await readChunks("hashFile", given, fd, (chunk) => hash.update(chunk));
+        return `sha256:${hash.digest("hex")}`;
+      },
+    );
+  };
+
   /** @type {ImageHost} */
   const host = {
     /** The file's bytes (a Buffer, which is a Uint8Array); a promise for a file over 1 MiB. */
@@ -490,29 +516,7 @@ export function nodeHost(options) {
       });
     },
 
-    /**
-     * `sha256:<hex>` of the file through node:crypto (big files in 1 MiB chunks); a promise for
-     * the first call (node:crypto is imported then) and for a file over 1 MiB.
-     */
-    hashFile(given) {
-      if (createHash === undefined) {
-        return import("node:crypto").then((crypto) => {
-          createHash = crypto.createHash;
-          return host.hashFile(given);
-        });
-      }
-      const hashOf = createHash;
-      return withFile(
-        "hashFile",
-        given,
-        (bytes) => `sha256:${hashOf("sha256").update(bytes).digest("hex")}`,
-        async (fd) => {
-          const hash = hashOf("sha256");
-          await readChunks("hashFile", given, fd, (chunk) => hash.update(chunk));
-          return `sha256:${hash.digest("hex")}`;
-        },
-      );
-    },
+    hashFile,
 
     /**
      * The path relative to the root with every symlink followed (`.` for the root), so one file

@@ -79,11 +79,14 @@ pub enum ErrorCode {
     /// One `resolve` / `buildContext` call would hold more than its `maxBytes` (files read
     /// whole and folder listings added up; 256 MiB by default).
     ResolveTooLarge,
+    /// A diff of two images would compare more than it checks (`limits::MAX_DIFF_CELLS`): two
+    /// very long, very different step lists or Dockerfiles.
+    DiffTooLarge,
 }
 
 impl ErrorCode {
     /// Every code, in the order of the table in docs/api.md.
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::InvalidArgument,
         ErrorCode::InvalidPythonVersion,
         ErrorCode::InvalidImageRef,
@@ -117,6 +120,7 @@ impl ErrorCode {
         ErrorCode::FileTooLarge,
         ErrorCode::FolderTooLarge,
         ErrorCode::ResolveTooLarge,
+        ErrorCode::DiffTooLarge,
     ];
 
     /// The stable string form, e.g. `"INVALID_IMAGE_REF"`.
@@ -155,6 +159,7 @@ impl ErrorCode {
             ErrorCode::FileTooLarge => "FILE_TOO_LARGE",
             ErrorCode::FolderTooLarge => "FOLDER_TOO_LARGE",
             ErrorCode::ResolveTooLarge => "RESOLVE_TOO_LARGE",
+            ErrorCode::DiffTooLarge => "DIFF_TOO_LARGE",
         }
     }
 }

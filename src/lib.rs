@@ -34,6 +34,7 @@
 
 #![deny(missing_docs)]
 
+pub mod diff;
 pub mod error;
 pub mod formats;
 pub mod hash;

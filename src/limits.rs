@@ -18,6 +18,7 @@
 //! | the build context of `buildContext` (every context file together) | 512 MiB, and at most what is left of `maxBytes` | `FOLDER_TOO_LARGE` |
 //! | `managedPython.sha256` digests given from JavaScript (names at most 255 characters, digests 64) | 10,000 | `INVALID_ARGUMENT` |
 //! | what one `resolve` / `buildContext` call holds: files read whole and folder listings (names plus 64 bytes an entry), added up | `maxBytes`: 256 MiB by default, at most 1 GiB | `RESOLVE_TOO_LARGE` |
+//! | what one `diff` compares: cells of its step and line tables, added up ([`MAX_DIFF_CELLS`]) | 4,000,000 | `DIFF_TOO_LARGE` |
 //!
 //! Every bound is checked before the bytes are copied: the JavaScript host sees a
 //! `Uint8Array`'s length and a listing's length and name lengths first.
@@ -32,6 +33,11 @@ pub const MAX_SPEC_BYTES: usize = 4 << 20;
 
 /// The most steps one image holds.
 pub const MAX_STEPS: usize = 10_000;
+
+/// The most table cells one `diff` fills, added up over its step and line comparisons (each
+/// `(n + 1) × (m + 1)` for the `n` and `m` items left after the common start and end), checked
+/// before each table is made: 8 MiB of memory at most.
+pub const MAX_DIFF_CELLS: usize = 4_000_000;
 
 /// The largest file that is read whole and parsed (Dockerfile, requirements, pyproject, env and
 /// ignore files).

@@ -33,7 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("spec", &["spec"]),
     ("render, hash", &["render", "hash"]),
-    ("builder", &["image", "lint"]),
+    ("builder", &["image", "lint", "diff"]),
     ("resolution", &["resolve"]),
     ("bindings", &["wasm"]),
 ];

@@ -42,7 +42,8 @@ export type ErrorCode =
   | "SPEC_TOO_LARGE"
   | "FILE_TOO_LARGE"
   | "FOLDER_TOO_LARGE"
-  | "RESOLVE_TOO_LARGE";
+  | "RESOLVE_TOO_LARGE"
+  | "DIFF_TOO_LARGE";
 "#;
 
 /// The TypeScript `DiagnosticCode` union, written from the one list of the codes a resolution

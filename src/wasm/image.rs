@@ -228,7 +228,7 @@ impl JsImage {
     pub fn from_spec(
         #[wasm_bindgen(unchecked_param_type = "ImageSpec | string")] spec: JsValue,
     ) -> JsResult<JsImage> {
-        wrap(spec_arg(&spec).and_then(|s| CoreImage::from_spec(&s)))
+        wrap(spec_arg(&spec, "spec").and_then(|s| CoreImage::from_spec(&s)))
     }
 
     /// Installs packages with pip (de-duplicated and sorted; flags go in `options`).
@@ -509,22 +509,23 @@ impl JsImage {
     }
 }
 
-/// A spec argument: a spec object, or the JSON text of one (decoded as written, so an error
-/// has the line and column in that text).
-fn spec_arg(spec: &JsValue) -> Result<ImageSpec> {
-    match bounded(spec, "spec")? {
+/// A spec argument called `name`: a spec object (an `Image` too: `JSON.stringify` writes its
+/// spec), or the JSON text of one (decoded as written, so an error has the line and column in
+/// that text).
+pub(super) fn spec_arg(spec: &JsValue, name: &str) -> Result<ImageSpec> {
+    match bounded(spec, name)? {
         Some(json) => serde_json::from_str(&json).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidSpec,
                 format!(
-                    "`spec` is not a valid image spec: {}",
+                    "`{name}` is not a valid image spec: {}",
                     in_user_words(&serde_detail(&e))
                 ),
             )
-            .at("spec")
+            .at(name)
             .at_position(e.line(), e.column())
         }),
-        None => from_js(spec, "spec", ErrorCode::InvalidSpec),
+        None => from_js(spec, name, ErrorCode::InvalidSpec),
     }
 }
 
@@ -602,7 +603,7 @@ fn local_dir_args(
 pub fn canonical_json_of(
     #[wasm_bindgen(unchecked_param_type = "ImageSpec | string")] spec: JsValue,
 ) -> JsResult<String> {
-    spec_arg(&spec)
+    spec_arg(&spec, "spec")
         .map(|s| hash::canonical_json(&s))
         .map_err(to_js)
 }

@@ -2,6 +2,7 @@
 //! TypeScript names of docs/api.md, argument conversion (`Ts<T>` from tsify at the boundary, so bad
 //! input is an ordinary `Result`), and errors as real JS `Error` objects. No logic lives here.
 
+mod diff;
 mod errors;
 mod host;
 mod image;

@@ -24,6 +24,7 @@ const FULL = {
   "static fromRegistry": ["python:3.12", { prebuilt: false }],
   "static fromDockerfile": ["Dockerfile", { contextDir: "." }],
   "static fromSpec": [base.toSpec()],
+  "static diff": [base, base.toSpec()],
   free: [],
   addLocalDir: ["src", "/app/src", { ignore: ["*.pyc"] }],
   addLocalFile: ["src/app.py", "/app/app.py"],

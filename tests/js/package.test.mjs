@@ -124,6 +124,7 @@ describe("entries", () => {
       "arguments.js",
       "browser.js",
       "cli-args.js",
+      "cli-diff.js",
       "cli-lint.js",
       "cli-runtime.js",
       "cli.js",

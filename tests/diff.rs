@@ -1,0 +1,337 @@
+//! Diff vectors: every `tests/vectors-diff/NAME.json` holds `before` and `after` specs and
+//! `diff`, what `diff(before, after)` gives. The same vectors run in wasm under Node through the
+//! packed package (tests/js/diff.test.mjs). Regenerate `diff` with
+//! `UPDATE_GOLDEN=1 cargo test --test diff` and read the change; the tests below state by hand
+//! what each vector must say (layers, steps, hunks), so a regenerated golden cannot drift.
+
+use std::fs;
+
+use apothic_image::diff::{diff, ImageDiff, LayerReason, LayerStatus, LineKind, StepPair};
+use apothic_image::limits::MAX_DIFF_CELLS;
+use apothic_image::{DebianSlimOptions, ErrorCode, Image};
+use serde_json::Value;
+
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors-diff");
+
+/// Every vector: (name without `.json`, its JSON).
+fn vectors() -> Vec<(String, Value)> {
+    let mut names: Vec<String> = fs::read_dir(VECTORS)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "the diff vectors are missing");
+    names
+        .into_iter()
+        .map(|name| {
+            let text = fs::read_to_string(format!("{VECTORS}/{name}")).unwrap();
+            (
+                name.trim_end_matches(".json").to_string(),
+                serde_json::from_str(&text).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn image(spec: &Value) -> Image {
+    Image::from_spec(&serde_json::from_value(spec.clone()).unwrap()).unwrap()
+}
+
+fn diff_of(vector: &Value) -> ImageDiff {
+    diff(&image(&vector["before"]), &image(&vector["after"])).unwrap()
+}
+
+/// The diff of the vector called `name`.
+fn vector(name: &str) -> ImageDiff {
+    let (_, v) = vectors().into_iter().find(|(n, _)| n == name).unwrap();
+    diff_of(&v)
+}
+
+/// Each layer as (step, status).
+fn statuses(d: &ImageDiff) -> Vec<(Option<usize>, LayerStatus)> {
+    d.layers.iter().map(|l| (l.step, l.status)).collect()
+}
+
+/// The hunks as `diff -u` writes them.
+fn unified(d: &ImageDiff) -> String {
+    let mut out = String::new();
+    for h in &d.hunks {
+        out += &format!(
+            "@@ -{},{} +{},{} @@\n",
+            h.before_start, h.before_lines, h.after_start, h.after_lines
+        );
+        for line in &h.lines {
+            let mark = match line.kind {
+                LineKind::Keep => ' ',
+                LineKind::Remove => '-',
+                LineKind::Add => '+',
+            };
+            out += &format!("{mark}{}\n", line.text);
+        }
+    }
+    out
+}
+
+use LayerStatus::{Rebuild, Reused, Unknown};
+
+#[test]
+fn every_vector_gives_its_diff() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for (name, mut v) in vectors() {
+        let got = serde_json::to_value(diff_of(&v)).unwrap();
+        if update {
+            v["diff"] = got;
+            let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
+            fs::write(format!("{VECTORS}/{name}.json"), text).unwrap();
+            continue;
+        }
+        assert_eq!(got, v["diff"], "{name}");
+    }
+}
+
+#[test]
+fn identical_images_rebuild_nothing() {
+    let d = vector("identical");
+    assert!(d.identical && !d.base_changed);
+    assert_eq!((d.reused, d.rebuild, d.unknown), (6, 0, 0));
+    assert_eq!(d.first_rebuild, None);
+    assert!(d.hunks.is_empty());
+    assert_eq!(d.steps.unchanged, 5);
+    assert_eq!(d.before.definition_hash, d.after.definition_hash);
+}
+
+#[test]
+fn a_changed_step_rebuilds_it_and_every_later_layer() {
+    let d = vector("change-step-3-of-5");
+    assert_eq!(
+        statuses(&d),
+        [
+            (None, Reused),
+            (Some(0), Reused),
+            (Some(1), Reused),
+            (Some(2), Reused),
+            (Some(3), Rebuild),
+            (Some(4), Rebuild),
+        ]
+    );
+    assert_eq!(d.layers[4].reason, LayerReason::Changed);
+    assert_eq!(d.layers[5].reason, LayerReason::AfterRebuild);
+    assert_eq!(d.first_rebuild, Some(4));
+    assert_eq!(
+        d.steps.changed,
+        [StepPair {
+            before: 3,
+            after: 3
+        }]
+    );
+    assert!(d.steps.added.is_empty() && d.steps.removed.is_empty());
+    assert_eq!(
+        unified(&d),
+        "@@ -2,5 +2,5 @@\n \
+         RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*\n \
+         RUN python -m pip install --no-cache-dir numpy pandas\n \
+         RUN python -m compileall /root\n\
+         -ENV APP_ENV=production\n\
+         +ENV APP_ENV=staging\n \
+         CMD [\"python\",\"app.py\"]\n"
+    );
+    // The changed line's numbers on both sides.
+    let changed = &d.hunks[0].lines[3..5];
+    assert_eq!((changed[0].before, changed[0].after), (Some(5), None));
+    assert_eq!((changed[1].before, changed[1].after), (None, Some(5)));
+    assert_eq!(d.layers[4].lines.map(|l| (l.first, l.last)), Some((5, 5)));
+}
+
+#[test]
+fn a_changed_base_rebuilds_every_layer() {
+    let d = vector("base-change");
+    assert!(d.base_changed);
+    assert_eq!((d.reused, d.rebuild, d.unknown), (0, 6, 0));
+    assert_eq!(d.first_rebuild, Some(0));
+    assert_eq!(d.steps.unchanged, 5);
+    assert!(unified(&d).starts_with(
+        "@@ -1,4 +1,4 @@\n-FROM python:3.12-slim-trixie\n+FROM python:3.13-slim-trixie\n"
+    ));
+}
+
+#[test]
+fn an_appended_step_rebuilds_only_itself() {
+    let d = vector("appended-step");
+    assert_eq!((d.reused, d.rebuild), (6, 1));
+    assert_eq!(d.layers[6].reason, LayerReason::Added);
+    assert_eq!(d.steps.added, [5]);
+    assert_eq!(
+        unified(&d),
+        "@@ -4,3 +4,4 @@\n \
+         RUN python -m compileall /root\n \
+         ENV APP_ENV=production\n \
+         CMD [\"python\",\"app.py\"]\n\
+         +WORKDIR /srv\n"
+    );
+}
+
+#[test]
+fn a_removed_step_rebuilds_from_its_place() {
+    let d = vector("removed-step");
+    assert_eq!(d.steps.removed, [1]);
+    assert_eq!(
+        statuses(&d),
+        [
+            (None, Reused),
+            (Some(0), Reused),
+            (Some(1), Rebuild),
+            (Some(2), Rebuild),
+            (Some(3), Rebuild),
+        ]
+    );
+    assert_eq!(
+        unified(&d),
+        "@@ -1,6 +1,5 @@\n \
+         FROM python:3.12-slim-trixie\n \
+         RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*\n\
+         -RUN python -m pip install --no-cache-dir numpy pandas\n \
+         RUN python -m compileall /root\n \
+         ENV APP_ENV=production\n \
+         CMD [\"python\",\"app.py\"]\n"
+    );
+}
+
+#[test]
+fn an_inserted_step_rebuilds_the_same_steps_after_it() {
+    let d = vector("inserted-step");
+    assert_eq!(d.steps.added, [1]);
+    assert_eq!(d.steps.unchanged, 3);
+    assert_eq!(
+        statuses(&d),
+        [
+            (None, Reused),
+            (Some(0), Reused),
+            (Some(1), Rebuild),
+            (Some(2), Rebuild),
+            (Some(3), Rebuild),
+        ]
+    );
+    assert_eq!(d.layers[2].reason, LayerReason::Changed);
+}
+
+#[test]
+fn layers_that_read_files_are_unknown_until_resolved() {
+    let d = vector("reads-files");
+    assert_eq!(
+        d.layers
+            .iter()
+            .map(|l| (l.step, l.status, l.reason))
+            .collect::<Vec<_>>(),
+        [
+            (None, Reused, LayerReason::Unchanged),
+            (Some(0), Reused, LayerReason::Unchanged),
+            (Some(1), Unknown, LayerReason::ReadsFiles),
+            (Some(2), Unknown, LayerReason::AfterUnknown),
+            (Some(3), Rebuild, LayerReason::Changed),
+        ]
+    );
+    assert_eq!(d.after.unrendered, [Some(1), Some(2)]);
+    // Each stands as one comment line holding its canonical JSON; the RUN line changes.
+    let text = unified(&d);
+    assert!(text.contains(
+        " # rendered by resolve: {\"op\":\"pipInstallFromRequirements\",\"options\":{\"pre\":false},\"path\":\"requirements.txt\"}\n"
+    ), "{text}");
+    assert!(text.ends_with("-RUN echo one\n+RUN echo two\n"), "{text}");
+}
+
+#[test]
+fn a_from_dockerfile_base_is_unknown_and_so_is_what_follows() {
+    let d = vector("from-dockerfile");
+    assert_eq!(
+        statuses(&d),
+        [(None, Unknown), (Some(0), Unknown), (Some(1), Rebuild)]
+    );
+    assert_eq!(d.after.unrendered, [None]);
+    assert!(unified(&d).starts_with(
+        "@@ -1,2 +1,3 @@\n # rendered by resolve: {\"base\":\"python:3.11-slim\",\"contextDir\":\".\",\"op\":\"fromDockerfile\",\"path\":\"Dockerfile\"}\n"
+    ));
+}
+
+#[test]
+fn a_runtime_step_makes_no_layer_and_no_line() {
+    let d = vector("runtime-step");
+    assert!(!d.identical);
+    assert_eq!(d.steps.added, [5]);
+    assert_eq!((d.reused, d.rebuild, d.unknown), (6, 0, 0));
+    assert!(d.hunks.is_empty());
+}
+
+#[test]
+fn the_same_step_under_another_shell_rebuilds() {
+    let d = vector("shell-change");
+    assert_eq!(
+        d.steps.changed,
+        [StepPair {
+            before: 0,
+            after: 0
+        }]
+    );
+    assert_eq!(d.steps.unchanged, 1);
+    assert_eq!(d.layers[2].reason, LayerReason::AfterRebuild);
+    // Both lines change: the SHELL and the exec-form RUN that names it.
+    assert_eq!(
+        unified(&d),
+        "@@ -1,3 +1,3 @@\n \
+         FROM python:3.12-slim-trixie\n\
+         -SHELL [\"/bin/bash\",\"-c\"]\n\
+         -RUN [\"/bin/bash\",\"-c\",\"echo 'a'  && true \"]\n\
+         +SHELL [\"/bin/zsh\",\"-c\"]\n\
+         +RUN [\"/bin/zsh\",\"-c\",\"echo 'a'  && true \"]\n"
+    );
+}
+
+#[test]
+fn changes_far_apart_make_two_hunks() {
+    let d = vector("two-hunks");
+    assert_eq!(d.hunks.len(), 2);
+    let heads: Vec<_> = d
+        .hunks
+        .iter()
+        .map(|h| (h.before_start, h.before_lines, h.after_start, h.after_lines))
+        .collect();
+    assert_eq!(heads, [(1, 5, 1, 5), (10, 4, 10, 4)]);
+    assert!(unified(&d).ends_with(" RUN echo 10\n-ENV A=1\n+ENV A=2\n"));
+}
+
+/// `n` distinct `runCommands` steps, with `tag` in each command.
+fn many_steps(n: usize, tag: &str) -> Image {
+    let mut image = Image::debian_slim(&DebianSlimOptions::default()).unwrap();
+    for i in 0..n {
+        image = image.run_commands(&[format!("echo {tag} {i}")]).unwrap();
+    }
+    image
+}
+
+#[test]
+fn a_diff_past_its_work_limit_is_refused_with_a_code() {
+    // 2,000 different steps on each side: a 2,001 x 2,001 table, past 4,000,000 cells.
+    let side = (MAX_DIFF_CELLS as f64).sqrt() as usize;
+    let e = diff(&many_steps(side, "a"), &many_steps(side, "b")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::DiffTooLarge, "{e}");
+    assert!(e.message.contains("2000 steps with 2000"), "{e}");
+    // The same images with a common start and end cost nothing to compare.
+    let d = diff(&many_steps(side, "a"), &many_steps(side, "a")).unwrap();
+    assert!(d.identical && d.hunks.is_empty());
+}
+
+#[test]
+fn a_render_error_names_its_side() {
+    // A line longer than a Dockerfile holds: the image exists, its Dockerfile does not.
+    let long = "x".repeat(70_000);
+    let bad = Image::debian_slim(&DebianSlimOptions::default())
+        .unwrap()
+        .run_commands(&[format!("echo {long}")])
+        .unwrap();
+    let good = Image::debian_slim(&DebianSlimOptions::default()).unwrap();
+    let e = diff(&good, &bad).unwrap_err();
+    assert_eq!(e.code, ErrorCode::LineTooLong);
+    assert_eq!(e.argument.as_deref(), Some("after.steps[0]"));
+    let e = diff(&bad, &good).unwrap_err();
+    assert_eq!(e.argument.as_deref(), Some("before.steps[0]"));
+}
