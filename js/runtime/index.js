@@ -79,8 +79,9 @@ function engineAuth(registry) {
 
 /**
  * The host `resolve` is given: the caller's, with `lookupDerived` answered by the registry
- * (when one is given). A registry that cannot be reached answers "not published" and leaves a
- * diagnostic: the image is built locally and nothing is published.
+ * when one is given (else the caller's own, if it has one). A registry that cannot be reached
+ * answers "not published" and leaves a diagnostic: the image is built locally and nothing is
+ * published.
  * @param {EnsureOptions} options
  * @param {RuntimeDiagnostic[]} diagnostics
  * @param {{ registryDown: boolean }} state
@@ -88,7 +89,9 @@ function engineAuth(registry) {
  */
 function hostWithLookup(options, diagnostics, state) {
   const registry = options.registry;
-  if (registry === undefined) return { ...options.host, lookupDerived: undefined };
+  // No registry of its own: the host's lookupDerived (a registryHost with a derivedRepository,
+  // say) is asked as it is; a reference it finds is pulled, and nothing is published.
+  if (registry === undefined) return options.host;
   const host = registryHost({
     derivedRepository: registry.repository,
     insecure: registry.insecure ? [registryOf(registry.repository)] : [],

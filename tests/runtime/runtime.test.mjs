@@ -186,6 +186,20 @@ describe("two machines", () => {
     assert.deepEqual([b.counts.build, b.counts.pull], [1, 1]);
     times.built = { timeToCommandMs: rebuilt.timeToCommandMs, buildMs: rebuilt.times.buildMs, pushMs: rebuilt.times.pushMs, builds: 1, pulls: 0 };
   });
+
+  test("without a `registry` option, the host's own lookupDerived is asked: B reuses what A published, and publishes nothing", async () => {
+    const image = () => Image.fromRegistry(bases.python).runCommands(`echo lookup-${nonce} > /lookup.txt`);
+    const built = await ensure(image(), { host, engine: engineA, registry: publishTo(), network: "host" });
+    assert.equal(built.action, "built");
+    const lookingHost = { ...nodeHost({ root: project }), ...registryHost({ insecure: [registry.host], derivedRepository: repository() }) };
+    const b = counted(engineB);
+    const reused = await run(image(), ["cat", "/lookup.txt"], { host: lookingHost, engine: b.engine, network: "host", capture: true });
+    assert.equal(reused.action, "reused");
+    assert.equal(reused.ref, built.ref);
+    assert.equal(reused.published, false);
+    assert.deepEqual([b.counts.build, b.counts.pull, b.counts.push], [0, 1, 0]);
+    assert.equal(reused.stdout, `lookup-${nonce}\n`);
+  });
 });
 
 describe("a Python-less base", () => {
