@@ -335,3 +335,23 @@ fn a_render_error_names_its_side() {
     let e = diff(&bad, &good).unwrap_err();
     assert_eq!(e.argument.as_deref(), Some("before.steps[0]"));
 }
+
+/// The wasm test (tests/wasm.rs, in Node and headless Chromium) embeds the vectors one by one (a
+/// wasm test cannot list a folder); a vector missing from its list would silently not run in
+/// wasm, so every vector file must be named there.
+#[test]
+fn the_wasm_test_embeds_every_diff_vector() {
+    let wasm_test =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/wasm.rs")).unwrap();
+    let mut names = 0;
+    for entry in fs::read_dir(VECTORS).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let embedded = format!("include_str!(\"vectors-diff/{name}\")");
+        assert!(
+            wasm_test.contains(&embedded),
+            "tests/wasm.rs does not embed {name}: add it to DIFF_VECTORS"
+        );
+        names += 1;
+    }
+    assert!(names >= 10, "the diff vectors are missing");
+}

@@ -329,3 +329,92 @@ fn lint_gives_every_vectors_findings() {
         );
     }
 }
+
+/// The diff vectors (tests/vectors-diff/), embedded at compile time; tests/diff.rs checks that
+/// every file of the folder is named here.
+const DIFF_VECTORS: [(&str, &str); 11] = [
+    (
+        "appended-step",
+        include_str!("vectors-diff/appended-step.json"),
+    ),
+    ("base-change", include_str!("vectors-diff/base-change.json")),
+    (
+        "change-step-3-of-5",
+        include_str!("vectors-diff/change-step-3-of-5.json"),
+    ),
+    (
+        "from-dockerfile",
+        include_str!("vectors-diff/from-dockerfile.json"),
+    ),
+    ("identical", include_str!("vectors-diff/identical.json")),
+    (
+        "inserted-step",
+        include_str!("vectors-diff/inserted-step.json"),
+    ),
+    ("reads-files", include_str!("vectors-diff/reads-files.json")),
+    (
+        "removed-step",
+        include_str!("vectors-diff/removed-step.json"),
+    ),
+    (
+        "runtime-step",
+        include_str!("vectors-diff/runtime-step.json"),
+    ),
+    (
+        "shell-change",
+        include_str!("vectors-diff/shell-change.json"),
+    ),
+    ("two-hunks", include_str!("vectors-diff/two-hunks.json")),
+];
+
+/// A JS value as serde JSON (through `JSON.stringify`), to compare with a vector's.
+fn as_json(value: &JsValue) -> serde_json::Value {
+    let text = JSON::stringify(value)
+        .expect("JSON")
+        .as_string()
+        .expect("a string");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[wasm_bindgen_test]
+fn diff_gives_every_vectors_diff() {
+    for (name, text) in DIFF_VECTORS {
+        let vector = parse(text);
+        let got = JsImage::diff(get(&vector, "before"), get(&vector, "after"))
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(as_json(&got), as_json(&get(&vector, "diff")), "{name}");
+        // The same from the specs' JSON texts and from `Image`s.
+        let texts = JsImage::diff(
+            JSON::stringify(&get(&vector, "before")).unwrap().into(),
+            JSON::stringify(&get(&vector, "after")).unwrap().into(),
+        )
+        .expect("JSON texts");
+        assert_eq!(as_json(&texts), as_json(&got), "{name}: JSON texts");
+        let before = JsImage::from_spec(get(&vector, "before")).expect("before");
+        let after = JsImage::from_spec(get(&vector, "after")).expect("after");
+        let images = JsImage::diff(before.into(), after.into()).expect("Images");
+        assert_eq!(as_json(&images), as_json(&got), "{name}: Images");
+    }
+}
+
+#[wasm_bindgen_test]
+fn diff_errors_are_apothic_errors_naming_their_side() {
+    let (_, text) = DIFF_VECTORS[0];
+    let vector = parse(text);
+    let error = JsImage::diff(get(&vector, "before"), JsValue::from_str("{"))
+        .expect_err("after is not JSON");
+    assert_eq!(code_of(&error), "INVALID_SPEC");
+    assert_eq!(
+        get(&error, "argument").as_string().as_deref(),
+        Some("after")
+    );
+    let bad = parse(
+        r#"{"version":1,"base":{"op":"debianSlim","pythonVersion":"3.12"},"steps":[{"op":"aptInstall","packages":["bad pkg"]}]}"#,
+    );
+    let error = JsImage::diff(bad, get(&vector, "after")).expect_err("a bad package");
+    assert_eq!(code_of(&error), "INVALID_PACKAGE");
+    assert_eq!(
+        get(&error, "argument").as_string().as_deref(),
+        Some("before.steps[0].packages[0]")
+    );
+}

@@ -3,7 +3,8 @@
 // `{ spec, files }` (files: path → text) resolves the spec over memoryHost(files) and answers
 // `{ resolution, tarSha256, tarLength }` (the hex SHA-256 of buildContext's bytes, computed with
 // WebCrypto); POST /lint with `{ spec, files, inspections }` answers `{ lint, resolved }` (the
-// spec's lint and its resolution's). It imports the package by name; workerd.test.mjs loads it with the package's
+// spec's lint and its resolution's); POST /diff with `{ before, after }` (specs or their JSON
+// texts) answers `{ diff }`, `Image.diff(before, after)`. It imports the package by name; workerd.test.mjs loads it with the package's
 // "workerd" entry and the .wasm as a wasm module, without a bundler.
 import { ApothicError, Image, memoryHost } from "@apothic/image";
 
@@ -60,11 +61,23 @@ async function lintRoute(request) {
   }
 }
 
+/** POST /diff: `{ before, after }` → `{ diff }`: Image.diff(before, after), or the ApothicError. */
+async function diffRoute(request) {
+  const { before, after } = await request.json();
+  try {
+    return json({ diff: Image.diff(before, after) });
+  } catch (e) {
+    if (e instanceof ApothicError) return json({ error: errorBody(e) }, 422);
+    throw e;
+  }
+}
+
 export default {
   async fetch(request) {
     if (request.method !== "POST") return json({ error: { code: "METHOD_NOT_ALLOWED", message: "POST a spec" } }, 405);
     if (new URL(request.url).pathname === "/resolve") return resolveRoute(request);
     if (new URL(request.url).pathname === "/lint") return lintRoute(request);
+    if (new URL(request.url).pathname === "/diff") return diffRoute(request);
     let spec;
     try {
       spec = await request.json();

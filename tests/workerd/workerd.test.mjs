@@ -11,14 +11,14 @@
 // tests/harness/workerd.mjs) and always stopped.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ApothicError, Image, memoryHost } from "@apothic/image";
 import { apothicErrors } from "../harness/errors.mjs";
-import { goldenVectors, lintVectors, specErrorVectors } from "../harness/vectors.mjs";
+import { goldenVectors, lintVectors, repo, specErrorVectors } from "../harness/vectors.mjs";
 import { moduleGraph, startWorkerd } from "../harness/workerd.mjs";
 import { packageDir } from "../js/helpers.mjs";
 
@@ -298,6 +298,36 @@ describe("workerd (Cloudflare Workers runtime)", () => {
       assert.deepEqual(body.lint, v.lint, `${v.name}: image.lint()`);
       assert.deepEqual(body.resolved, v.resolved, `${v.name}: resolution.lint`);
     }
+  });
+
+  test("Image.diff in workerd gives every diff vector's diff, from specs and from JSON texts; a bad side is its ApothicError", async () => {
+    const dir = join(repo, "tests", "vectors-diff");
+    const names = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    assert.ok(names.length >= 10, `${names.length} vectors`);
+    const postDiff = async (before, after) => {
+      const res = await fetch(new URL("diff", base), { method: "POST", body: JSON.stringify({ before, after }) });
+      return { status: res.status, body: await res.json() };
+    };
+    for (const name of names) {
+      const v = JSON.parse(readFileSync(join(dir, name), "utf8"));
+      const specs = await postDiff(v.before, v.after);
+      assert.equal(specs.status, 200, `${name}: ${JSON.stringify(specs.body)}`);
+      assert.deepEqual(specs.body.diff, v.diff, name);
+      const texts = await postDiff(JSON.stringify(v.before), JSON.stringify(v.after));
+      assert.deepEqual(texts.body.diff, v.diff, `${name}: JSON texts`);
+    }
+    const v = JSON.parse(readFileSync(join(dir, names[0]), "utf8"));
+    const bad = { ...v.after, steps: [{ op: "aptInstall", packages: ["bad pkg"] }] };
+    let here;
+    try {
+      Image.diff(v.before, bad);
+    } catch (e) {
+      here = e;
+    }
+    assert.equal(here?.code, "INVALID_PACKAGE");
+    const answer = await postDiff(v.before, bad);
+    assert.equal(answer.status, 422);
+    assert.deepEqual(answer.body.error, { code: here.code, argument: "after.steps[0].packages[0]", message: here.message });
   });
 
   test("concurrent resolutions in one isolate agree", async () => {

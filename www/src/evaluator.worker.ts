@@ -6,7 +6,7 @@
 import { init, Image, memoryHost, type ImageHost, type ImageSpec } from "@apothic/image";
 import wasmUrl from "@apothic/image/apothic_image_bg.wasm?url";
 import { locateArgument, modelToCode, parseModel, type CodeError } from "./core/chain.ts";
-import { cachedHost, errInfo, evaluate, retarget, type Api } from "./core/engine.ts";
+import { build, cachedHost, errInfo, evaluate, retarget, type Api } from "./core/engine.ts";
 import { specToModel } from "./core/model.ts";
 import type { FromEvaluator, ToEvaluator } from "./protocol.ts";
 
@@ -57,6 +57,8 @@ async function handle(m: ToEvaluator) {
       return fromSpec(m.seq, m.text);
     case "context":
       return context(m.seq, m.code);
+    case "diff":
+      return diff(m.seq, m.before, m.after);
   }
 }
 
@@ -129,6 +131,25 @@ async function fromSpec(seq: number, text: string) {
   } catch (e) {
     const info = e instanceof SyntaxError ? { code: "INVALID_SPEC", message: `not JSON: ${e.message}` } : errInfo(e);
     post({ type: "spec", seq, ok: false, error: info });
+  }
+}
+
+/** `Image.diff` of the image the code `before` builds (its failing calls left out) and the spec `after`. */
+function diff(seq: number, before: string, after: string) {
+  const parsed = parseModel(before);
+  if (!parsed.ok) {
+    const e = parsed.errors[0];
+    post({ type: "diff", seq, ok: false, error: { code: e.code, message: `the code you had does not parse: ${e.message}` } });
+    return;
+  }
+  const built = build(api, parsed.chain.model);
+  try {
+    const leftOut = (built.baseError ? 1 : 0) + built.steps.filter((s) => s.error).length;
+    post({ type: "diff", seq, ok: true, diff: Image.diff(built.image, after), leftOut });
+  } catch (e) {
+    post({ type: "diff", seq, ok: false, error: errInfo(e) });
+  } finally {
+    built.image.free();
   }
 }
 

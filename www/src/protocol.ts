@@ -1,5 +1,6 @@
 // Messages between the page (app/channel.ts) and the evaluator (evaluator.worker.ts, a Web Worker).
 
+import type { ImageDiff } from "@apothic/image";
 import type { CodeError } from "./core/chain.ts";
 import type { ErrInfo, Evaluation } from "./core/engine.ts";
 import type { Model } from "./core/model.ts";
@@ -18,7 +19,9 @@ export type ToEvaluator =
   /** A spec from a shared URL or an imported JSON file: validate it and turn it into code. */
   | { type: "spec"; seq: number; text: string }
   /** The build context tar of the last code (resolved again). */
-  | { type: "context"; seq: number; code: string };
+  | { type: "context"; seq: number; code: string }
+  /** `Image.diff(before, after)` of the image `before` (code) builds and a spec (JSON text). */
+  | { type: "diff"; seq: number; before: string; after: string };
 
 export type FromEvaluator =
   | { type: "ready"; uvDefault: string }
@@ -37,4 +40,7 @@ export type FromEvaluator =
   | { type: "spec"; seq: number; ok: true; code: string; model: Model }
   | { type: "spec"; seq: number; ok: false; error: ErrInfo }
   | { type: "context"; seq: number; ok: true; bytes: Uint8Array }
-  | { type: "context"; seq: number; ok: false; error: ErrInfo };
+  | { type: "context"; seq: number; ok: false; error: ErrInfo }
+  /** The diff; `leftOut`: the calls of `before` that fail, left out of its image as the preview leaves them. */
+  | { type: "diff"; seq: number; ok: true; diff: ImageDiff; leftOut: number }
+  | { type: "diff"; seq: number; ok: false; error: ErrInfo };

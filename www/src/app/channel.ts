@@ -1,16 +1,16 @@
 // The page's line to the evaluator (src/evaluator.worker.ts, a Web Worker): it posts messages, pairs the answers to
-// spec and context requests with their request, and hands every other message to one listener.
+// spec, context and diff requests with their request, and hands every other message to one listener.
 
 import type { FromEvaluator, ToEvaluator } from "../protocol.ts";
 
-type Request = { type: "spec"; text: string } | { type: "context"; code: string };
+type Request = { type: "spec"; text: string } | { type: "context"; code: string } | { type: "diff"; before: string; after: string };
 type Answer<R extends Request> = Extract<FromEvaluator, { type: R["type"] }>;
 /** The messages that are not an answer to a request. */
 export type Report = Exclude<FromEvaluator, { type: Request["type"] }>;
 
 const evaluator = new Worker(new URL("../evaluator.worker.ts", import.meta.url), { type: "module" });
 const waiters = new Map<number, (m: FromEvaluator) => void>();
-/** Requests (spec, context) count separately from evaluations. */
+/** Requests (spec, context, diff) count separately from evaluations. */
 let reqSeq = 0;
 
 /** Posts a message to the evaluator. */
@@ -18,7 +18,7 @@ export function send(m: ToEvaluator) {
   evaluator.postMessage(m);
 }
 
-/** Sends a spec or context request; resolves with the evaluator's answer to it. */
+/** Sends a spec, context or diff request; resolves with the evaluator's answer to it. */
 export function request<R extends Request>(m: R): Promise<Answer<R>> {
   const seq = ++reqSeq;
   return new Promise((resolve) => {
@@ -31,7 +31,7 @@ export function request<R extends Request>(m: R): Promise<Answer<R>> {
 export function listen(report: (m: Report) => void, failed: (e: ErrorEvent) => void) {
   evaluator.onmessage = (event: MessageEvent<FromEvaluator>) => {
     const m = event.data;
-    if (m.type === "spec" || m.type === "context") {
+    if (m.type === "spec" || m.type === "context" || m.type === "diff") {
       waiters.get(m.seq)?.(m);
       waiters.delete(m.seq);
     } else report(m);

@@ -7,6 +7,7 @@
 import { decodeSpec, fromBase64, type Link } from "../share.ts";
 import type { Actions } from "./actions.ts";
 import { send } from "./channel.ts";
+import { compare } from "./compare.ts";
 import type { Flow } from "./flow.ts";
 import { reshow } from "./output.ts";
 import { clearReview, setReviewActions } from "./review-view.ts";
@@ -73,6 +74,7 @@ export function createLinks(v: Views, flow: Flow, actions: Actions): Links {
     const changed = had !== null && JSON.stringify(had) !== JSON.stringify(snapshot(codeView.text, files));
     if (changed) keepBeforeLink(had);
     const restoreMine = changed ? () => restore(had) : null;
+    const compareMine = changed ? () => void compare({ before: had.code, after: link.spec, restore: restoreMine }) : null;
     setReviewActions({
       resolveWithMine: () => {
         clearReview(v);
@@ -89,8 +91,14 @@ export function createLinks(v: Views, flow: Flow, actions: Actions): Links {
         flow.evalNow("form");
       },
       restore: restoreMine,
+      compare: compareMine,
     });
-    if (restoreMine && !state.review) toast("The link replaced your image here; what you had is kept.", "info", { label: "Restore what I had", run: restoreMine });
+    if (restoreMine && compareMine && !state.review) {
+      toast("The link replaced your image here; what you had is kept.", "info", [
+        { label: "Compare", run: compareMine, testid: "toast-compare" },
+        { label: "Restore what I had", run: restoreMine },
+      ]);
+    }
     return true;
   }
 

@@ -14,9 +14,11 @@ import type { Views } from "./views.ts";
 export interface ReviewActions {
   resolveWithMine(): void;
   restore: (() => void) | null;
+  /** Compares what the reviewer had with the link's image (null: nothing to compare with). */
+  compare: (() => void) | null;
 }
 
-let actions: ReviewActions = { resolveWithMine: () => {}, restore: null };
+let actions: ReviewActions = { resolveWithMine: () => {}, restore: null, compare: null };
 
 /** Sets what the banner's buttons do (links.ts). */
 export function setReviewActions(a: ReviewActions) {
@@ -56,6 +58,7 @@ export function showReview(v: Views, ev: Evaluation, review: Review) {
       ),
       h("span", { class: "spacer" }),
       h("button", { type: "button", class: "btn small", "data-testid": "resolve-with-mine", onclick: () => actions.resolveWithMine() }, "Resolve with my files"),
+      actions.compare ? h("button", { type: "button", class: "btn small", "data-testid": "compare-mine", title: "Image.diff(what you had, the link): the layers a build reuses or rebuilds, and the Dockerfile diff", onclick: () => actions.compare?.() }, "Compare with what I had") : null,
       actions.restore ? h("button", { type: "button", class: "btn small", "data-testid": "restore-mine", onclick: () => actions.restore?.() }, "Restore what I had") : null,
     ),
   );

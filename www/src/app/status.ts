@@ -16,25 +16,28 @@ export function setStatus(kind: "ok" | "busy" | "error", text: string) {
   progressEl.hidden = kind !== "busy";
 }
 
-/** A button a toast offers (Undo a delete, Restore what I had). */
+/** A button a toast offers (Undo a delete, Restore what I had, Compare). */
 export interface ToastAction {
   label: string;
   run(): void;
+  /** Its data-testid ("toast-action" when not given). */
+  testid?: string;
 }
 
-/** Shows a message for a few seconds (an error, or one with an action, for longer). */
-export function toast(message: string, kind: "info" | "error" | "warn" = "info", action?: ToastAction) {
+/** Shows a message for a few seconds (an error, or one with actions, for longer). */
+export function toast(message: string, kind: "info" | "error" | "warn" = "info", action?: ToastAction | ToastAction[]) {
   const t = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" }, message);
-  if (action) {
+  const actions = action === undefined ? [] : Array.isArray(action) ? action : [action];
+  for (const a of actions) {
     t.append(
       " ",
       h(
         "button",
-        { type: "button", class: "link toast-action", "data-testid": "toast-action", onclick: () => (t.remove(), action.run()) },
-        action.label,
+        { type: "button", class: "link toast-action", "data-testid": a.testid ?? "toast-action", onclick: () => (t.remove(), a.run()) },
+        a.label,
       ),
     );
   }
   toasts.append(t);
-  setTimeout(() => t.remove(), action ? 12000 : kind === "info" ? 3500 : 7000);
+  setTimeout(() => t.remove(), actions.length ? 12000 : kind === "info" ? 3500 : 7000);
 }

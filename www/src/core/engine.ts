@@ -95,9 +95,17 @@ function construct(api: Api, call: CallModel): ImageClass {
   return fn.apply(api.Image, callArgs(call));
 }
 
-/** Builds the image call by call (a failing call is left out and reported), then resolves it. */
-export async function evaluate(api: Api, model: Model, host: ImageHost, options: EvaluateOptions = {}): Promise<Evaluation> {
-  const t0 = performance.now();
+/** An image built from the model's calls: what each call gave, and the failing calls left out. */
+export interface Built {
+  image: ImageClass;
+  baseError?: ErrInfo;
+  steps: StepOutcome[];
+  /** Model step index for each spec step. */
+  specToModel: number[];
+}
+
+/** Builds the image call by call (a failing call is left out and reported; a failing base is `debianSlim()`). */
+export function build(api: Api, model: Model): Built {
   let baseError: ErrInfo | undefined;
   let image: ImageClass;
   try {
@@ -122,6 +130,13 @@ export async function evaluate(api: Api, model: Model, host: ImageHost, options:
       steps.push({ specIndex: null, error: errInfo(e) });
     }
   });
+  return { image, baseError, steps, specToModel };
+}
+
+/** Builds the image call by call (a failing call is left out and reported), then resolves it. */
+export async function evaluate(api: Api, model: Model, host: ImageHost, options: EvaluateOptions = {}): Promise<Evaluation> {
+  const t0 = performance.now();
+  const { image, baseError, steps, specToModel } = build(api, model);
   const complete = !baseError && steps.every((s) => !s.error);
   const spec = image.toSpec();
   const definitionHash = image.definitionHash();
