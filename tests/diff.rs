@@ -355,3 +355,75 @@ fn the_wasm_test_embeds_every_diff_vector() {
     }
     assert!(names >= 10, "the diff vectors are missing");
 }
+
+#[path = "support/spec_strategies.rs"]
+mod spec_strategies;
+
+/// Applies `hunks` to `before`'s lines (checking every kept and removed line against it) and
+/// answers the lines they lead to.
+fn apply(before: &[&str], hunks: &[apothic_image::diff::Hunk]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut next = 0; // index into `before` of the first line not yet copied
+    for hunk in hunks {
+        let start = hunk.before_start.saturating_sub(1);
+        let start = if hunk.before_lines == 0 {
+            hunk.before_start
+        } else {
+            start
+        };
+        out.extend(before[next..start].iter().map(|l| l.to_string()));
+        next = start;
+        for line in &hunk.lines {
+            match line.kind {
+                LineKind::Keep => {
+                    assert_eq!(before[next], line.text, "a kept line is the before line");
+                    out.push(line.text.clone());
+                    next += 1;
+                }
+                LineKind::Remove => {
+                    assert_eq!(before[next], line.text, "a removed line is the before line");
+                    next += 1;
+                }
+                LineKind::Add => out.push(line.text.clone()),
+            }
+        }
+    }
+    out.extend(before[next..].iter().map(|l| l.to_string()));
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// For any two images that render without files: the hunks turn the before Dockerfile into
+    /// the after one, every layer of `after` is counted once, and an image compared with itself
+    /// is identical with nothing rebuilt.
+    #[test]
+    fn hunks_turn_before_into_after(
+        a in spec_strategies::spec(),
+        other in spec_strategies::spec(),
+        cuts in (0usize..8, 0usize..4, 0usize..8, proptest::bool::ANY),
+    ) {
+        // `after` is `before` edited: its first steps kept, a few of `other`'s put in, a few of
+        // its own left out, the rest kept; the base kept or replaced.
+        let (keep, insert, skip, new_base) = cuts;
+        let keep = keep.min(a.steps.len());
+        let mut b = a.clone();
+        b.steps = a.steps[..keep].to_vec();
+        b.steps.extend(other.steps.iter().take(insert).cloned());
+        b.steps.extend(a.steps.iter().skip(keep + skip).cloned());
+        if new_base {
+            b.base = other.base.clone();
+        }
+        let (Ok(a), Ok(b)) = (Image::from_spec(&a), Image::from_spec(&b)) else { return Ok(()) };
+        let same = diff(&a, &a).expect("an image against itself");
+        proptest::prop_assert!(same.identical && same.hunks.is_empty() && same.rebuild == 0);
+        let changes = diff(&a, &b).expect("two small images");
+        proptest::prop_assert_eq!(changes.reused + changes.rebuild + changes.unknown, changes.layers.len());
+        proptest::prop_assert_eq!(changes.identical, a.definition_hash() == b.definition_hash());
+        let (Ok(before), Ok(after)) = (a.dockerfile(), b.dockerfile()) else { return Ok(()) };
+        let before_lines: Vec<&str> = before.lines().collect();
+        let after_lines: Vec<String> = after.lines().map(str::to_string).collect();
+        proptest::prop_assert_eq!(apply(&before_lines, &changes.hunks), after_lines);
+    }
+}
