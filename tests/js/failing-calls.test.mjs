@@ -279,6 +279,13 @@ add(
   "INVALID_SPEC",
   "base.normalized",
 );
+// Image.diff(before, after): each side an Image, a spec or its JSON text; a bad side names itself.
+for (const make of notSpecs) {
+  add("wrong type", `diff(${shown(make)}, image)`, () => Image.diff(make(), base), "INVALID_SPEC", "before");
+  add("wrong type", `diff(image, ${shown(make)})`, () => Image.diff(base, make()), "INVALID_SPEC", "after");
+}
+add("bad spec", "diff(mutated golden spec, image)", () => Image.diff(pick(mutations)(clone(pick(goldenSpecs))), base), specCodes);
+add("bad spec", "diff(image, mutated golden spec)", () => Image.diff(baseSpec, pick(mutations)(clone(pick(goldenSpecs)))), specCodes);
 add("bad spec", "fromSpec(empty list)", () => Image.fromSpec({ version: 1, base: { op: "debianSlim", pythonVersion: "3.12" }, steps: [{ op: "runCommands", commands: [] }] }), "INVALID_SPEC", "steps[0].commands");
 
 // ---- huge strings (rarer: each copies up to 1 MiB into the module) --------------------------------
