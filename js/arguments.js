@@ -35,7 +35,7 @@ export const SHAPES = {
   "static fromRegistry": 2,
   "static fromDockerfile": 2,
   "static fromSpec": 1,
-  "static diff": 2,
+  "static diff": 3,
   free: 0,
   addLocalDir: 3,
   addLocalFile: 2,

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
  *   "managed-python-url"?: string, "managed-python-sha256"?: string[], timeout?: string, progress?: true, "no-progress"?: true,
  *   quiet?: true, help?: true, output?: string, json?: true, definition?: true, registry?: true,
  *   "insecure-registry"?: string[], "derived-repository"?: string, platform?: string, "docker-config"?: string,
- *   push?: true, network?: string, "no-optimize"?: true, "fail-on"?: string, "no-resolve"?: true }} Options
+ *   push?: true, network?: string, "no-optimize"?: true, "fail-on"?: string, "no-resolve"?: true, resolve?: true }} Options
  */
 
 /** The command's name, as messages and help texts give it. */
@@ -205,10 +205,16 @@ from a build of BEFORE:
 A layer is reused only when it and every layer before it are unchanged. No file is read:
 steps that read files (requirements, copied folders, a fromDockerfile base) are one comment
 line in the Dockerfiles, and their layers are "unknown until resolved" when they did not
-change (docs/diff.md). The exit status is 0 when the specs are the same, 1 when they differ,
-2 on an error, as diff(1).
+change (docs/diff.md), unless --resolve. The exit status is 0 when the specs are the same
+(with --resolve: the images, files included), 1 when they differ, 2 on an error, as diff(1).
 
 Options:
+  --resolve                  resolve both specs (each from its folder, or from --root DIR)
+                             and compare their layer hashes: a layer whose files changed
+                             rebuilds ("filesChanged"), none is unknown, and the diff is
+                             that of the resolved Dockerfiles
+  --root DIR                 with --resolve: the folder both specs' local paths resolve
+                             against (a spec on standard input needs it)
   --json                     print the whole diff as JSON (layers, steps, hunks)`;
 
 HELP.help = HELP.main;
@@ -248,7 +254,7 @@ const OPTIONS = {
   hash: { ...COMMON, json: "flag", definition: "flag" },
   plan: { ...COMMON },
   lint: { ...COMMON, json: "flag", "fail-on": "value", "no-resolve": "flag" },
-  diff: { json: "flag", help: "flag" },
+  diff: { json: "flag", help: "flag", resolve: "flag", root: "value" },
   context: { ...COMMON, output: "value" },
   build: { ...COMMON, push: "flag", network: "value", json: "flag" },
   run: { ...COMMON, push: "flag", network: "value", "no-optimize": "flag" },
@@ -330,6 +336,10 @@ export function parseArgs(argv) {
   if (command === "diff") {
     if (operands.length !== 2) throw new UsageError(`diff takes two specs, BEFORE and AFTER, got ${operands.length}; see ${NAME} diff --help`);
     if (operands[0] === "-" && operands[1] === "-") throw new UsageError("diff reads at most one spec from standard input");
+    if (options.root !== undefined && !options.resolve) throw new UsageError("--root goes with --resolve (diff reads no file without it)");
+    if (options.resolve && operands.includes("-") && options.root === undefined) {
+      throw new UsageError(`a spec on standard input needs --root DIR, the folder its local paths are read from (--root . for the working directory); see ${NAME} diff --help`);
+    }
     return { command, options, operands };
   }
   if (operands.length === 0) throw new UsageError(`${command} needs a SPEC file (or - for standard input); see ${NAME} ${command} --help`);

@@ -1,6 +1,7 @@
 // `apothic-image diff BEFORE AFTER`: the unified diff of the two Dockerfiles and which layers a
 // build of AFTER reuses from BEFORE (docs/diff.md); exit status 0 when the specs are the same,
-// 1 when they differ, as diff(1). Only the report: cli.js reads the specs and calls Image.diff.
+// 1 when they differ, as diff(1). Only the report: cli.js reads the specs (and with --resolve
+// resolves them) and calls Image.diff.
 
 /** @typedef {import("./apothic_image.js").ImageDiff} ImageDiff */
 
@@ -11,8 +12,9 @@
 export function layersLine(diff) {
   let line = `layers: ${diff.reused} reused, ${diff.rebuild} rebuild`;
   if (diff.firstRebuild !== null) {
-    const step = diff.layers[diff.firstRebuild]?.step;
-    line += step === null || step === undefined ? " (from the base)" : ` (from step ${step})`;
+    const first = diff.layers[diff.firstRebuild];
+    const from = first?.step === null || first?.step === undefined ? "the base" : `step ${first.step}`;
+    line += first?.reason === "filesChanged" ? ` (from ${from}: its files changed)` : ` (from ${from})`;
   }
   if (diff.unknown > 0) line += `, ${diff.unknown} unknown until resolved (they read files)`;
   return line;
@@ -53,6 +55,7 @@ export function diffReport(before, after, diff, how) {
     removed.length ? `steps removed: ${removed.join(", ")}` : "",
     changed.length ? `steps changed: ${changed.map((c) => (c.before === c.after ? `${c.after}` : `${c.before}→${c.after}`)).join(", ")}` : "",
   ].filter(Boolean);
-  const summary = diff.identical ? "identical specs" : steps.join("; ");
+  const resolved = typeof diff.after.imageHash === "string";
+  const summary = diff.identical ? (resolved ? "identical images" : "identical specs") : steps.length > 0 ? steps.join("; ") : "same specs, other files";
   return { text: `${unifiedText(before, after, diff)}${summary}\n${layersLine(diff)}\n`, status };
 }

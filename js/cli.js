@@ -549,7 +549,7 @@ async function main(argv) {
     return undefined;
   }
 
-  if (command === "diff") return diff(operands, Boolean(options.json));
+  if (command === "diff") return diff(operands, options);
   const specPath = operands[0];
   if (command === "context" && options.output === undefined && process.stdout.isTTY) {
     throw cliError(
@@ -635,16 +635,25 @@ async function main(argv) {
 }
 
 /**
- * `diff BEFORE AFTER`: exit status 0 when the specs are the same, 1 when they differ, 2 on an
- * error (as diff(1)).
+ * `diff [--resolve] BEFORE AFTER`: exit status 0 when the specs (with --resolve, the images)
+ * are the same, 1 when they differ, 2 on an error (as diff(1)). With --resolve each spec is
+ * resolved through a nodeHost rooted as `resolve` roots it, and the diff compares the layer
+ * hashes.
  * @param {string[]} operands the two spec files
- * @param {boolean} asJson
+ * @param {Options} options
  */
-async function diff([beforePath, afterPath], asJson) {
+async function diff([beforePath, afterPath], options) {
   try {
     const label = (/** @type {string} */ p) => (p === "-" ? "<stdin>" : p);
-    const result = Image.diff(loadImage(beforePath), loadImage(afterPath));
-    const report = diffReport(label(beforePath), label(afterPath), result, { json: asJson });
+    const [before, after] = [loadImage(beforePath), loadImage(afterPath)];
+    /** @param {Image} image @param {string} specPath */
+    const resolve = (image, specPath) => {
+      const { host, resolveOptions } = resolution(specPath, options, undefined, undefined);
+      return image.resolve(host, resolveOptions);
+    };
+    const resolutions = options.resolve ? { before: await resolve(before, beforePath), after: await resolve(after, afterPath) } : undefined;
+    const result = Image.diff(before, after, resolutions);
+    const report = diffReport(label(beforePath), label(afterPath), result, { json: Boolean(options.json) });
     await writeStdout(report.text);
     process.exitCode = report.status;
   } catch (error) {

@@ -14,6 +14,7 @@ export type {
   Diagnostic,
   DiagnosticCode,
   DiffLines,
+  DiffResolutions,
   DiffSide,
   DirEntry,
   DockerfileOptions,

@@ -4,11 +4,20 @@
 //! `UPDATE_GOLDEN=1 cargo test --test diff` and read the change; the tests below state by hand
 //! what each vector must say (layers, steps, hunks), so a regenerated golden cannot drift.
 
+#[path = "support/memory_host.rs"]
+mod memory_host;
+
 use std::fs;
 
-use apothic_image::diff::{diff, ImageDiff, LayerReason, LayerStatus, LineKind, StepPair};
+use apothic_image::diff::{
+    diff, diff_resolved, DiffLines, ImageDiff, LayerInput, LayerReason, LayerStatus, LineKind,
+    Resolutions, ResolvedImage, ResolvedLayer, StepPair, UNRENDERED_PREFIX,
+};
 use apothic_image::limits::MAX_DIFF_CELLS;
+use apothic_image::resolve::{resolve, Resolution, ResolveOptions};
+use apothic_image::PipOptions;
 use apothic_image::{DebianSlimOptions, ErrorCode, Image};
+use memory_host::{block_on, MemoryHost};
 use serde_json::Value;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors-diff");
@@ -334,6 +343,305 @@ fn a_render_error_names_its_side() {
     assert_eq!(e.argument.as_deref(), Some("after.steps[0]"));
     let e = diff(&bad, &good).unwrap_err();
     assert_eq!(e.argument.as_deref(), Some("before.steps[0]"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// With resolutions
+// ---------------------------------------------------------------------------------------------
+
+/// What the diff reads of a resolution.
+fn read(r: &Resolution) -> ResolvedImage {
+    ResolvedImage {
+        dockerfile: r.dockerfile.clone(),
+        image_hash: r.image_hash.clone(),
+        layers: r
+            .layers
+            .iter()
+            .map(|l| ResolvedLayer {
+                step: l.step,
+                op: l.op.clone(),
+                hash: l.hash.clone(),
+                inputs: l
+                    .inputs
+                    .iter()
+                    .map(|i| LayerInput {
+                        path: i.path.clone(),
+                        sha256: i.sha256.clone(),
+                        mode: i.mode,
+                    })
+                    .collect(),
+                lines: l.lines.map(|r| DiffLines {
+                    first: r.first,
+                    last: r.last,
+                }),
+            })
+            .collect(),
+    }
+}
+
+/// `image` resolved over `files` (path, text).
+fn resolved(image: &Image, files: &[(&str, &str)]) -> ResolvedImage {
+    let host = MemoryHost::with(files);
+    read(&block_on(resolve(image, &host, &ResolveOptions::default())).unwrap())
+}
+
+/// apt git, pip -r req.txt, a run step, then a runtime file (no layer).
+fn requirements_image(path: &str) -> Image {
+    requirements_image_with(path, &PipOptions::default())
+}
+
+fn requirements_image_with(path: &str, options: &PipOptions) -> Image {
+    Image::debian_slim(&DebianSlimOptions::default())
+        .and_then(|i| i.apt_install(&["git"]))
+        .and_then(|i| i.pip_install_from_requirements(path, options))
+        .and_then(|i| i.run_commands(&["echo done"]))
+        .and_then(|i| i.add_local_file("job.py", None))
+        .unwrap()
+}
+
+const FILES: &[(&str, &str)] = &[("req.txt", "flask\n"), ("job.py", "print(1)\n")];
+const NEW_FILES: &[(&str, &str)] = &[("req.txt", "flask\nrequests\n"), ("job.py", "print(1)\n")];
+
+fn reasons(d: &ImageDiff) -> Vec<(Option<usize>, LayerStatus, LayerReason)> {
+    d.layers
+        .iter()
+        .map(|l| (l.step, l.status, l.reason))
+        .collect()
+}
+
+#[test]
+fn a_changed_requirements_file_rebuilds_its_layer_and_those_after_it() {
+    let image = requirements_image("req.txt");
+    let (before, after) = (resolved(&image, FILES), resolved(&image, NEW_FILES));
+    let resolutions = Resolutions {
+        before: before.clone(),
+        after: after.clone(),
+    };
+    let d = diff_resolved(&image, &image, &resolutions).unwrap();
+    use LayerReason::*;
+    use LayerStatus::*;
+    assert_eq!(
+        reasons(&d),
+        [
+            (None, Reused, Unchanged),
+            (Some(0), Reused, Unchanged),
+            (Some(1), Rebuild, FilesChanged),
+            (Some(2), Rebuild, AfterRebuild),
+        ]
+    );
+    assert_eq!(
+        (d.reused, d.rebuild, d.unknown, d.first_rebuild),
+        (2, 2, 0, Some(2))
+    );
+    // The same specs over other files: not identical, though the Dockerfiles are the same.
+    assert!(!d.identical && d.hunks.is_empty(), "{d:?}");
+    assert_eq!(
+        d.before.image_hash.as_deref(),
+        Some(before.image_hash.as_str())
+    );
+    assert_eq!(
+        d.after.image_hash.as_deref(),
+        Some(after.image_hash.as_str())
+    );
+    assert_ne!(d.before.image_hash, d.after.image_hash);
+    // Without resolutions the same layers are unknown.
+    let pure = diff(&image, &image).unwrap();
+    assert_eq!((pure.unknown, pure.rebuild), (2, 0));
+    assert!(pure.identical && pure.before.image_hash.is_none());
+}
+
+#[test]
+fn the_same_files_reuse_every_layer() {
+    let image = requirements_image("req.txt");
+    let resolutions = Resolutions {
+        before: resolved(&image, FILES),
+        after: resolved(&image, FILES),
+    };
+    let d = diff_resolved(&image, &image, &resolutions).unwrap();
+    assert!(
+        d.layers.iter().all(|l| l.status == LayerStatus::Reused),
+        "{d:?}"
+    );
+    assert_eq!(
+        (d.reused, d.rebuild, d.unknown, d.first_rebuild),
+        (4, 0, 0, None)
+    );
+    assert!(d.identical && d.hunks.is_empty());
+    assert!(d.before.unrendered.is_empty() && d.after.unrendered.is_empty());
+    // The pure diff's JSON has no imageHash (its vectors are unchanged); this one has both.
+    let json = serde_json::to_value(&d).unwrap();
+    assert!(json["after"]["imageHash"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    let pure = serde_json::to_value(diff(&image, &image).unwrap()).unwrap();
+    assert!(pure["after"].get("imageHash").is_none());
+}
+
+#[test]
+fn the_hunks_are_those_of_the_resolved_dockerfiles() {
+    let pre = PipOptions {
+        pre: true,
+        ..PipOptions::default()
+    };
+    let (before, after) = (
+        requirements_image("req.txt"),
+        requirements_image_with("req.txt", &pre),
+    );
+    let files = [("req.txt", "flask\n"), ("job.py", "x\n")];
+    let resolutions = Resolutions {
+        before: resolved(&before, &files),
+        after: resolved(&after, &files),
+    };
+    let d = diff_resolved(&before, &after, &resolutions).unwrap();
+    assert_eq!(
+        d.steps.changed,
+        [StepPair {
+            before: 1,
+            after: 1
+        }]
+    );
+    assert_eq!(d.layers[2].reason, LayerReason::Changed);
+    let text = unified(&d);
+    assert!(!text.contains(UNRENDERED_PREFIX), "{text}");
+    assert!(
+        text.contains("\n-RUN ") && text.contains("\n+RUN ") && text.contains("--pre"),
+        "{text}"
+    );
+    assert_eq!(d.after.lines, resolutions.after.dockerfile.lines().count());
+    // The layers' lines are those of the resolved Dockerfile.
+    let lines: Vec<_> = d.layers.iter().map(|l| l.lines).collect();
+    let wanted: Vec<_> = resolutions.after.layers.iter().map(|l| l.lines).collect();
+    assert_eq!(lines, wanted);
+    // The hunks turn the before Dockerfile into the after one.
+    let before_lines: Vec<&str> = resolutions.before.dockerfile.lines().collect();
+    let after_lines: Vec<String> = resolutions
+        .after
+        .dockerfile
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(apply(&before_lines, &d.hunks), after_lines);
+}
+
+#[test]
+fn a_resolution_of_another_image_is_refused_naming_its_side() {
+    let image = requirements_image("req.txt");
+    let ours = resolved(&image, FILES);
+    let check = |resolutions: Resolutions, argument: &str| {
+        let e = diff_resolved(&image, &image, &resolutions).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument, "{e}");
+        assert_eq!(e.argument.as_deref(), Some(argument), "{e}");
+        assert!(e.message.len() > 20, "{e}");
+    };
+    // Another step (same op, other packages): its layer hash is not this image's step.
+    let other = Image::debian_slim(&DebianSlimOptions::default())
+        .and_then(|i| i.apt_install(&["curl"]))
+        .and_then(|i| i.pip_install_from_requirements("req.txt", &PipOptions::default()))
+        .and_then(|i| i.run_commands(&["echo done"]))
+        .and_then(|i| i.add_local_file("job.py", None))
+        .unwrap();
+    let theirs = resolved(&other, FILES);
+    check(
+        Resolutions {
+            before: ours.clone(),
+            after: theirs.clone(),
+        },
+        "resolutions.after.layers[1].hash",
+    );
+    check(
+        Resolutions {
+            before: theirs,
+            after: ours.clone(),
+        },
+        "resolutions.before.layers[1].hash",
+    );
+    // Fewer steps: the layer count.
+    let short = resolved(
+        &Image::debian_slim(&DebianSlimOptions::default()).unwrap(),
+        &[],
+    );
+    check(
+        Resolutions {
+            before: short,
+            after: ours.clone(),
+        },
+        "resolutions.before.layers",
+    );
+    // Another op at a place.
+    let mut edited = ours.clone();
+    edited.layers[3].op = "runCommands2".into();
+    check(
+        Resolutions {
+            before: ours.clone(),
+            after: edited,
+        },
+        "resolutions.after.layers[3]",
+    );
+    // An edited input: its hash no longer covers it.
+    let mut edited = ours.clone();
+    edited.layers[2].inputs[0].mode = 0o755;
+    check(
+        Resolutions {
+            before: ours.clone(),
+            after: edited,
+        },
+        "resolutions.after.layers[2].hash",
+    );
+    // An image hash that is not the last layer's.
+    let mut edited = ours.clone();
+    edited.image_hash = edited.layers[0].hash.clone();
+    check(
+        Resolutions {
+            before: ours.clone(),
+            after: edited,
+        },
+        "resolutions.after.imageHash",
+    );
+    // Lines that do not tile the Dockerfile.
+    let mut edited = ours.clone();
+    edited.layers[2].lines = Some(DiffLines { first: 1, last: 1 });
+    check(
+        Resolutions {
+            before: ours.clone(),
+            after: edited,
+        },
+        "resolutions.after.layers[2].lines",
+    );
+    let mut edited = ours.clone();
+    edited.dockerfile.push_str("RUN extra\n");
+    check(
+        Resolutions {
+            before: edited,
+            after: ours,
+        },
+        "resolutions.before.dockerfile",
+    );
+}
+
+#[test]
+fn a_changed_base_dockerfile_rebuilds_from_the_base() {
+    let image = Image::from_dockerfile("Dockerfile", &Default::default())
+        .and_then(|i| i.run_commands(&["echo hi"]))
+        .unwrap();
+    let before = resolved(&image, &[("Dockerfile", "FROM alpine:3.20\n")]);
+    let after = resolved(&image, &[("Dockerfile", "FROM alpine:3.21\n")]);
+    let d = diff_resolved(&image, &image, &Resolutions { before, after }).unwrap();
+    use LayerReason::*;
+    assert_eq!(
+        reasons(&d),
+        [
+            (None, LayerStatus::Rebuild, FilesChanged),
+            (Some(0), LayerStatus::Rebuild, AfterRebuild),
+        ]
+    );
+    assert!(d.before.unrendered.is_empty());
+    assert_eq!(
+        unified(&d).matches("FROM alpine").count(),
+        2,
+        "{}",
+        unified(&d)
+    );
 }
 
 /// The wasm test (tests/wasm.rs, in Node and headless Chromium) embeds the vectors one by one (a

@@ -380,19 +380,25 @@ fn as_json(value: &JsValue) -> serde_json::Value {
 fn diff_gives_every_vectors_diff() {
     for (name, text) in DIFF_VECTORS {
         let vector = parse(text);
-        let got = JsImage::diff(get(&vector, "before"), get(&vector, "after"))
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let got = JsImage::diff(
+            get(&vector, "before"),
+            get(&vector, "after"),
+            JsValue::UNDEFINED,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(as_json(&got), as_json(&get(&vector, "diff")), "{name}");
         // The same from the specs' JSON texts and from `Image`s.
         let texts = JsImage::diff(
             JSON::stringify(&get(&vector, "before")).unwrap().into(),
             JSON::stringify(&get(&vector, "after")).unwrap().into(),
+            JsValue::UNDEFINED,
         )
         .expect("JSON texts");
         assert_eq!(as_json(&texts), as_json(&got), "{name}: JSON texts");
         let before = JsImage::from_spec(get(&vector, "before")).expect("before");
         let after = JsImage::from_spec(get(&vector, "after")).expect("after");
-        let images = JsImage::diff(before.into(), after.into()).expect("Images");
+        let images =
+            JsImage::diff(before.into(), after.into(), JsValue::UNDEFINED).expect("Images");
         assert_eq!(as_json(&images), as_json(&got), "{name}: Images");
     }
 }
@@ -401,8 +407,12 @@ fn diff_gives_every_vectors_diff() {
 fn diff_errors_are_apothic_errors_naming_their_side() {
     let (_, text) = DIFF_VECTORS[0];
     let vector = parse(text);
-    let error = JsImage::diff(get(&vector, "before"), JsValue::from_str("{"))
-        .expect_err("after is not JSON");
+    let error = JsImage::diff(
+        get(&vector, "before"),
+        JsValue::from_str("{"),
+        JsValue::UNDEFINED,
+    )
+    .expect_err("after is not JSON");
     assert_eq!(code_of(&error), "INVALID_SPEC");
     assert_eq!(
         get(&error, "argument").as_string().as_deref(),
@@ -411,7 +421,8 @@ fn diff_errors_are_apothic_errors_naming_their_side() {
     let bad = parse(
         r#"{"version":1,"base":{"op":"debianSlim","pythonVersion":"3.12"},"steps":[{"op":"aptInstall","packages":["bad pkg"]}]}"#,
     );
-    let error = JsImage::diff(bad, get(&vector, "after")).expect_err("a bad package");
+    let error =
+        JsImage::diff(bad, get(&vector, "after"), JsValue::UNDEFINED).expect_err("a bad package");
     assert_eq!(code_of(&error), "INVALID_PACKAGE");
     assert_eq!(
         get(&error, "argument").as_string().as_deref(),

@@ -10,12 +10,17 @@
 //! render is shown in the Dockerfiles as one comment line holding its canonical JSON, so a
 //! change to its definition still shows as a changed line.
 //!
+//! With the resolutions of both images ([`diff_resolved`]), layers are compared by their hashes
+//! instead, so none is unknown, and the hunks are those of the two resolved Dockerfiles.
+//!
 //! Work is bounded: every comparison table is paid for from [`crate::limits::MAX_DIFF_CELLS`]
 //! before it is made (`DIFF_TOO_LARGE` past it).
 
 mod lines;
+mod resolved;
 
 pub use lines::{Hunk, HunkLine, LineKind, CONTEXT_LINES};
+pub use resolved::{LayerInput, Resolutions, ResolvedImage, ResolvedLayer};
 
 use serde::Serialize;
 
@@ -34,7 +39,8 @@ pub const UNRENDERED_PREFIX: &str = "# rendered by resolve: ";
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct ImageDiff {
-    /// True when the two specs are the same (same definition hash): nothing to review.
+    /// True when the two specs are the same (same definition hash): nothing to review. In a
+    /// diff of resolutions, also the same image hash and resolved Dockerfile.
     pub identical: bool,
     /// The before image.
     pub before: DiffSide,
@@ -66,9 +72,14 @@ pub struct ImageDiff {
 pub struct DiffSide {
     /// Its `definitionHash()`. (The image hash needs the files: `resolve()` gives it.)
     pub definition_hash: String,
+    /// Its resolution's `imageHash`, in a diff of resolutions; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub image_hash: Option<String>,
     /// Its number of steps.
     pub steps: usize,
-    /// Its number of Dockerfile lines, as the diff shows them.
+    /// Its number of Dockerfile lines, as the diff shows them (of the resolved Dockerfile in a
+    /// diff of resolutions).
     pub lines: usize,
     /// The steps whose lines only resolution renders (each shown as one comment line), the
     /// base as `null` first when it is a `fromDockerfile` base. Empty when the Dockerfile the
@@ -135,6 +146,10 @@ pub enum LayerReason {
     ReadsFiles,
     /// Same definition, after a layer that is unknown (unknown).
     AfterUnknown,
+    /// Same definition and every layer before it reused, but another hash: what resolution
+    /// read for it differs (a file's bytes or mode; for the base, also the image digest or the
+    /// managed Python). Only in a diff of resolutions (rebuild).
+    FilesChanged,
 }
 
 /// One layer of the after image in a diff.
@@ -171,20 +186,51 @@ pub struct DiffLines {
 pub fn diff(before: &Image, after: &Image) -> Result<ImageDiff> {
     let a = Parts::of(before).map_err(|e| e.within("before"))?;
     let b = Parts::of(after).map_err(|e| e.within("after"))?;
+    diff_parts(&a, &b)
+}
+
+/// The diff of `before` and `after` from their resolutions (docs/diff.md, "With
+/// resolutions"): each layer is `reused` when its hash is `before`'s at the same place, else
+/// `rebuild` (`filesChanged` when only what resolution read differs); the hunks are those of the
+/// resolved Dockerfiles. Errors: those of [`diff`], and `INVALID_ARGUMENT` at
+/// `resolutions.before…` / `resolutions.after…` for a resolution that is not of its image.
+pub fn diff_resolved(
+    before: &Image,
+    after: &Image,
+    resolutions: &Resolutions,
+) -> Result<ImageDiff> {
+    let a = Parts::of(before).map_err(|e| e.within("before"))?;
+    let b = Parts::of(after).map_err(|e| e.within("after"))?;
+    let a = a
+        .resolved(&resolutions.before)
+        .map_err(|e| e.within("resolutions.before"))?;
+    let b = b
+        .resolved(&resolutions.after)
+        .map_err(|e| e.within("resolutions.after"))?;
+    diff_parts(&a, &b)
+}
+
+fn diff_parts(a: &Parts, b: &Parts) -> Result<ImageDiff> {
     let mut budget = Budget::new();
-    let steps = step_changes(&a, &b, &mut budget)?;
+    let steps = step_changes(a, b, &mut budget)?;
     let (a_lines, b_lines) = (a.lines(), b.lines());
-    let edits = line_script(&a, &b, &mut budget)?;
-    let layers = layer_changes(&a, &b);
+    let edits = line_script(a, b, &mut budget)?;
+    let layers = layer_changes(a, b);
     let count = |status| layers.iter().filter(|l| l.status == status).count();
+    let hunks = lines::hunks(&a_lines, &b_lines, &edits);
+    // With resolutions, the same specs over other files are not identical.
+    let same_resolved = match (&a.resolved, &b.resolved) {
+        (Some((_, a)), Some((_, b))) => a == b && hunks.is_empty(),
+        _ => true,
+    };
     Ok(ImageDiff {
-        identical: a.definition_hash == b.definition_hash,
+        identical: a.definition_hash == b.definition_hash && same_resolved,
         base_changed: a.base_json != b.base_json,
         reused: count(LayerStatus::Reused),
         rebuild: count(LayerStatus::Rebuild),
         unknown: count(LayerStatus::Unknown),
         first_rebuild: layers.iter().position(|l| l.status == LayerStatus::Rebuild),
-        hunks: lines::hunks(&a_lines, &b_lines, &edits),
+        hunks,
         steps,
         layers,
         before: a.side(a_lines.len()),
@@ -200,8 +246,10 @@ struct Parts {
     steps: Vec<Step>,
     step_json: Vec<String>,
     /// The rendered text of the base, then of each step (a comment line when only resolution
-    /// renders it).
+    /// renders it; in a diff of resolutions, the resolved text).
     blocks: Vec<String>,
+    /// In a diff of resolutions: the layer hashes (base first) and the image hash.
+    resolved: Option<(Vec<String>, String)>,
 }
 
 impl Parts {
@@ -225,6 +273,18 @@ impl Parts {
             steps: spec.steps,
             step_json,
             blocks,
+            resolved: None,
+        })
+    }
+
+    /// These parts with the resolved Dockerfile and layer hashes of `resolution`, checked to be
+    /// this image's.
+    fn resolved(self, resolution: &ResolvedImage) -> Result<Parts> {
+        let checked = resolved::check(resolution, base_op(&self.base), &self.steps)?;
+        Ok(Parts {
+            blocks: checked.blocks,
+            resolved: Some((checked.hashes, resolution.image_hash.clone())),
+            ..self
         })
     }
 
@@ -238,17 +298,20 @@ impl Parts {
 
     fn side(&self, lines: usize) -> DiffSide {
         let base = matches!(self.base, Base::FromDockerfile { .. }).then_some(None);
+        let resolved = self.resolved.as_ref();
         DiffSide {
             definition_hash: self.definition_hash.clone(),
+            image_hash: resolved.map(|(_, image_hash)| image_hash.clone()),
             steps: self.steps.len(),
             lines,
             unrendered: base
+                .filter(|_| resolved.is_none())
                 .into_iter()
                 .chain(
                     self.steps
                         .iter()
                         .enumerate()
-                        .filter(|(_, s)| s.needs_resolve())
+                        .filter(|(_, s)| resolved.is_none() && s.needs_resolve())
                         .map(|(i, _)| Some(i)),
                 )
                 .collect(),
@@ -359,12 +422,18 @@ fn layer_changes(a: &Parts, b: &Parts) -> Vec<LayerChange> {
         })
         .collect();
     let base_reads_files = matches!(b.base, Base::FromDockerfile { .. });
+    // In a diff of resolutions: whether layer `k` of `b` has the hash of `a`'s layer `k`.
+    let same_hash = |k: usize| match (&a.resolved, &b.resolved) {
+        (Some((a, _)), Some((b, _))) => Some(a.get(k) == b.get(k)),
+        _ => None,
+    };
     let mut layers = Vec::with_capacity(b_build.len() + 1);
     let base = next_status(
         LayerStatus::Reused,
         a.base_json == b.base_json,
         true,
         base_reads_files,
+        same_hash(0),
     );
     layers.push(LayerChange {
         step: None,
@@ -381,6 +450,7 @@ fn layer_changes(a: &Parts, b: &Parts) -> Vec<LayerChange> {
             before == Some(&b.step_json[j]),
             before.is_some(),
             b.steps[j].needs_resolve(),
+            same_hash(k + 1),
         );
         layers.push(LayerChange {
             step: Some(j),
@@ -394,17 +464,21 @@ fn layer_changes(a: &Parts, b: &Parts) -> Vec<LayerChange> {
     layers
 }
 
-/// A layer's status from the one before it and its own definition.
+/// A layer's status from the one before it, its own definition and, in a diff of resolutions,
+/// whether its hash is the same as the before layer's at its place.
 fn next_status(
     prev: LayerStatus,
     same: bool,
     existed: bool,
     reads_files: bool,
+    same_hash: Option<bool>,
 ) -> (LayerStatus, LayerReason) {
     match (prev, same, existed) {
         (LayerStatus::Rebuild, _, _) => (LayerStatus::Rebuild, LayerReason::AfterRebuild),
         (_, _, false) => (LayerStatus::Rebuild, LayerReason::Added),
         (_, false, true) => (LayerStatus::Rebuild, LayerReason::Changed),
+        _ if same_hash == Some(true) => (LayerStatus::Reused, LayerReason::Unchanged),
+        _ if same_hash == Some(false) => (LayerStatus::Rebuild, LayerReason::FilesChanged),
         (LayerStatus::Unknown, true, true) => (LayerStatus::Unknown, LayerReason::AfterUnknown),
         (LayerStatus::Reused, true, true) if reads_files => {
             (LayerStatus::Unknown, LayerReason::ReadsFiles)

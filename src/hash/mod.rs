@@ -22,6 +22,20 @@ pub fn definition_hash(spec: &ImageSpec) -> String {
     sha256_hex(canonical_json(spec).as_bytes())
 }
 
+/// The hash of a build step's layer on top of layer `prev`: `H({"inputs", "prev", "step"})`
+/// (HASHING.md), `inputs` being `{path, sha256, mode}` sorted by path. Resolution computes it;
+/// the diff of two resolutions checks a resolution's layers with it.
+pub fn step_layer_hash<S: Serialize, I: Serialize>(prev: &str, step: &S, inputs: &[I]) -> String {
+    /// The layer document (JCS sorts its keys).
+    #[derive(Serialize)]
+    struct StepLayer<'a, S, I> {
+        inputs: &'a [I],
+        prev: &'a str,
+        step: &'a S,
+    }
+    sha256_hex(canonical_json_of(&StepLayer { inputs, prev, step }).as_bytes())
+}
+
 /// `sha256:` + lowercase hex of the SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex_digest(&Sha256::digest(bytes))

@@ -50,7 +50,7 @@ pub fn base_layer<T: Serialize>(base: &T, digest: Option<&str>, inputs: &[Input]
 
 /// The hash of a build step's layer on top of `prev` (`inputs` sorted by path).
 pub fn step_layer<T: Serialize>(prev: &str, step: &T, inputs: &[Input]) -> String {
-    hash_document(&json!({ "inputs": inputs, "prev": prev, "step": step }))
+    crate::hash::step_layer_hash(prev, step, inputs)
 }
 
 /// The build key: the image hash, the rendered Dockerfile's bytes and the build context's tar

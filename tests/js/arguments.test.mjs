@@ -14,6 +14,7 @@ import { packageDir } from "./helpers.mjs";
 
 const base = Image.debianSlim({ pythonVersion: "3.12" });
 const host = memoryHost({ "src/app.py": "", "Dockerfile": "FROM python:3.12\n", "pyproject.toml": '[project]\nname = "x"\ndependencies = []\n', "req.txt": "", ".env": "A=1\n" });
+const resolution = await base.resolve(host);
 
 /**
  * Each method (statics as "static name") with the most arguments it takes, all valid. A list
@@ -24,7 +25,7 @@ const FULL = {
   "static fromRegistry": ["python:3.12", { prebuilt: false }],
   "static fromDockerfile": ["Dockerfile", { contextDir: "." }],
   "static fromSpec": [base.toSpec()],
-  "static diff": [base, base.toSpec()],
+  "static diff": [base, base.toSpec(), { before: resolution, after: resolution }],
   free: [],
   addLocalDir: ["src", "/app/src", { ignore: ["*.pyc"] }],
   addLocalFile: ["src/app.py", "/app/app.py"],

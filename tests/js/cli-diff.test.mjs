@@ -3,7 +3,7 @@
 // specs are the same, 1 when they differ, 2 on an error.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -151,5 +151,39 @@ describe("apothic-image diff", () => {
     const { status, err } = cli(["diff", specFile("many-a.json", many("a")), specFile("many-b.json", many("b"))]);
     assert.equal(status, 2);
     assert.match(err, /^apothic-image: error DIFF_TOO_LARGE: comparing 2000 steps with 2000/);
+  });
+
+  test("--resolve compares the resolved images: a changed requirements file rebuilds from its step", () => {
+    const spec = Image.debianSlim({ pythonVersion: "3.12" }).aptInstall(["git"]).pipInstallFromRequirements("req.txt").runCommands(["echo done"]);
+    const side = (name, requirements) => {
+      mkdirSync(path.join(dir, name), { recursive: true });
+      writeFileSync(path.join(dir, name, "req.txt"), requirements);
+      return specFile(path.join(name, "spec.json"), spec);
+    };
+    const a = side("resolve-a", "flask\n");
+    const b = side("resolve-b", "flask\nrequests\n");
+    // Without --resolve: the same specs, their file layers unknown.
+    const pure = cli(["diff", a, b]);
+    assert.deepEqual([pure.status, pure.out], [0, "identical specs\nlayers: 2 reused, 0 rebuild, 2 unknown until resolved (they read files)\n"]);
+    // Each resolved from its own folder: the requirements layer and the one after it rebuild.
+    const resolved = cli(["diff", "--resolve", a, b]);
+    assert.equal(resolved.err, "");
+    assert.deepEqual([resolved.status, resolved.out], [1, "same specs, other files\nlayers: 2 reused, 2 rebuild (from step 1: its files changed)\n"]);
+    const asJson = cli(["diff", "--resolve", "--json", a, b]);
+    const d = JSON.parse(asJson.out);
+    assert.deepEqual(d.layers.map((l) => l.reason), ["unchanged", "unchanged", "filesChanged", "afterRebuild"]);
+    assert.match(d.before.imageHash, /^sha256:[0-9a-f]{64}$/);
+    assert.notEqual(d.before.imageHash, d.after.imageHash);
+    // Both from one --root: the same files, identical images, exit 0.
+    const rooted = cli(["diff", "--resolve", "--root", path.join(dir, "resolve-a"), a, b]);
+    assert.deepEqual([rooted.status, rooted.out], [0, "identical images\nlayers: 4 reused, 0 rebuild\n"]);
+    // A spec on standard input needs --root; a missing file is the resolve error, exit 2.
+    const stdin = cli(["diff", "--resolve", a, "-"], JSON.stringify(spec.toSpec()));
+    assert.equal(stdin.status, 2);
+    assert.match(stdin.err, /^apothic-image: error USAGE: a spec on standard input needs --root/);
+    rmSync(path.join(dir, "resolve-b", "req.txt"));
+    const missing = cli(["diff", "--resolve", a, b]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.err, /^apothic-image: error FILE_NOT_FOUND: /);
   });
 });
