@@ -25,6 +25,7 @@ const REASONS: Record<LayerReason, string> = {
   afterRebuild: "an earlier layer rebuilds",
   readsFiles: "reads files: unknown until both are resolved with the same files",
   afterUnknown: "after a layer that is unknown",
+  filesChanged: "the same step, but the files it reads changed",
 };
 
 /** The summary line: "3 reused, 2 rebuild from step 3, 1 unknown (reads files)". */
