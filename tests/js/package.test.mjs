@@ -46,9 +46,10 @@ describe("resolution through exports", () => {
     assert.equal(manifest.exports["."].node.require.types, "./index.d.cts");
     assert.equal(manifest.type, "module");
     // The Node and workerd entries instantiate the module when imported, and arguments.js wraps
-    // Image's methods when loaded: side effects a bundler must keep (bundlers.test.mjs,
-    // arguments.test.mjs); everything else may be tree-shaken.
-    assert.deepEqual(manifest.sideEffects, ["./node.js", "./node.cjs", "./deno.js", "./workerd.js", "./arguments.js"]);
+    // Image's methods when loaded (linked into core.js with the other shared modules): side
+    // effects a bundler must keep (bundlers.test.mjs, arguments.test.mjs); everything else may
+    // be tree-shaken.
+    assert.deepEqual(manifest.sideEffects, ["./node.js", "./node.cjs", "./deno.js", "./workerd.js", "./core.js"]);
     assert.equal(manifest.license, "Apache-2.0");
   });
 });
@@ -128,6 +129,7 @@ describe("entries", () => {
       "cli-lint.js",
       "cli-runtime.js",
       "cli.js",
+      "core.js",
       "deno.js",
       "errors.js",
       "host-helpers.js",
