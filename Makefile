@@ -75,12 +75,14 @@ test-js: www-install
 	scripts/test-js.sh
 
 ## bench: native criterion benches, then the wasm package in Node (size, cold start, per call),
-## against Modal's Python client and JS string templates on the same chains, and a split's sizes
-bench:
+## against Modal's Python client and JS string templates on the same chains, a split's sizes,
+## resolution, and the start-up in headless Chromium (www's playwright-core drives it)
+bench: www-install
 	cargo bench --bench compose_render_hash
 	scripts/build-pkg.mjs >/dev/null
 	node tests/js/bench-compare.mjs --python "$$(scripts/bench-venv.sh)"
 	node tests/js/bench.mjs
 	node tests/js/bench-split.mjs
 	node tests/js/bench-resolve.mjs
+	node tests/js/bench-browser.mjs
 	@for target in $(BENCH_MORE); do $(MAKE) --no-print-directory $$target || exit 1; done
