@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use apothic_image::hash::{canonical_json_of, sha256_hex};
 use apothic_image::resolve::context_tar::CONTEXT_FORMAT;
 use apothic_image::resolve::{
-    resolve, ImageInspection, LineRange, ManagedPython, PlanMode, Resolution, ResolveOptions,
+    build_context, resolve, ImageInspection, LineRange, ManagedPython, PlanMode, Resolution,
+    ResolveOptions,
 };
 use apothic_image::{
-    DebianSlimOptions, DockerfileOptions, Image, PipOptions, RegistryOptions, Result,
+    DebianSlimOptions, DockerfileOptions, ErrorCode, Image, PipOptions, RegistryOptions, Result,
 };
 use memory_host::{block_on, MemoryHost};
 
@@ -130,6 +131,33 @@ fn a_dockerfile_change_alone_changes_the_build_key_and_the_lookup() {
     assert_eq!(again.plan.mode, PlanMode::Derived);
     assert_eq!(again.plan.image.as_deref(), Some(published.as_str()));
     assert_eq!(resolved(&image, &host, &checked_options).plan.image, None);
+}
+
+/// What builds from a resolution passes its build key: the context is built only when the files
+/// still give that key, so an image is never published under a key its files do not have.
+#[test]
+fn a_build_from_a_resolution_refuses_files_changed_since() {
+    let image = slim().copy_local_file("app.py", Some("/app/app.py"));
+    let host = MemoryHost::with(&[("app.py", "print(1)\n")]);
+    let first = resolved(&image, &host, &ResolveOptions::default());
+    let pinned = ResolveOptions {
+        build_key: Some(first.build_key.clone()),
+        ..ResolveOptions::default()
+    };
+    let image = image.expect("the image is built");
+    let (again, tar) = block_on(build_context(&image, &host, &pinned)).expect("the same files");
+    assert_eq!(again.build_key, first.build_key);
+    assert!(!tar.is_empty());
+
+    let changed = MemoryHost::with(&[("app.py", "print(2)\n")]);
+    for answer in [
+        block_on(build_context(&image, &changed, &pinned)).map(|(r, _)| r),
+        block_on(resolve(&image, &changed, &pinned)),
+    ] {
+        let e = answer.expect_err("the files give another key");
+        assert_eq!(e.code, ErrorCode::ContextChanged);
+        assert!(e.message.contains(&first.build_key), "{}", e.message);
+    }
 }
 
 #[test]

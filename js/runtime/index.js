@@ -180,7 +180,9 @@ async function present(engine, ref, options) {
  */
 async function build(image, resolution, local, engine, options) {
   progress(options, { phase: "build", ref: local });
-  const context = await image.buildContext(options.host, options.resolveOptions);
+  // The resolution's build key: the context is built from the files it hashed, or the call is
+  // CONTEXT_CHANGED (a file changed since), never published under a key its files do not have.
+  const context = await image.buildContext(options.host, { ...options.resolveOptions, buildKey: resolution.buildKey });
   try {
     await engine.build(context, {
       tag: local,

@@ -18,7 +18,7 @@ pub mod context_tar;
 mod from_dockerfile;
 pub mod host;
 mod identity;
-mod inspection;
+pub(crate) mod inspection;
 mod plan;
 mod steps;
 mod walk;
@@ -51,6 +51,11 @@ pub struct ResolveOptions {
     /// [`crate::limits::MAX_MAX_BYTES`]); past it, `RESOLVE_TOO_LARGE` (`FOLDER_TOO_LARGE` for
     /// the build context).
     pub max_bytes: u64,
+    /// The build key the files must give (a `buildKey` of an earlier resolution of this image):
+    /// when they give another, `CONTEXT_CHANGED` and no answer. What builds from a resolution
+    /// (`buildContext` after `resolve`) passes it, so the context it builds is the one the key
+    /// names, never files changed in between.
+    pub build_key: Option<String>,
 }
 
 impl Default for ResolveOptions {
@@ -58,6 +63,7 @@ impl Default for ResolveOptions {
         ResolveOptions {
             managed_python: ManagedPython::default(),
             max_bytes: DEFAULT_MAX_BYTES,
+            build_key: None,
         }
     }
 }
@@ -224,12 +230,28 @@ pub async fn resolve<H: Host>(
     host: &H,
     options: &ResolveOptions,
 ) -> Result<Resolution> {
-    resolve_within(
+    let resolution = resolve_within(
         image,
         &Budgeted::new(host, checked_max_bytes(options)?),
         options,
     )
-    .await
+    .await?;
+    check_build_key(&resolution, options)?;
+    Ok(resolution)
+}
+
+/// `CONTEXT_CHANGED` when `options.build_key` is given and `resolution` has another.
+fn check_build_key(resolution: &Resolution, options: &ResolveOptions) -> Result<()> {
+    match &options.build_key {
+        Some(expected) if *expected != resolution.build_key => Err(Error::new(
+            ErrorCode::ContextChanged,
+            format!(
+                "the files changed since the resolution this call was asked to match: they give the build key {}, not {expected}; resolve again once they stop changing",
+                resolution.build_key
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `options.max_bytes`, or `INVALID_ARGUMENT` when it is 0 or past [`MAX_MAX_BYTES`].
@@ -396,6 +418,7 @@ pub async fn build_context<H: Host>(
 ) -> Result<(Resolution, Vec<u8>)> {
     let host = Budgeted::new(host, checked_max_bytes(options)?);
     let resolution = resolve_within(image, &host, options).await?;
+    check_build_key(&resolution, options)?;
     // The tar is built in memory: refuse a context past the limit (what is left of the call's
     // budget, at most MAX_CONTEXT_BYTES) before reading it, and read each file with what is
     // left (a listing's sizes may be wrong).

@@ -61,6 +61,10 @@ export interface ResolveOptions {
    * most 1 GiB (2^30). Past it: `RESOLVE_TOO_LARGE` (`FOLDER_TOO_LARGE` for the build
    * context), before the bytes are copied. */
   maxBytes?: number;
+  /** The build key the files must give: a `buildKey` of an earlier resolution of this image.
+   * When they give another (a file changed in between), the call fails with `CONTEXT_CHANGED`:
+   * pass it to `buildContext` after `resolve` to build exactly what the key names. */
+  buildKey?: string;
 }
 "#;
 
@@ -84,7 +88,28 @@ fn max_bytes(options: &JsValue) -> Result<u64> {
     }
 }
 
-/// Reads `options.managedPython` over the defaults, and `options.maxBytes`.
+/// `options.buildKey`: `sha256:` + 64 lowercase hex digits, or none.
+fn build_key(options: &JsValue) -> Result<Option<String>> {
+    let given = if options.is_object() {
+        Reflect::get(options, &JsValue::from_str("buildKey"))
+            .map_err(|_| invalid_argument("options.buildKey", "reading it threw"))?
+    } else {
+        JsValue::UNDEFINED
+    };
+    if given.is_undefined() {
+        return Ok(None);
+    }
+    match given.as_string() {
+        Some(key) if crate::resolve::inspection::is_digest(&key) => Ok(Some(key)),
+        _ => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "buildKey must be a resolution's buildKey: \"sha256:\" and 64 lowercase hex digits",
+        )
+        .at("options.buildKey")),
+    }
+}
+
+/// Reads `options.managedPython` over the defaults, `options.maxBytes` and `options.buildKey`.
 fn resolve_options(options: &JsValue) -> Result<ResolveOptions> {
     let mut managed = ManagedPython::default();
     let given = if options.is_object() {
@@ -118,6 +143,7 @@ fn resolve_options(options: &JsValue) -> Result<ResolveOptions> {
     Ok(ResolveOptions {
         managed_python: managed,
         max_bytes: max_bytes(options)?,
+        build_key: build_key(options)?,
     })
 }
 

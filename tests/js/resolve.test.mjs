@@ -294,6 +294,24 @@ describe("resolve and buildContext on a project folder", () => {
     assert.ok(counted.at(-1).bytes >= contextBytes, `${counted.at(-1).bytes} bytes reported, ${contextBytes} in the context`);
   });
 
+  test("buildContext with a resolution's buildKey builds only those files; a file changed since is CONTEXT_CHANGED", async () => {
+    const image = Image.debianSlim().copyLocalFile("app.py", "/app/app.py");
+    const first = await image.resolve(memoryHost({ "app.py": "print(1)\n" }));
+    const tar = await image.buildContext(memoryHost({ "app.py": "print(1)\n" }), { buildKey: first.buildKey });
+    assert.ok(tar.length > 0);
+    const changed = memoryHost({ "app.py": "print(2)\n" });
+    for (const call of [() => image.buildContext(changed, { buildKey: first.buildKey }), () => image.resolve(changed, { buildKey: first.buildKey })]) {
+      const error = await failure(call());
+      assert.equal(error.code, "CONTEXT_CHANGED");
+      assert.ok(error.message.includes(first.buildKey), error.message);
+    }
+    for (const buildKey of ["sha256:abc", first.buildKey.toUpperCase(), 42, null]) {
+      const error = await failure(image.buildContext(changed, { buildKey }));
+      assert.equal(error.code, "INVALID_ARGUMENT", String(buildKey));
+      assert.equal(error.argument, "options.buildKey");
+    }
+  });
+
   test("an aborted signal stops resolution with ABORTED, before or during", async () => {
     const already = await failure(projectImage().resolve(disk, { signal: AbortSignal.abort() }));
     assert.equal(already.code, "ABORTED");
