@@ -4,6 +4,8 @@
 //! `UPDATE_GOLDEN=1 cargo test --test diff` and read the change; the tests below state by hand
 //! what each vector must say (layers, steps, hunks), so a regenerated golden cannot drift.
 
+#[path = "support/json_vectors.rs"]
+mod json_vectors;
 #[path = "support/memory_host.rs"]
 mod memory_host;
 
@@ -24,23 +26,7 @@ const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors-diff")
 
 /// Every vector: (name without `.json`, its JSON).
 fn vectors() -> Vec<(String, Value)> {
-    let mut names: Vec<String> = fs::read_dir(VECTORS)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 10, "the diff vectors are missing");
-    names
-        .into_iter()
-        .map(|name| {
-            let text = fs::read_to_string(format!("{VECTORS}/{name}")).unwrap();
-            (
-                name.trim_end_matches(".json").to_string(),
-                serde_json::from_str(&text).unwrap(),
-            )
-        })
-        .collect()
+    json_vectors::read("vectors-diff", 10)
 }
 
 fn image(spec: &Value) -> Image {
@@ -649,19 +635,7 @@ fn a_changed_base_dockerfile_rebuilds_from_the_base() {
 /// wasm, so every vector file must be named there.
 #[test]
 fn the_wasm_test_embeds_every_diff_vector() {
-    let wasm_test =
-        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/wasm.rs")).unwrap();
-    let mut names = 0;
-    for entry in fs::read_dir(VECTORS).unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
-        let embedded = format!("include_str!(\"vectors-diff/{name}\")");
-        assert!(
-            wasm_test.contains(&embedded),
-            "tests/wasm.rs does not embed {name}: add it to DIFF_VECTORS"
-        );
-        names += 1;
-    }
-    assert!(names >= 10, "the diff vectors are missing");
+    json_vectors::assert_wasm_test_embeds_all("vectors-diff", "DIFF_VECTORS");
 }
 
 #[path = "support/spec_strategies.rs"]

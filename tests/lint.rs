@@ -8,6 +8,8 @@
 //! Regenerate the
 //! expected findings with `UPDATE_GOLDEN=1 cargo test --test lint` and read the diff.
 
+#[path = "support/json_vectors.rs"]
+mod json_vectors;
 #[path = "support/memory_host.rs"]
 mod memory_host;
 
@@ -22,22 +24,9 @@ use serde_json::Value;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors-lint");
 
-/// Every vector: (name, its JSON).
+/// Every vector: (name without `.json`, its JSON).
 fn vectors() -> Vec<(String, Value)> {
-    let mut names: Vec<String> = fs::read_dir(VECTORS)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 10, "the lint vectors are missing");
-    names
-        .into_iter()
-        .map(|name| {
-            let text = fs::read_to_string(format!("{VECTORS}/{name}")).unwrap();
-            (name, serde_json::from_str(&text).unwrap())
-        })
-        .collect()
+    json_vectors::read("vectors-lint", 10)
 }
 
 fn image_of(vector: &Value) -> Image {
@@ -81,7 +70,7 @@ fn every_vector_gives_its_findings_spec_only_and_resolved() {
             vector["lint"] = lint;
             vector["resolved"] = resolved;
             let text = serde_json::to_string_pretty(&vector).unwrap() + "\n";
-            fs::write(format!("{VECTORS}/{name}"), text).unwrap();
+            fs::write(format!("{VECTORS}/{name}.json"), text).unwrap();
             continue;
         }
         assert_eq!(lint, vector["lint"], "{name}: image.lint()");
@@ -352,18 +341,8 @@ fn a_long_requirements_file_gives_one_finding_listing_a_few() {
     assert!(elapsed.as_secs() < 20, "{elapsed:?}");
 }
 
-/// The wasm test (tests/wasm.rs) embeds the vectors one by one (a wasm test cannot list a
-/// folder); a vector missing from its list would silently not run in wasm, so every vector file
-/// must be named there.
+/// Every lint vector runs in wasm too (see `json_vectors::assert_wasm_test_embeds_all`).
 #[test]
 fn the_wasm_test_embeds_every_lint_vector() {
-    let wasm_test = std::fs::read_to_string("tests/wasm.rs").unwrap();
-    for entry in std::fs::read_dir("tests/vectors-lint").unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
-        let embedded = format!("include_str!(\"vectors-lint/{name}\")");
-        assert!(
-            wasm_test.contains(&embedded),
-            "tests/wasm.rs does not embed {name}: add it to LINT_VECTORS"
-        );
-    }
+    json_vectors::assert_wasm_test_embeds_all("vectors-lint", "LINT_VECTORS");
 }

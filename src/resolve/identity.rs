@@ -2,7 +2,8 @@
 //!
 //! - base layer: `H({"base": {"python": <managed CPython or null>, "spec": <base>},
 //!   "digest": <base image digest or null>, "inputs": [...]})`
-//! - layer n: `H({"inputs": [...], "prev": <layer n-1>, "step": <step>})` for every build step;
+//! - layer n: `H({"inputs": [...], "prev": <layer n-1>, "step": <step>})` for every build step
+//!   (`hash::step_layer_hash`, which the diff of two resolutions checks layers with);
 //!   `addLocal*` steps make no layer
 //! - imageHash: the last layer; specHash: `H({"imageHash": ..., "mounts": [...]})`, each mount
 //!   `{"files": [{"mode", "remote", "sha256", "size"}], "op", "step"}` (where the host found a
@@ -46,11 +47,6 @@ pub(crate) fn sorted(mut inputs: Vec<Input>) -> Vec<Input> {
 /// The hash of the base layer (`inputs` sorted by path).
 pub fn base_layer<T: Serialize>(base: &T, digest: Option<&str>, inputs: &[Input]) -> String {
     hash_document(&json!({ "base": base, "digest": digest, "inputs": inputs }))
-}
-
-/// The hash of a build step's layer on top of `prev` (`inputs` sorted by path).
-pub fn step_layer<T: Serialize>(prev: &str, step: &T, inputs: &[Input]) -> String {
-    crate::hash::step_layer_hash(prev, step, inputs)
 }
 
 /// The build key: the image hash, the rendered Dockerfile's bytes and the build context's tar

@@ -349,7 +349,7 @@ async fn resolve_within<H: Host>(
         }
         build_steps += 1;
         let inputs = identity::sorted(resolved.inputs);
-        prev = identity::step_layer(&prev, step, &inputs);
+        prev = crate::hash::step_layer_hash(&prev, step, &inputs);
         layers.push(Layer {
             step: Some(index),
             op: step.op_name().to_string(),

@@ -305,9 +305,10 @@ describe("resolve and buildContext on a project folder", () => {
       assert.equal(error.code, "CONTEXT_CHANGED");
       assert.ok(error.message.includes(first.buildKey), error.message);
     }
-    for (const buildKey of ["sha256:abc", first.buildKey.toUpperCase(), 42, null]) {
-      const error = await failure(image.buildContext(changed, { buildKey }));
-      assert.equal(error.code, "INVALID_ARGUMENT", String(buildKey));
+    const throwing = { get buildKey() { throw new Error("no key"); } };
+    for (const options of [...["sha256:abc", first.buildKey.toUpperCase(), 42, null].map((buildKey) => ({ buildKey })), throwing]) {
+      const error = await failure(image.buildContext(changed, options));
+      assert.equal(error.code, "INVALID_ARGUMENT", String(options === throwing ? "a throwing getter" : options.buildKey));
       assert.equal(error.argument, "options.buildKey");
     }
   });
