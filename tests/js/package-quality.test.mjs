@@ -12,6 +12,7 @@ import { packageDir } from "./helpers.mjs";
 
 const tools = process.env.APOTHIC_NPM_TOOLS;
 assert.ok(tools, "APOTHIC_NPM_TOOLS (scripts/tools/node_modules) is not set; run scripts/test-js.sh");
+const repoRoot = process.env.APOTHIC_REPO ?? assert.fail("APOTHIC_REPO (the repository) is not set; run scripts/test-js.sh");
 const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
 
 /** A scratch copy of the installed package and its tarball (npm pack), for the tools that pack. */
@@ -91,6 +92,17 @@ describe("Are the Types Wrong (node10, node16 from CJS, node16 from ESM, bundler
     assert.equal(status, 0);
     for (const entry of ["./web", "./inline"]) assert.deepEqual(resolutions[entry], { node10: "index.d.ts", "node16-cjs": "index.d.ts", "node16-esm": "index.d.ts", bundler: "index.d.ts" });
   });
+});
+
+test("repository, homepage and bugs name the project's one public home, in the forms npm reads (the crate names the same)", () => {
+  const packed = JSON.parse(readFileSync(join(work, "package", "package.json"), "utf8"));
+  const home = /^git\+(https:\/\/github\.com\/[\w.-]+\/[\w.-]+)\.git$/.exec(packed.repository?.url ?? "");
+  assert.ok(home, `repository.url is a git+https URL of a repository: ${JSON.stringify(packed.repository)}`);
+  assert.equal(packed.repository.type, "git");
+  assert.equal(packed.homepage, `${home[1]}#readme`);
+  assert.deepEqual(packed.bugs, { url: `${home[1]}/issues` });
+  const crate = readFileSync(join(repoRoot, "Cargo.toml"), "utf8");
+  assert.match(crate, new RegExp(`^repository = "${home[1].replace(/[.]/g, "\\.")}"$`, "m"));
 });
 
 test("npm publish --dry-run would publish exactly package.json and the listed files, publicly", () => {
