@@ -135,11 +135,12 @@ class LogTail {
 
 /**
  * The step and instruction a vertex or step name names: BuildKit's "[2/3] RUN …" or
- * "[stage 2/3] RUN …", the classic builder's "Step 2/3 : RUN …".
+ * "[stage 2/3] RUN …", the classic builder's "Step 2/3 : RUN …", buildah's (Podman's /build)
+ * "STEP 2/3: RUN …".
  * @param {string} name
  */
 function stepOf(name) {
-  const m = /^\[(?:[^\]\s]+ )?(\d+)\/(\d+)\] (.+)$/s.exec(name) ?? /^Step (\d+)\/(\d+) : (.+)$/s.exec(name);
+  const m = /^\[(?:[^\]\s]+ )?(\d+)\/(\d+)\] (.+)$/s.exec(name) ?? /^Step (\d+)\/(\d+) : (.+)$/s.exec(name) ?? /^STEP (\d+)\/(\d+): (.+)$/s.exec(name);
   return m ? { step: Number(m[1]), steps: Number(m[2]), instruction: m[3].trim() } : undefined;
 }
 
@@ -311,7 +312,9 @@ export function dockerEngine(options = {}) {
     /** @type {string | undefined} */
     let failure;
     const failed = (/** @type {string} */ message, /** @type {Partial<import("./engine.js").EngineError>} */ details = {}) => {
-      const step = failedStep ?? (o.builder === "classic" ? classicStep : undefined);
+      // An engine that answered without BuildKit's trace (the classic builder, or Podman, which
+      // builds with buildah whatever the version asked) names its steps in its stream lines.
+      const step = failedStep ?? (vertexes.size === 0 ? classicStep : undefined);
       const at = step ? ` at step ${step.step}/${step.steps} (${step.instruction.split("\n")[0].slice(0, 300)})` : "";
       return engineError("ENGINE_BUILD_FAILED", `the build of ${tag} failed${at}: ${message}`, { ...details, log: log.tail(), instruction: step?.instruction, step: step?.step });
     };
@@ -436,16 +439,23 @@ export function dockerEngine(options = {}) {
     }
     /** @type {string | undefined} */
     let pushed;
+    /** The digest of the closing status line "TAG: digest: sha256:… size: N", which Podman sends without the aux. @type {string | undefined} */
+    let stated;
+    const closing = new RegExp(`^${(tag ?? "latest").replace(/[.]/g, "\\.")}: digest: (sha256:[0-9a-f]{64}) size: \\d+$`);
     const failure = await progressStream(answer, `POST /images/${name}/push`, o, auth.secrets, (message) => {
       const aux = /** @type {{ Digest?: unknown } | undefined} */ (message.aux);
       if (aux && typeof aux === "object" && "Digest" in aux) {
         if (typeof aux.Digest !== "string" || !DIGEST.test(aux.Digest)) throw engineError("ENGINE_BAD_ANSWER", `${what}: the pushed digest ${quote(aux.Digest)} is not "sha256:<64 hex>"`);
         pushed = aux.Digest;
+      } else if (typeof message.status === "string") {
+        stated = closing.exec(message.status)?.[1] ?? stated;
       }
     });
     if (failure !== undefined) throw engineError("ENGINE_PUSH_FAILED", `${what} failed: ${failure}`, { reason: isAuthRefusal(failure) ? "auth" : undefined });
-    if (!pushed) throw engineError("ENGINE_BAD_ANSWER", `${what} ended without an error and without the pushed digest`);
-    return { digest: pushed };
+    if (pushed && stated && pushed !== stated) throw engineError("ENGINE_BAD_ANSWER", `${what}: the engine stated two digests, ${pushed} and ${stated}`);
+    const answered = pushed ?? stated;
+    if (!answered) throw engineError("ENGINE_BAD_ANSWER", `${what} ended without an error and without the pushed digest`);
+    return { digest: answered };
   }
 
   /** @type {import("./engine.js").DockerEngine["pull"]} */

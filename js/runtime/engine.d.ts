@@ -32,7 +32,7 @@ export interface EngineError extends Error {
   log?: string;
   /** A failed build's failing instruction as the engine names it (`RUN exit 3`), when it does. */
   instruction?: string;
-  /** A failed build's step number (BuildKit's `[3/3]`, the classic builder's `Step 3/3`). */
+  /** A failed build's step number (BuildKit's `[3/3]`, the classic builder's `Step 3/3`, buildah's `STEP 3/3:`). */
   step?: number;
 }
 
@@ -41,7 +41,7 @@ export interface DockerEngineOptions {
   /**
    * Where the engine listens: `unix:///path`, `tcp://host:port` or `http://host:port` (default:
    * `DOCKER_HOST`, else `unix:///var/run/docker.sock`). Podman's Docker-compatible socket is
-   * addressed the same way (`unix:///run/podman/podman.sock`).
+   * addressed the same way (`unix:///run/podman/podman.sock`; tested with Podman 4.3).
    */
   host?: string;
   /** An Engine API version to speak ("1.41" to "1.47") instead of negotiating it with `GET /version`. */

@@ -452,6 +452,16 @@ describe("dockerEngine against a hostile engine", () => {
       if (mode === "no-id") return res.end('{"stream":"done\\n"}\n');
       return res.end("[1, 2]\n");
     }
+    if (req.url?.startsWith("/v1.47/images/x/y/push")) {
+      res.writeHead(200, { "content-type": "application/json" });
+      const line = (/** @type {string} */ digit, tag = "z") => JSON.stringify({ status: `${tag}: digest: sha256:${digit.repeat(64)} size: 528` });
+      const aux = (/** @type {string} */ digit) => JSON.stringify({ progressDetail: {}, aux: { Tag: "z", Digest: `sha256:${digit.repeat(64)}`, Size: 528 } });
+      if (mode === "push-podman") return res.end(`{"status":"The push refers to repository [x/y:z]"}\n${line("b")}\n`);
+      if (mode === "push-docker") return res.end(`${line("c")}\n${aux("c")}\n`);
+      if (mode === "push-two-digests") return res.end(`${line("b")}\n${aux("c")}\n`);
+      if (mode === "push-other-tag") return res.end(`${line("b", "other")}\n`);
+      return res.end(`${line("b").replace("b".repeat(64), "b".repeat(63))}\n`);
+    }
     if (req.url?.startsWith("/v1.47/containers/create")) return json(201, { Id: id, Warnings: [] });
     if (req.url?.startsWith(`/v1.47/containers/${id}/wait`)) {
       res.writeHead(200, { "content-type": "application/json" });
@@ -500,6 +510,21 @@ describe("dockerEngine against a hostile engine", () => {
     ]) {
       mode = m;
       await rejectsWith(hostile.build(context(""), { tag: "x/y:z" }), "ENGINE_BAD_ANSWER", (e) => assert.match(e.message, pattern, m));
+    }
+  });
+
+  test("push: the digest of the aux, else of the closing status line (Podman sends only that); two digests, another tag's or a cut one are ENGINE_BAD_ANSWER", async () => {
+    mode = "push-podman";
+    assert.deepEqual(await hostile.push("x/y:z"), { digest: `sha256:${"b".repeat(64)}` });
+    mode = "push-docker";
+    assert.deepEqual(await hostile.push("x/y:z"), { digest: `sha256:${"c".repeat(64)}` });
+    for (const [m, pattern] of [
+      ["push-two-digests", /stated two digests/],
+      ["push-other-tag", /without the pushed digest/],
+      ["push-cut-digest", /without the pushed digest/],
+    ]) {
+      mode = m;
+      await rejectsWith(hostile.push("x/y:z"), "ENGINE_BAD_ANSWER", (e) => assert.match(e.message, pattern, m));
     }
   });
 
