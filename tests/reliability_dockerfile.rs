@@ -464,6 +464,129 @@ fn inspect_image_config_and_unread_layers_are_checked() {
     assert!(codes(&inspected(ok, &defaults).unwrap()).is_empty());
 }
 
+/// The layers an inspection can leave unread, each with the words its diagnostic uses.
+const UNREAD_REASONS: [(&str, &str, &str); 3] = [
+    (
+        "compression",
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+        "is compressed in a way the host cannot read",
+    ),
+    (
+        "mediaType",
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+        "has a media type the host does not know",
+    ),
+    (
+        "budget",
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        "was past the host's byte budget for layers",
+    ),
+];
+
+/// An inspection (digest, os, arch, `libc`) that left a layer unread for `reason`.
+fn unread_inspection(reason: &str, media_type: &str, libc: Option<&str>) -> ImageInspection {
+    ImageInspection {
+        digest: Some(format!("sha256:{}", "a".repeat(64))),
+        os: Some("linux".into()),
+        arch: Some("amd64".into()),
+        libc: libc.map(Into::into),
+        layers_unread: Some(LayersUnread {
+            reason: reason.into(),
+            digest: format!("sha256:{}", "b".repeat(64)),
+            media_type: media_type.into(),
+        }),
+        ..ImageInspection::default()
+    }
+}
+
+#[test]
+fn managed_python_on_an_unread_layer_names_each_reason() {
+    for (reason, media_type, why) in UNREAD_REASONS {
+        let r = inspected(
+            unread_inspection(reason, media_type, None),
+            &ResolveOptions::default(),
+        )
+        .unwrap();
+        assert!(matches!(r.plan.python, PythonPlan::Managed { .. }));
+        let [d] = &r.diagnostics[..] else {
+            panic!("{reason}: {:?}", r.diagnostics)
+        };
+        assert_eq!(d.code, "IMAGE_NOT_FULLY_INSPECTED");
+        let expected = format!(
+            "the layer sha256:{} ({media_type}) of \"debian:bookworm\" {why}, so no Python (or \
+             libc) was looked for in it or below; the managed CPython is planned. If the image \
+             has Python 3.9 or newer, use fromRegistry(ref, {{ prebuilt: true }}) (a budget: \
+             raise registryHost's maxLayerBytes)",
+            "b".repeat(64)
+        );
+        assert_eq!(d.message, expected, "{reason}");
+    }
+}
+
+#[test]
+fn add_python_on_an_unread_layer_says_its_libc_is_a_guess() {
+    // An addPython base whose libc lies in a layer the host could not read (a zstd Alpine, a
+    // foreign layer, a layer past the budget) gets glibc's CPython, as when the host says nothing,
+    // but the resolution says the libc is a guess and why.
+    let image = Image::from_registry(
+        "alpine:3.20",
+        &RegistryOptions {
+            add_python: Some("3.12".into()),
+            ..RegistryOptions::default()
+        },
+    )
+    .unwrap();
+    let resolved = |inspection: ImageInspection| {
+        let mut host = MemoryHost::default();
+        host.images.insert("alpine:3.20".into(), inspection);
+        block_on(resolve(&image, &host, &ResolveOptions::default())).unwrap()
+    };
+    for (reason, media_type, why) in UNREAD_REASONS {
+        let r = resolved(unread_inspection(reason, media_type, None));
+        assert!(
+            matches!(&r.plan.python, PythonPlan::Image { path: Some(p), .. } if p == "/usr/local/bin/python3"),
+            "{:?}",
+            r.plan.python
+        );
+        assert!(r
+            .dockerfile
+            .contains("-x86_64-unknown-linux-gnu-install_only.tar.gz"));
+        let [d] = &r.diagnostics[..] else {
+            panic!("{reason}: {:?}", r.diagnostics)
+        };
+        assert_eq!(d.code, "IMAGE_NOT_FULLY_INSPECTED");
+        assert_eq!(d.step, None);
+        let expected = format!(
+            "the layer sha256:{} ({media_type}) of \"alpine:3.20\" {why}, so no libc was looked \
+             for in it or below; addPython's CPython is planned for glibc. If the image uses musl \
+             (Alpine), answer inspectImage with libc: \"musl\" (a budget: raise registryHost's \
+             maxLayerBytes)",
+            "b".repeat(64)
+        );
+        assert_eq!(d.message, expected, "{reason}");
+    }
+    // A libc the host did see is no guess, whatever was left unread below it; nor is a complete
+    // inspection's.
+    let musl = resolved(unread_inspection(
+        "compression",
+        UNREAD_REASONS[0].1,
+        Some("musl"),
+    ));
+    assert!(musl.diagnostics.is_empty(), "{:?}", musl.diagnostics);
+    assert!(musl
+        .dockerfile
+        .contains("-x86_64-unknown-linux-musl-install_only.tar.gz"));
+    let complete = resolved(ImageInspection {
+        layers_unread: None,
+        ..unread_inspection("budget", UNREAD_REASONS[2].1, None)
+    });
+    assert!(
+        complete.diagnostics.is_empty(),
+        "{:?}",
+        complete.diagnostics
+    );
+}
+
 #[test]
 fn managed_python_options_are_checked() {
     let bad = [

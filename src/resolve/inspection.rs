@@ -168,20 +168,38 @@ pub fn layers_unread(reference: &str, unread: &LayersUnread) -> Result<()> {
     Ok(())
 }
 
-/// The warning for a managed CPython planned on an inspection that left a layer unread: the
-/// image may have a Python (or another libc) the host could not see.
-pub fn incomplete(reference: &str, unread: &LayersUnread) -> Diagnostic {
+/// What a plan resting on an incomplete inspection assumed, for [`incomplete`]'s message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assumed {
+    /// No Python was seen: the managed CPython is planned.
+    ManagedPython,
+    /// No libc was seen: `addPython`'s CPython is planned for glibc.
+    GlibcForAddedPython,
+}
+
+/// The warning for a plan that rests on an inspection that left a layer unread: the image may
+/// have a Python (or another libc) the host could not see.
+pub fn incomplete(reference: &str, unread: &LayersUnread, assumed: Assumed) -> Diagnostic {
     let why = match unread.reason.as_str() {
         "compression" => "is compressed in a way the host cannot read",
         "mediaType" => "has a media type the host does not know",
         _ => "was past the host's byte budget for layers",
     };
+    let consequence = match assumed {
+        Assumed::ManagedPython => {
+            "so no Python (or libc) was looked for in it or below; the managed CPython is \
+             planned. If the image has Python 3.9 or newer, use fromRegistry(ref, { prebuilt: \
+             true })"
+        }
+        Assumed::GlibcForAddedPython => {
+            "so no libc was looked for in it or below; addPython's CPython is planned for \
+             glibc. If the image uses musl (Alpine), answer inspectImage with libc: \"musl\""
+        }
+    };
     Diagnostic {
         code: "IMAGE_NOT_FULLY_INSPECTED".into(),
         message: format!(
-            "the layer {} ({}) of {} {why}, so no Python (or libc) was looked for in it or below; \
-             the managed CPython is planned. If the image has Python 3.9 or newer, use \
-             fromRegistry(ref, {{ prebuilt: true }}) (a budget: raise registryHost's \
+            "the layer {} ({}) of {} {why}, {consequence} (a budget: raise registryHost's \
              maxLayerBytes)",
             unread.digest,
             unread.media_type,

@@ -9,7 +9,7 @@ pub use crate::render::managed_python::ManagedPython;
 use crate::render::managed_python::{install_lines, is_version, shown, DEFAULT_ARCH, DEFAULT_LIBC};
 use crate::render::render_base_for;
 use crate::resolve::host::{Host, ImageInspection, LayersUnread};
-use crate::resolve::inspection::{self, is_digest};
+use crate::resolve::inspection::{self, is_digest, Assumed};
 use crate::resolve::Diagnostic;
 use crate::spec::canonical::added_python_build;
 use crate::spec::defaults::debian_slim_reference;
@@ -299,8 +299,14 @@ pub(crate) async fn inspect_base<H: Host>(
         ..
     } = base
     {
-        return added_python(base, version, inspection, &options.managed_python)
-            .map(|plan| BasePlan { user, ..plan });
+        return added_python(
+            base,
+            &reference,
+            version,
+            inspection,
+            &options.managed_python,
+        )
+        .map(|plan| BasePlan { user, ..plan });
     }
     let Some(inspection) = inspection else {
         return Ok(image_python(None));
@@ -335,7 +341,7 @@ pub(crate) async fn inspect_base<H: Host>(
     let diagnostics = inspection
         .layers_unread
         .iter()
-        .map(|unread| inspection::incomplete(&reference, unread))
+        .map(|unread| inspection::incomplete(&reference, unread, Assumed::ManagedPython))
         .collect();
     Ok(BasePlan {
         diagnostics,
@@ -355,17 +361,32 @@ pub(crate) async fn inspect_base<H: Host>(
 
 /// The plan of a registry base with `addPython`: the CPython it names installed for the arch
 /// and libc the host reported (x86_64 and glibc when it did not say), run from
-/// `/usr/local/bin/python3`; never a second, managed install.
+/// `/usr/local/bin/python3`; never a second, managed install. A glibc guessed because a layer
+/// was left unread carries `IMAGE_NOT_FULLY_INSPECTED`.
 fn added_python(
     base: &Base,
+    reference: &str,
     version: &str,
     inspection: Option<Inspected>,
     managed: &ManagedPython,
 ) -> Result<BasePlan> {
     let version = added_python_build(version).map_err(|e| e.within("base"))?;
-    let (digest, arch, libc) = match inspection {
-        Some(inspected) => (inspected.digest, inspected.arch, inspected.libc),
-        None => (None, None, None),
+    let (digest, arch, libc, unread) = match inspection {
+        Some(inspected) => (
+            inspected.digest,
+            inspected.arch,
+            inspected.libc,
+            inspected.layers_unread,
+        ),
+        None => (None, None, None, None),
+    };
+    let diagnostics = match (libc, &unread) {
+        (None, Some(unread)) => vec![inspection::incomplete(
+            reference,
+            unread,
+            Assumed::GlibcForAddedPython,
+        )],
+        _ => Vec::new(),
     };
     let arch = arch.unwrap_or(DEFAULT_ARCH);
     let libc = libc.unwrap_or(DEFAULT_LIBC);
@@ -379,7 +400,7 @@ fn added_python(
         base_instructions: Some(render_base_for(base, arch, libc, managed)?),
         install_instructions: String::new(),
         added_python: Some(json!({ "arch": arch, "libc": libc, "url": url, "version": version })),
-        diagnostics: Vec::new(),
+        diagnostics,
         user: None,
     })
 }

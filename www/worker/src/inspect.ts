@@ -5,7 +5,7 @@
 // Inspections are cached at module scope by manifest digest, so a base pinned by digest that was
 // inspected before costs no request at all (a tag costs one manifest request).
 
-import { registryHost } from "@apothic/image";
+import { Image, registryHost } from "@apothic/image";
 import type { ImageHost, ImageInspection, RegistryCache } from "@apothic/image";
 import { HttpError } from "./http.js";
 import { LIMITS } from "./limits.js";
@@ -38,14 +38,22 @@ export function registryPolicy(env: InspectEnv): RegistryPolicy {
   return { hosts, insecure };
 }
 
-/** The registry a reference names, by the reference grammar's rule (Docker Hub when the first
- * component is not a host: no `.` or `:` and not `localhost`). */
+/**
+ * The registry `registryHost` contacts for a reference: the host part of the package's own
+ * normalised reference (Docker's rule: the first component is the registry when it has a `.` or
+ * a `:`, is `localhost` or has an uppercase letter, so `Foo/app` is on host `foo`, not Docker
+ * Hub), lowercased as registryHost names hosts. The package's tests check that registryHost's
+ * parser names the same registry as this normalised form for every reference of the corpus.
+ */
 export function registryOf(ref: string): string {
-  const slash = ref.indexOf("/");
-  if (slash < 0) return "docker.io";
-  const first = ref.slice(0, slash);
-  if (!first.includes(".") && !first.includes(":") && first !== "localhost") return "docker.io";
-  return first === "index.docker.io" || first === "registry-1.docker.io" ? "docker.io" : first.toLowerCase();
+  const image = Image.fromRegistry(ref);
+  try {
+    const { base } = image.toSpec();
+    if (base.op !== "fromRegistry") throw new Error(`fromRegistry(${JSON.stringify(ref)}) gave a ${base.op} base`);
+    return base.normalized.slice(0, base.normalized.indexOf("/")).toLowerCase();
+  } finally {
+    image.free();
+  }
 }
 
 /** A bounded in-memory inspection cache: the oldest entry goes when it is full. */
@@ -113,7 +121,9 @@ export function inspector(policy: RegistryPolicy): Inspector {
       async inspectImage(ref: string) {
         const registry = registryOf(ref);
         if (!policy.hosts.has(registry)) {
-          throw fail(new HttpError(422, "REGISTRY_NOT_ALLOWED", `${ref}: this Worker inspects images of ${[...policy.hosts].join(", ")} only; pass the inspection in \`images\``));
+          throw fail(
+            new HttpError(422, "REGISTRY_NOT_ALLOWED", `${ref} is on the registry ${registry}: this Worker inspects images of ${[...policy.hosts].join(", ")} only; pass the inspection in \`images\``),
+          );
         }
         try {
           return await host.inspectImage(ref);
