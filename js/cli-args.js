@@ -158,11 +158,16 @@ Docker-compatible socket works the same way) and prints what it did:
            --derived-repository as HOST/REPO:sha256-<hex of the build key>
 then the image reference to run and the time each phase took. A registry that cannot be
 reached means a local build and nothing published (said on stderr).
+On a terminal one status line on stderr is redrawn (the phase, then each build step);
+otherwise one plain line per phase.
 
 Options:
   --push                     publish a built image (needs --registry --derived-repository)
   --network NAME             the network the build's RUN steps use (host, none, …)
   --json                     print { "action", "ref", "published", "pulled", "times", … } as JSON
+  --progress                 draw the status line even when stderr is not a terminal
+  --no-progress              show no progress: neither the status line (a terminal's) nor the
+                             plain line per phase (otherwise); the summary is still printed
 
 ${RESOLVE_OPTIONS}`;
 
@@ -172,12 +177,16 @@ Runs CMD in the image (made ready as \`build\` does), with the files of the spec
 steps copied in before the container starts; streams its output and exits with its exit
 code. A Python-less registry base with nothing else to build runs at once on the managed
 CPython (fetched once into ~/.cache/apothic-image), and its optimized image is built (and,
-with --push, published) after the command, for the next run.
+with --push, published) after the command, for the next run; if that fails, the exit
+status is still the command's and stderr says the optimized image was not published.
 
 Options:
   --push                     publish what is built (needs --registry --derived-repository)
   --network NAME             the network of the build and of the container (host, none, …)
   --no-optimize              after a run on an attached CPython, build nothing
+  --progress                 draw the status line even when stderr is not a terminal
+  --no-progress              show no progress: neither the status line (a terminal's) nor the
+                             plain line per phase (otherwise); the summary is still printed
 
 ${RESOLVE_OPTIONS}`;
 

@@ -31,41 +31,67 @@ function describe(event) {
 }
 
 /**
- * A progress reporter on `stream`: one redrawn line on a terminal, plain lines otherwise,
- * nothing when quiet. Engine build events are shown as their vertex names on a terminal only.
- * @param {NodeJS.WriteStream} stream
- * @param {{ quiet: boolean, escape: (text: string) => string }} how
+ * How progress is shown: `line` (one redrawn status line, the default on a terminal, or with
+ * --progress), `lines` (one plain line per phase, the default otherwise) or `none` (--no-progress
+ * or --quiet).
+ * @typedef {"line" | "lines" | "none"} ProgressMode
  */
-export function reporter(stream, { quiet, escape }) {
+
+/**
+ * The progress mode the options and `stream` ask for.
+ * @param {Options} options
+ * @param {{ isTTY?: boolean }} stream
+ * @returns {ProgressMode}
+ */
+export function progressMode(options, stream) {
+  if (options.quiet || options["no-progress"]) return "none";
+  return options.progress || stream.isTTY ? "line" : "lines";
+}
+
+/**
+ * A progress reporter on `stream`, in `mode`: a redrawn line (with the engine's build steps as
+ * their vertex names), plain lines (phases only), or nothing.
+ * @param {NodeJS.WriteStream} stream
+ * @param {{ mode: ProgressMode, escape: (text: string) => string }} how
+ */
+export function reporter(stream, { mode, escape }) {
   let last = "";
-  const tty = Boolean(stream.isTTY);
+  const line = mode === "line";
+  // Whether a status line is on the screen (erased once, never over the command's output).
+  let drawn = false;
+  const draw = (/** @type {string} */ text) => {
+    stream.write(`\r\x1b[K${escape(text).slice(0, (stream.columns || 80) - 1)}`);
+    drawn = true;
+  };
   return {
     /** @param {ProgressEvent} event */
     onProgress(event) {
-      if (quiet) return;
+      if (mode === "none") return;
       if (event.engine !== undefined) {
-        if (!tty) return;
+        if (!line) return;
         const vertex = /** @type {{ name?: unknown }} */ (event.engine);
         if (typeof vertex.name !== "string") return;
-        stream.write(`\r\x1b[K${escape(`build: ${vertex.name}`).slice(0, (stream.columns ?? 80) - 1)}`);
+        draw(`build: ${vertex.name}`);
         return;
       }
-      const line = describe(event);
-      if (line === last) return;
-      last = line;
-      if (tty) stream.write(`\r\x1b[K${escape(line).slice(0, (stream.columns ?? 80) - 1)}`);
-      else stream.write(`${escape(line)}\n`);
+      const text = describe(event);
+      if (text === last) return;
+      last = text;
+      if (line) draw(text);
+      else stream.write(`${escape(text)}\n`);
     },
     done() {
-      if (tty && !quiet) stream.write("\r\x1b[K");
+      if (drawn) stream.write("\r\x1b[K");
+      drawn = false;
     },
   };
 }
 
 /**
  * The runtime's registry from the command line: `--derived-repository` (with `--registry`), its
- * credentials from the same sources as the registry host's, plain HTTP when its host is one of
- * `--insecure-registry`. Publishing only with `--push`.
+ * credentials from the same sources as the registry host's, plain HTTP to the hosts of
+ * `--insecure-registry` (the registry's, and a token server's when it is another). Publishing
+ * only with `--push`.
  * @param {Options} options
  * @param {Record<string, RegistryCredentials>} credentials
  * @returns {RuntimeRegistry | undefined}
@@ -77,7 +103,7 @@ export function runtimeRegistry(options, credentials) {
   return {
     repository,
     credentials: credentials[registry],
-    insecure: (options["insecure-registry"] ?? []).includes(registry),
+    insecure: options["insecure-registry"] ?? [],
   };
 }
 
@@ -105,7 +131,7 @@ export function summary(result) {
  */
 export async function runtimeCommand(command, image, context) {
   const { host, resolveOptions, options, operands } = context;
-  const progress = reporter(process.stderr, { quiet: Boolean(options.quiet), escape: context.escape });
+  const progress = reporter(process.stderr, { mode: progressMode(options, process.stderr), escape: context.escape });
   const registry = runtimeRegistry(options, context.credentials);
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -114,6 +140,8 @@ export async function runtimeCommand(command, image, context) {
   const common = {
     host,
     registry,
+    // With --registry: the engine pulls private images with the same credentials.
+    credentials: context.credentials,
     publish: Boolean(options.push),
     resolveOptions,
     network: options.network,
@@ -143,7 +171,9 @@ export async function runtimeCommand(command, image, context) {
     progress.done();
     context.printDiagnostics(result.diagnostics);
     if (!options.quiet) process.stderr.write(`${context.escape(`${summary(result)}; python ${result.python}; exit ${result.exitCode}`)}\n`);
-    if (result.optimized && !options.quiet) process.stderr.write(`${context.escape(`optimized: ${summary(result.optimized)}`)}\n`);
+    // A failed optimize step is said by its OPTIMIZE_FAILED diagnostic (above); the exit status
+    // is the command's all the same.
+    if (result.optimized && !("error" in result.optimized) && !options.quiet) process.stderr.write(`${context.escape(`optimized: ${summary(result.optimized)}`)}\n`);
     return result.exitCode;
   } finally {
     progress.done();

@@ -9,7 +9,7 @@
 // covers the spec, every input file and the rendered Dockerfile (HASHING.md), so a renderer
 // that would build something else never reuses a stale image.
 import { createHash } from "node:crypto";
-import { registryHost } from "../registry-host.js";
+import { parseReference, registryHost } from "../registry-host.js";
 import { dockerEngine } from "./docker-engine.js";
 
 export { dockerEngine };
@@ -64,8 +64,29 @@ function engineOf(options) {
     if (registry === null || typeof registry !== "object" || typeof registry.repository !== "string" || !/^[^/\s]+\/[^\s@:]+$/.test(registry.repository)) {
       throw runtimeError("INVALID_ARGUMENT", `options.registry.repository must be "host/repo" (where derived images are published), got ${JSON.stringify(registry?.repository)}`);
     }
+    const insecure = registry.insecure;
+    if (insecure !== undefined && typeof insecure !== "boolean" && !(Array.isArray(insecure) && insecure.every((h) => typeof h === "string"))) {
+      throw runtimeError("INVALID_ARGUMENT", "options.registry.insecure must be true, false or a list of plain-http hosts (such as [\"127.0.0.1:5000\"])");
+    }
+  }
+  const credentials = options.credentials;
+  if (credentials !== undefined) {
+    const valid = (/** @type {unknown} */ c) => c !== null && typeof c === "object" && typeof (/** @type {any} */ (c).username) === "string" && typeof (/** @type {any} */ (c).password) === "string";
+    if (credentials === null || typeof credentials !== "object" || Array.isArray(credentials) || !Object.values(credentials).every(valid)) {
+      throw runtimeError("INVALID_ARGUMENT", "options.credentials must map registry hosts to { username, password } (such as { \"ghcr.io\": { username, password } })");
+    }
   }
   return options.engine ?? dockerEngine();
+}
+
+/**
+ * The hosts `registryHost` may reach over plain http for `registry`: its own when `insecure` is
+ * true; those listed when it is a list (the registry's and its token server's, say).
+ * @param {NonNullable<EnsureOptions["registry"]>} registry
+ */
+function plainHttpHosts(registry) {
+  if (Array.isArray(registry.insecure)) return registry.insecure;
+  return registry.insecure ? [registryOf(registry.repository)] : [];
 }
 
 /**
@@ -79,31 +100,42 @@ function engineAuth(registry) {
 
 /**
  * The host `resolve` is given: the caller's, with `lookupDerived` answered by the registry
- * when one is given (else the caller's own, if it has one). A registry that cannot be reached
+ * when one is given (else the caller's own, if it has one), and the digests `inspectImage`
+ * answers noted in `state.inspected` (reference → digest). A registry that cannot be reached
  * answers "not published" and leaves a diagnostic: the image is built locally and nothing is
- * published.
+ * published. The caller's host is wrapped, not copied: its methods (own or inherited, as a
+ * class instance's are) are called on the host itself.
  * @param {EnsureOptions} options
  * @param {RuntimeDiagnostic[]} diagnostics
- * @param {{ registryDown: boolean }} state
+ * @param {State} state
  * @returns {ImageHost}
  */
 function hostWithLookup(options, diagnostics, state) {
   const registry = options.registry;
+  const target = /** @type {ImageHost & Record<PropertyKey, unknown>} */ (options.host);
+  /** @type {Record<string, Function>} */
+  const overrides = {};
+  if (typeof target.inspectImage === "function") {
+    overrides.inspectImage = async (/** @type {string} */ ref) => {
+      const answer = await /** @type {Function} */ (target.inspectImage).call(target, ref);
+      const digest = /** @type {{ digest?: unknown } | null | undefined} */ (answer)?.digest;
+      if (typeof digest === "string" && /^sha256:[0-9a-f]{64}$/.test(digest)) state.inspected.set(ref, digest);
+      return answer;
+    };
+  }
   // No registry of its own: the host's lookupDerived (a registryHost with a derivedRepository,
   // say) is asked as it is; a reference it finds is pulled, and nothing is published.
-  if (registry === undefined) return options.host;
-  const host = registryHost({
-    derivedRepository: registry.repository,
-    insecure: registry.insecure ? [registryOf(registry.repository)] : [],
-    credentials: registry.credentials ? { [registryOf(registry.repository)]: registry.credentials } : undefined,
-    signal: options.signal,
-    ...(registry.fetch ? { fetch: registry.fetch } : {}),
-  });
-  return {
-    ...options.host,
-    async lookupDerived(buildKey) {
+  if (registry !== undefined) {
+    const lookup = registryHost({
+      derivedRepository: registry.repository,
+      insecure: plainHttpHosts(registry),
+      credentials: registry.credentials ? { [registryOf(registry.repository)]: registry.credentials } : undefined,
+      signal: options.signal,
+      ...(registry.fetch ? { fetch: registry.fetch } : {}),
+    });
+    overrides.lookupDerived = async (/** @type {string} */ buildKey) => {
       try {
-        return await host.lookupDerived(buildKey);
+        return await lookup.lookupDerived(buildKey);
       } catch (error) {
         const code = /** @type {{ code?: string }} */ (error).code;
         if (code === undefined || !UNAVAILABLE.has(code)) throw error;
@@ -114,31 +146,93 @@ function hostWithLookup(options, diagnostics, state) {
         });
         return null;
       }
-    },
-  };
+    };
+  }
+  return /** @type {ImageHost} */ (
+    new Proxy(target, {
+      get(host, key) {
+        if (typeof key === "string" && Object.hasOwn(overrides, key)) return overrides[key];
+        const value = Reflect.get(host, key, host);
+        return typeof value === "function" ? value.bind(host) : value;
+      },
+      has: (host, key) => (typeof key === "string" && Object.hasOwn(overrides, key)) || Reflect.has(host, key),
+    })
+  );
+}
+
+/** The Dockerfile instructions that make a BuildKit step of their own (its `[N/M]`). */
+const BUILDKIT_STEPS = new Set(["FROM", "RUN", "COPY", "ADD", "WORKDIR"]);
+
+/**
+ * The logical instructions of a Dockerfile (continuation lines joined, comments and blank lines
+ * left out), each with its lines, its text as an engine names it (keyword upper-cased,
+ * whitespace squeezed) and its step number in each engine's counting: BuildKit's `[N/M]`
+ * (within its stage, FROM and the instructions that make a layer or a file operation), buildah's
+ * `STEP N/M:` (within its stage, every instruction) and the classic builder's `Step N/M` (every
+ * instruction of the file).
+ * @param {string} dockerfile
+ */
+function instructionsOf(dockerfile) {
+  const lines = dockerfile.split("\n");
+  /** @type {{ text: string, first: number, last: number, numbers: number[] }[]} */
+  const out = [];
+  let inStage = { buildkit: 0, every: 0 };
+  let inFile = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (/^\s*(#|$)/.test(lines[i])) continue;
+    const first = i + 1;
+    let text = lines[i];
+    while (/\\\s*$/.test(text) && i + 1 < lines.length) {
+      text = text.replace(/\\\s*$/, "");
+      i += 1;
+      if (!/^\s*#/.test(lines[i])) text += lines[i];
+    }
+    text = text.replace(/\s+/g, " ").trim();
+    const keyword = text.split(" ")[0].toUpperCase();
+    text = `${keyword}${text.slice(keyword.length)}`;
+    if (keyword === "FROM") inStage = { buildkit: 0, every: 0 };
+    if (BUILDKIT_STEPS.has(keyword)) inStage.buildkit += 1;
+    inStage.every += 1;
+    inFile += 1;
+    out.push({ text, first, last: i + 1, numbers: [BUILDKIT_STEPS.has(keyword) ? inStage.buildkit : -1, inStage.every, inFile] });
+  }
+  return out;
 }
 
 /**
- * The spec step whose Dockerfile line `instruction` is, from the resolution's line ranges.
+ * The spec step whose Dockerfile line `instruction` is, from the resolution's line ranges. The
+ * instruction that matches a line exactly (continuation lines joined, whitespace squeezed) wins
+ * over one that only contains it or is contained in it; among several, the one whose number in
+ * the engine's counting is `engineStep` (BuildKit's, then buildah's, then the classic
+ * builder's), else the first.
  * @param {Resolution} resolution
  * @param {string | undefined} instruction the failing instruction as the engine names it
+ * @param {number} [engineStep] the failing step's number as the engine gives it (`error.step`)
  * @returns {{ step: number | null, op: string, line: number } | undefined}
  */
-export function stepOfInstruction(resolution, instruction) {
+export function stepOfInstruction(resolution, instruction, engineStep) {
   if (!instruction) return undefined;
-  const squeeze = (/** @type {string} */ text) => text.replace(/\s+/g, " ").trim();
+  const squeezed = instruction.replace(/\\\s*\n/g, "").replace(/\s+/g, " ").trim().replace(/^\[[^\]]*\]\s*/, "");
+  const keyword = squeezed.split(" ")[0].toUpperCase();
+  const wanted = `${keyword}${squeezed.slice(keyword.length)}`;
   // BuildKit names a step "[stage 2/3] RUN …"; a failed shell command is "/bin/sh -c …".
-  const wanted = squeeze(instruction).replace(/^\[[^\]]*\]\s*/, "");
-  const candidates = wanted.startsWith("/bin/sh -c ") ? [wanted, `RUN ${wanted.slice("/bin/sh -c ".length)}`] : [wanted];
-  const lines = resolution.dockerfile.split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = squeeze(lines[i]);
-    if (line === "" || !candidates.some((c) => line.includes(c) || c.includes(line))) continue;
-    const number = i + 1;
-    const layer = resolution.layers.find((l) => l.lines && l.lines.first <= number && number <= l.lines.last);
-    if (layer) return { step: layer.step, op: layer.op, line: number };
+  const candidates = squeezed.startsWith("/bin/sh -c ") ? [squeezed, `RUN ${squeezed.slice("/bin/sh -c ".length)}`] : [wanted];
+  const instructions = instructionsOf(resolution.dockerfile).filter((i) => resolution.layers.some((l) => l.lines && l.lines.first <= i.first && i.first <= l.lines.last));
+  const exact = instructions.filter((i) => candidates.includes(i.text));
+  const matching = exact.length > 0 ? exact : instructions.filter((i) => candidates.some((c) => i.text.includes(c) || c.includes(i.text)));
+  let chosen = matching[0];
+  if (engineStep !== undefined && matching.length > 1) {
+    for (const counting of [0, 1, 2]) {
+      const numbered = matching.find((i) => i.numbers[counting] === engineStep);
+      if (numbered) {
+        chosen = numbered;
+        break;
+      }
+    }
   }
-  return undefined;
+  if (chosen === undefined) return undefined;
+  const layer = /** @type {Resolution["layers"][number]} */ (resolution.layers.find((l) => l.lines && l.lines.first <= chosen.first && chosen.first <= l.lines.last));
+  return { step: layer.step, op: layer.op, line: chosen.first };
 }
 
 /**
@@ -164,9 +258,46 @@ const progress = (options, event) => options.onProgress?.(event);
 async function present(engine, ref, options) {
   if (await engine.imageExists(ref, { signal: options.signal })) return false;
   progress(options, { phase: "pull", ref });
-  const auth = options.registry && ref.startsWith(`${options.registry.repository}@`) ? engineAuth(options.registry) : undefined;
-  await engine.pull(ref, { auth, signal: options.signal });
+  const auth = pullAuth(ref, options);
+  try {
+    await engine.pull(ref, { auth, signal: options.signal });
+  } catch (error) {
+    const e = /** @type {Error & { code?: string, reason?: string }} */ (error);
+    if (e.code !== "ENGINE_PULL_FAILED") throw error;
+    const hint = e.reason === "auth" && auth === undefined ? " (a private image: give its registry's credentials in options.credentials)" : "";
+    throw runtimeError("PULL_FAILED", `pulling ${ref} failed: ${e.message}${hint}`, { cause: error, reason: e.reason });
+  }
   return true;
+}
+
+/**
+ * The credentials the engine pulls `ref` with: the registry option's for its own repository,
+ * else `options.credentials` for the reference's registry (Docker Hub's under its index
+ * address, as the engine expects), else none.
+ * @param {string} ref
+ * @param {EnsureOptions} options
+ */
+function pullAuth(ref, options) {
+  if (options.registry && ref.startsWith(`${options.registry.repository}@`)) return engineAuth(options.registry);
+  if (options.credentials === undefined) return undefined;
+  const { registry } = parseReference(ref);
+  const given = Object.hasOwn(options.credentials, registry) ? options.credentials[registry] : undefined;
+  if (given === undefined) return undefined;
+  return { username: given.username, password: given.password, serveraddress: registry === "docker.io" ? "https://index.docker.io/v1/" : registry };
+}
+
+/**
+ * Pulls a registry base the build names when `options.credentials` has its registry and the
+ * engine lacks it: builders resolve a base the engine has locally, and the engine's BuildKit is
+ * given no credentials of the caller's (they travel in a session the API has no place for).
+ * @param {Image} image
+ * @param {DockerEngine} engine
+ * @param {EnsureOptions} options
+ */
+async function pullPrivateBase(image, engine, options) {
+  const base = /** @type {{ op: string, ref?: string }} */ (/** @type {unknown} */ (image.toSpec().base));
+  if (base.op !== "fromRegistry" || base.ref === undefined || pullAuth(base.ref, options) === undefined) return;
+  await present(engine, base.ref, options);
 }
 
 /**
@@ -183,6 +314,7 @@ async function build(image, resolution, local, engine, options) {
   // The resolution's build key: the context is built from the files it hashed, or the call is
   // CONTEXT_CHANGED (a file changed since), never published under a key its files do not have.
   const context = await image.buildContext(options.host, { ...options.resolveOptions, buildKey: resolution.buildKey });
+  await pullPrivateBase(image, engine, options);
   try {
     await engine.build(context, {
       tag: local,
@@ -191,9 +323,9 @@ async function build(image, resolution, local, engine, options) {
       onProgress: (event) => progress(options, { phase: "build", ref: local, engine: event }),
     });
   } catch (error) {
-    const e = /** @type {Error & { code?: string, instruction?: string, log?: string }} */ (error);
+    const e = /** @type {Error & { code?: string, instruction?: string, step?: number, log?: string }} */ (error);
     if (e.code !== "ENGINE_BUILD_FAILED") throw error;
-    const at = stepOfInstruction(resolution, e.instruction);
+    const at = stepOfInstruction(resolution, e.instruction, e.step);
     const where = at ? (at.step === null ? `the base (${at.op}, Dockerfile line ${at.line})` : `step ${at.step} (${at.op}, Dockerfile line ${at.line})`) : "an instruction the build log names";
     throw runtimeError("BUILD_FAILED", `the build failed at ${where}: ${e.message}${e.log ? `\n--- build log (tail) ---\n${e.log}` : ""}`, {
       step: at?.step ?? null,
@@ -248,7 +380,13 @@ export async function ensure(image, options) {
 /**
  * What `ensure` and `run` resolve once: the resolution through the registry's lookup, the
  * diagnostics so far, whether the registry was down, and how long it took.
- * @typedef {{ resolution: Resolution, diagnostics: RuntimeDiagnostic[], state: { registryDown: boolean }, resolveMs: number }} Resolved
+ * @typedef {{ resolution: Resolution, diagnostics: RuntimeDiagnostic[], state: State, resolveMs: number }} Resolved
+ */
+
+/**
+ * What resolving for the runtime found out besides the resolution: whether the registry was
+ * down, and the digest each image reference the host inspected resolved to.
+ * @typedef {{ registryDown: boolean, inspected: Map<string, string> }} State
  */
 
 /**
@@ -260,7 +398,8 @@ export async function ensure(image, options) {
 async function resolveFor(image, options) {
   /** @type {RuntimeDiagnostic[]} */
   const diagnostics = [];
-  const state = { registryDown: false };
+  /** @type {State} */
+  const state = { registryDown: false, inspected: new Map() };
   progress(options, { phase: "resolve" });
   const start = performance.now();
   const resolution = await image.resolve(hostWithLookup(options, diagnostics, state), options.resolveOptions);
@@ -367,10 +506,45 @@ function pythonArchives(tarball) {
 }
 
 /**
+ * `ref` pinned to `digest` (`repo@sha256:…`, its tag dropped); a reference with a digest, or no
+ * digest known, is answered as it is.
+ * @param {string} ref
+ * @param {string | undefined} digest
+ */
+function pinned(ref, digest) {
+  if (digest === undefined || ref.includes("@")) return ref;
+  const colon = ref.lastIndexOf(":");
+  return `${colon > ref.lastIndexOf("/") ? ref.slice(0, colon) : ref}@${digest}`;
+}
+
+/**
+ * Builds and publishes the optimized image after a run on an attached CPython. A failure does
+ * not take the command's result away: it is answered as `{ error }`, with an
+ * `OPTIMIZE_FAILED` diagnostic.
+ * @param {Image} image
+ * @param {RunOptions} options
+ * @param {RuntimeDiagnostic[]} diagnostics
+ * @returns {Promise<NonNullable<RunResult["optimized"]>>}
+ */
+async function optimize(image, options, diagnostics) {
+  progress(options, { phase: "optimize" });
+  try {
+    return await ensure(image, options);
+  } catch (thrown) {
+    const e = /** @type {{ code?: unknown, message?: unknown } | null | undefined} */ (thrown);
+    const code = typeof e?.code === "string" ? e.code : "OPTIMIZE_FAILED";
+    const message = typeof e?.message === "string" ? e.message : String(thrown);
+    diagnostics.push({ code: "OPTIMIZE_FAILED", message: `the command ran, but the optimized image (the managed CPython baked in) was not built or published: ${code}: ${message}` });
+    return { error: { code, message } };
+  }
+}
+
+/**
  * Runs `command` in the image: `ensure`s it (or, for a Python-less base with nothing else to
- * build, runs the base at once with the managed CPython attached and builds the optimized image
- * after the command), copies the `addLocal*` files in, starts the container, streams its output
- * and answers its exit code (a non-zero one is answered, not thrown).
+ * build, runs the base at once, pinned to the digest resolution inspected, with the managed
+ * CPython attached, and builds the optimized image after the command), copies the `addLocal*`
+ * files in, starts the container, streams its output and answers its exit code (a non-zero one
+ * is answered, not thrown).
  * @param {Image} image
  * @param {string[]} command
  * @param {RunOptions} options
@@ -393,7 +567,9 @@ export async function run(image, command, options) {
   /** @type {{ path: string, tar: Uint8Array }[]} */
   let archives = [];
   if (attachable(image, probe) && !builtHere) {
-    const base = /** @type {{ ref: string }} */ (/** @type {unknown} */ (image.toSpec().base)).ref;
+    // The base the resolution inspected (and planned for), not whatever the engine's tag is now.
+    const ref = /** @type {{ ref: string }} */ (/** @type {unknown} */ (image.toSpec().base)).ref;
+    const base = pinned(ref, resolved.state.inspected.get(ref));
     /** @type {EnsureResult["times"]} */
     const times = { resolveMs: resolved.resolveMs };
     let start = performance.now();
@@ -415,7 +591,9 @@ export async function run(image, command, options) {
   }
   const files = await mountFiles(ensured.resolution, options.host);
   progress(options, { phase: "run", ref: ensured.ref });
-  const timeToCommandMs = since(started);
+  // Until the engine has started the container (its files copied in); an engine that does not
+  // say when it started one is timed up to the call.
+  let timeToCommandMs = since(started);
   const outcome = await engine.run({
     image: ensured.ref,
     cmd: command,
@@ -426,12 +604,12 @@ export async function run(image, command, options) {
     stderr: options.stderr,
     capture: options.capture,
     signal: options.signal,
+    onProgress: (event) => {
+      if (event.kind === "container" && event.state === "started") timeToCommandMs = since(started);
+    },
   });
   /** @type {RunResult} */
   const answer = { ...outcome, ...ensured, python, timeToCommandMs };
-  if (python === "attached" && options.publishOptimized !== false) {
-    progress(options, { phase: "optimize" });
-    answer.optimized = await ensure(image, options);
-  }
+  if (python === "attached" && options.publishOptimized !== false) answer.optimized = await optimize(image, options, answer.diagnostics);
   return answer;
 }

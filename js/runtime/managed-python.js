@@ -30,7 +30,9 @@ export function defaultCacheDir() {
 /**
  * The tarball of `url`, from the cache or fetched into it (written under a temporary name, then
  * renamed: a cut download is never taken for a whole one). `sha256` (64 hex digits), when
- * known, is checked on every use; without one, the cached file is trusted as fetched.
+ * known, is checked on every use; without one, the cached file is trusted as fetched. A cached
+ * file that fails the check is deleted and fetched again, once; when that fails too, the error
+ * names the cache file.
  * @param {string} url
  * @param {{ sha256?: string, cacheDir?: string, signal?: AbortSignal, fetch?: typeof fetch }} [options]
  * @returns {Promise<{ bytes: Uint8Array, cached: boolean, file: string }>}
@@ -40,43 +42,22 @@ export async function managedPythonTarball(url, options = {}) {
   const folder = path.join(options.cacheDir ?? defaultCacheDir(), "python");
   const key = createHash("sha256").update(url).digest("hex").slice(0, 16);
   const file = path.join(folder, `${key}-${name}`);
-  const check = (/** @type {Uint8Array} */ bytes) => {
-    if (options.sha256 === undefined) return;
-    const actual = createHash("sha256").update(bytes).digest("hex");
-    if (actual !== options.sha256) {
-      throw runtimeError("PYTHON_DIGEST_MISMATCH", `the managed CPython ${name} has SHA-256 ${actual}, expected ${options.sha256} (from ${url})`);
-    }
-  };
+  /** Whether `bytes` match the digest (true when none is known). */
+  const matches = (/** @type {Uint8Array} */ bytes) => options.sha256 === undefined || sha256Of(bytes) === options.sha256;
   let cachedBytes;
   try {
     cachedBytes = new Uint8Array(readFileSync(file));
   } catch {
     cachedBytes = undefined;
   }
-  if (cachedBytes !== undefined) {
-    check(cachedBytes);
-    return { bytes: cachedBytes, cached: true, file };
+  if (cachedBytes !== undefined && matches(cachedBytes)) return { bytes: cachedBytes, cached: true, file };
+  // A cached copy that does not match (damaged, or left by another release): gone, fetched again.
+  const replaced = cachedBytes === undefined ? "" : ` (the cached copy ${file} had SHA-256 ${sha256Of(cachedBytes)}, expected ${options.sha256}, and was deleted)`;
+  if (cachedBytes !== undefined) rmSync(file, { force: true });
+  const bytes = await download(url, name, options, replaced);
+  if (!matches(bytes)) {
+    throw runtimeError("PYTHON_DIGEST_MISMATCH", `the managed CPython ${name} has SHA-256 ${sha256Of(bytes)}, expected ${options.sha256} (from ${url})${replaced}`, { file });
   }
-  const fetchImpl = options.fetch ?? fetch;
-  let response;
-  try {
-    response = await fetchImpl(url, { signal: options.signal });
-  } catch (error) {
-    if (options.signal?.aborted) throw runtimeError("ABORTED", `fetching the managed CPython ${name} was aborted`);
-    throw runtimeError("PYTHON_FETCH_FAILED", `could not fetch the managed CPython from ${url}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => {});
-    throw runtimeError("PYTHON_FETCH_FAILED", `could not fetch the managed CPython from ${url}: HTTP ${response.status}`);
-  }
-  const length = Number(response.headers.get("content-length") ?? "0");
-  if (length > MAX_TARBALL_BYTES) {
-    await response.body?.cancel().catch(() => {});
-    throw runtimeError("PYTHON_FETCH_FAILED", `the managed CPython at ${url} is ${length} bytes, more than ${MAX_TARBALL_BYTES}`);
-  }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_TARBALL_BYTES) throw runtimeError("PYTHON_FETCH_FAILED", `the managed CPython at ${url} is more than ${MAX_TARBALL_BYTES} bytes`);
-  check(bytes);
   mkdirSync(folder, { recursive: true });
   const partial = `${file}.${process.pid}.partial`;
   try {
@@ -86,4 +67,41 @@ export async function managedPythonTarball(url, options = {}) {
     rmSync(partial, { force: true });
   }
   return { bytes, cached: false, file };
+}
+
+/**
+ * The hex SHA-256 of `bytes`.
+ * @param {Uint8Array} bytes
+ */
+const sha256Of = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * The bytes at `url`, at most MAX_TARBALL_BYTES; `PYTHON_FETCH_FAILED` (its message ending with
+ * `note`) or `ABORTED` otherwise.
+ * @param {string} url
+ * @param {string} name
+ * @param {{ signal?: AbortSignal, fetch?: typeof fetch }} options
+ * @param {string} note
+ */
+async function download(url, name, options, note) {
+  const fetchImpl = options.fetch ?? fetch;
+  let response;
+  try {
+    response = await fetchImpl(url, { signal: options.signal });
+  } catch (error) {
+    if (options.signal?.aborted) throw runtimeError("ABORTED", `fetching the managed CPython ${name} was aborted`);
+    throw runtimeError("PYTHON_FETCH_FAILED", `could not fetch the managed CPython from ${url}: ${error instanceof Error ? error.message : String(error)}${note}`);
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw runtimeError("PYTHON_FETCH_FAILED", `could not fetch the managed CPython from ${url}: HTTP ${response.status}${note}`);
+  }
+  const length = Number(response.headers.get("content-length") ?? "0");
+  if (length > MAX_TARBALL_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    throw runtimeError("PYTHON_FETCH_FAILED", `the managed CPython at ${url} is ${length} bytes, more than ${MAX_TARBALL_BYTES}${note}`);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > MAX_TARBALL_BYTES) throw runtimeError("PYTHON_FETCH_FAILED", `the managed CPython at ${url} is more than ${MAX_TARBALL_BYTES} bytes${note}`);
+  return bytes;
 }

@@ -11,15 +11,22 @@ export interface RuntimeRegistry {
   repository: string;
   /** Sent by `registryHost` for lookups and by the engine for pushes and pulls. */
   credentials?: RegistryCredentials;
-  /** Reach the registry over plain `http://` (a registry on 127.0.0.1, say). */
-  insecure?: boolean;
+  /**
+   * Reach the registry over plain `http://` (a registry on 127.0.0.1, say): `true` for the
+   * repository's registry, or the list of plain-http hosts, which must also name a token server
+   * on another host or port (its realm gets the credentials, so it is never implied).
+   */
+  insecure?: boolean | string[];
   /** The fetch `registryHost` uses (default: the global one). */
   fetch?: typeof fetch;
 }
 
 /** Something worth knowing that did not stop the call (the resolution's, and the runtime's own). */
 export interface RuntimeDiagnostic {
-  /** `REGISTRY_UNAVAILABLE` (nothing was published), or a resolution diagnostic's code. */
+  /**
+   * `REGISTRY_UNAVAILABLE` (nothing was published), `OPTIMIZE_FAILED` (the command ran; its
+   * optimized image was not built or published), or a resolution diagnostic's code.
+   */
   code: string;
   message: string;
   step?: number;
@@ -45,6 +52,14 @@ export interface EnsureOptions {
   engine?: DockerEngine;
   /** Where derived images are looked up and published; without it they are built and kept on the engine only. */
   registry?: RuntimeRegistry;
+  /**
+   * Credentials the engine pulls private images with, per registry host as references name it
+   * (`{ "ghcr.io": { username, password } }`; Docker Hub is `docker.io`): a base run directly or
+   * with the managed CPython attached, a derived image the host's `lookupDerived` found, and a
+   * `fromRegistry` base a build needs (pulled before the build). Inspection goes through the
+   * host: give a `registryHost` the same credentials.
+   */
+  credentials?: Readonly<Record<string, RegistryCredentials>>;
   /** Push what is built to `registry` (default true; false: look up only). */
   publish?: boolean;
   /** Passed to `resolve` and `buildContext` (the managed CPython, the byte budget). */
@@ -93,10 +108,23 @@ export interface RunResult extends EnsureResult {
   truncated?: boolean;
   /** `image`: the image's own Python; `baked`: the managed CPython built into a derived image; `attached`: copied in for this run. */
   python: "image" | "baked" | "attached";
-  /** Milliseconds from the call until the container was about to start. */
+  /**
+   * Milliseconds from the call until the engine had started the container (its files and the
+   * managed CPython copied in); for an engine that does not report the start, until it was asked to run.
+   */
   timeToCommandMs: number;
-  /** After an `attached` run: what building and publishing the optimized image did. */
-  optimized?: EnsureResult;
+  /**
+   * After an `attached` run: what building and publishing the optimized image did, or, when
+   * that failed after the command ran, the error (the command's result is answered all the
+   * same, with an `OPTIMIZE_FAILED` diagnostic).
+   */
+  optimized?: EnsureResult | OptimizeFailure;
+}
+
+/** The optimized image of an `attached` run could not be built or published. */
+export interface OptimizeFailure {
+  /** The error's `code` (`BUILD_FAILED`, `PUSH_FAILED`, `ABORTED`, …) and message. */
+  error: { code: string; message: string };
 }
 
 /** Makes the image ready on the engine: direct, reused or built (and published). */
@@ -105,8 +133,11 @@ export function ensure(image: Image, options: EnsureOptions): Promise<EnsureResu
 /** Runs `command` in the image, with the `addLocal*` files copied in; answers its exit code. */
 export function run(image: Image, command: string[], options: RunOptions): Promise<RunResult>;
 
-/** The spec step whose Dockerfile line an engine's failing instruction is. */
-export function stepOfInstruction(resolution: Resolution, instruction: string | undefined): { step: number | null; op: string; line: number } | undefined;
+/**
+ * The spec step whose Dockerfile instruction an engine's failing instruction is: an exact
+ * match first, and among equal instructions the one the engine's step number (`error.step`) names.
+ */
+export function stepOfInstruction(resolution: Resolution, instruction: string | undefined, engineStep?: number): { step: number | null; op: string; line: number } | undefined;
 
 /** The engine repository derived images are tagged in when no registry is given. */
 export const LOCAL_REPOSITORY: string;

@@ -394,6 +394,39 @@ describe("apothic-image: terminals", () => {
     }
   });
 
+  // build and run show their phases (the engine is not there: the run stops after "resolving").
+  const noEngine = () => ({ DOCKER_HOST: `unix://${path.join(tmpdir(), "apothic-cli-no-engine.sock")}` });
+
+  test("build and run: plain phase lines on a pipe, none with --no-progress or -q, the status line with --progress", () => {
+    for (const command of ["build", "run"]) {
+      const tail = command === "run" ? ["--", "true"] : [];
+      const plain = cli([command, "--python-path", "src", "spec.json", ...tail], { cwd: project, env: noEngine() });
+      assert.equal(plain.status, 1, plain.err);
+      assert.match(plain.err, /^resolving the spec\napothic-image: error ENGINE_UNREACHABLE: /, command);
+      for (const flag of ["--no-progress", "-q"]) {
+        const hidden = cli([command, flag, "--python-path", "src", "spec.json", ...tail], { cwd: project, env: noEngine() });
+        assert.equal(hidden.status, 1, hidden.err);
+        assert.match(hidden.err, /^apothic-image: error ENGINE_UNREACHABLE: /, `${command} ${flag}`);
+      }
+      const forced = cli([command, "--progress", "--python-path", "src", "spec.json", ...tail], { cwd: project, env: noEngine() });
+      assert.equal(forced.status, 1, forced.err);
+      assert.match(forced.err, /^\r\x1b\[Kresolving the spec\r\x1b\[Kapothic-image: error ENGINE_UNREACHABLE: /, `${command} --progress`);
+    }
+  });
+
+  test("build and run on a terminal: one status line, erased; --no-progress turns it off", () => {
+    requireScript();
+    for (const command of ["build", "run"]) {
+      const tail = command === "run" ? ["--", "true"] : [];
+      const shown = onTerminal([command, "--python-path", "src", "spec.json", ...tail], noEngine());
+      assert.equal(shown.status, 1, shown.screen);
+      assert.match(shown.screen, /^\r\x1b\[Kresolving the spec\r\x1b\[Kapothic-image: error ENGINE_UNREACHABLE: /, command);
+      const hidden = onTerminal([command, "--no-progress", "--python-path", "src", "spec.json", ...tail], noEngine());
+      assert.equal(hidden.status, 1, hidden.screen);
+      assert.match(hidden.screen, /^apothic-image: error ENGINE_UNREACHABLE: /, `${command} --no-progress`);
+    }
+  });
+
   test("context refuses to write a tar to a terminal", () => {
     requireScript();
     const r = onTerminal(["context", "spec.json"]);

@@ -7,49 +7,18 @@
 // across engines); a Python-less base run on the managed CPython, then on its optimized image;
 // a failing RUN named by its spec step; a cancelled run. Run by tests/e2e/run.sh (step 7).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { pathToFileURL } from "node:url";
 import { startRegistry } from "../registry/registry.mjs";
 import { startPodman } from "./podman-engine.mjs";
+import { apothic, counted, logs, nonce, pushBases, resolveOptions, runtime, sha256, work } from "./support.mjs";
 
-const env = (/** @type {string} */ name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`podman.test: ${name} is not set (run tests/e2e/run.sh, or E2E_ONLY=runtime tests/e2e/run.sh)`);
-  return value;
-};
-const work = env("E2E_WORK");
-const logs = env("E2E_LOGS");
-const pkg = path.join(work, "cli", "node_modules", "@apothic", "image");
-const { Image, nodeHost, registryHost } = await import(pathToFileURL(path.join(pkg, "node.js")).href);
-const { ensure, run, dockerEngine } = await import(pathToFileURL(path.join(pkg, "runtime", "index.js")).href);
-const resolveOptions = {
-  managedPython: { version: env("E2E_MANAGED_PYTHON_VERSION"), release: env("E2E_MANAGED_PYTHON_RELEASE"), urlTemplate: env("E2E_MANAGED_PYTHON_URL") },
-};
-const nonce = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
-const sha256 = (/** @type {string | Uint8Array} */ bytes) => createHash("sha256").update(bytes).digest("hex");
-
-/**
- * The engine, with its builds, pulls and pushes counted (the real engine does the work).
- * @param {ReturnType<typeof dockerEngine>} engine
- */
-function counted(engine) {
-  const counts = { build: 0, pull: 0, push: 0, run: 0 };
-  /** @type {Record<string, unknown>} */
-  const wrapped = { host: engine.host };
-  for (const name of ["version", "build", "push", "pull", "inspectImage", "imageExists", "tag", "removeImage", "run"]) {
-    wrapped[name] = (/** @type {unknown[]} */ ...args) => {
-      if (name in counts) counts[/** @type {keyof typeof counts} */ (name)] += 1;
-      return engine[name](...args);
-    };
-  }
-  return { engine: /** @type {ReturnType<typeof dockerEngine>} */ (/** @type {unknown} */ (wrapped)), counts };
-}
+const { Image, nodeHost, registryHost } = apothic;
+const { ensure, run, dockerEngine } = runtime;
 
 let registry;
 let podman;
@@ -57,19 +26,13 @@ let engineP;
 const engineD = dockerEngine();
 let project;
 let host;
-const bases = {};
+/** @type {{ python: string, plain: string }} */
+let bases;
 
 before(async () => {
   registry = await startRegistry({ name: "podman" });
   // The e2e bases, pushed by the e2e dockerd: Podman pulls them from the registry.
-  for (const [name, source] of [["python", "python:3.11-slim-trixie"], ["plain", "debian:bookworm-slim"]]) {
-    const ref = `${registry.host}/e2e/${name}:base`;
-    for (const argv of [["docker", "tag", source, ref], ["docker", "push", ref]]) {
-      const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8" });
-      assert.equal(r.status, 0, `${argv.join(" ")}: ${r.stdout}${r.stderr}`);
-    }
-    bases[name] = ref;
-  }
+  bases = pushBases(registry.host);
   podman = await startPodman({ dir: path.join(work, "..", "podman"), log: path.join(logs, "podman.log"), insecure: [registry.host] });
   engineP = dockerEngine({ host: podman.dockerHost });
   project = mkdtempSync(path.join(tmpdir(), "apothic-podman-"));

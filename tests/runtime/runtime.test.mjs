@@ -15,48 +15,17 @@
 // target/e2e/logs/runtime-times.json (the README's table). Run by tests/e2e/run.sh (step 7).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { pathToFileURL } from "node:url";
 import { startRegistry, startTokenIssuer } from "../registry/registry.mjs";
 import { startSecondEngine } from "./second-engine.mjs";
+import { apothic, counted, env, logs, nonce, pushBases, resolveOptions, runtime, sha256, work } from "./support.mjs";
 
-const env = (/** @type {string} */ name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`runtime.test: ${name} is not set (run tests/e2e/run.sh, or E2E_ONLY=runtime tests/e2e/run.sh)`);
-  return value;
-};
-const work = env("E2E_WORK");
-const logs = env("E2E_LOGS");
-const pkg = path.join(work, "cli", "node_modules", "@apothic", "image");
-const { Image, nodeHost, registryHost } = await import(pathToFileURL(path.join(pkg, "node.js")).href);
-const { ensure, run, dockerEngine } = await import(pathToFileURL(path.join(pkg, "runtime", "index.js")).href);
-const resolveOptions = {
-  managedPython: { version: env("E2E_MANAGED_PYTHON_VERSION"), release: env("E2E_MANAGED_PYTHON_RELEASE"), urlTemplate: env("E2E_MANAGED_PYTHON_URL") },
-};
-/** A name unique to this run (no cache hit from an earlier one). */
-const nonce = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
-const sha256 = (/** @type {string | Uint8Array} */ bytes) => createHash("sha256").update(bytes).digest("hex");
-
-/**
- * The engine, with its calls counted (the real engine does the work).
- * @param {ReturnType<typeof dockerEngine>} engine
- */
-function counted(engine) {
-  const counts = { build: 0, pull: 0, push: 0, run: 0 };
-  /** @type {Record<string, unknown>} */
-  const wrapped = { host: engine.host };
-  for (const name of ["version", "build", "push", "pull", "inspectImage", "imageExists", "tag", "removeImage", "run"]) {
-    wrapped[name] = (/** @type {unknown[]} */ ...args) => {
-      if (name in counts) counts[/** @type {keyof typeof counts} */ (name)] += 1;
-      return engine[name](...args);
-    };
-  }
-  return { engine: /** @type {ReturnType<typeof dockerEngine>} */ (/** @type {unknown} */ (wrapped)), counts };
-}
+const { Image, nodeHost, registryHost } = apothic;
+const { ensure, run, dockerEngine } = runtime;
 
 /** What runs once per scenario for the README. */
 const times = /** @type {Record<string, unknown>} */ ({});
@@ -71,7 +40,8 @@ let engineA;
 let engineB;
 let project;
 let host;
-const bases = {};
+/** @type {{ python: string, plain: string }} */
+let bases;
 
 before(async () => {
   registry = await startRegistry({ name: "runtime" });
@@ -79,14 +49,7 @@ before(async () => {
   issuer = await startTokenIssuer({ users: { [READER.username]: READER.password }, readers: [READER.username] });
   tokenRegistry = await startRegistry({ name: "runtime-token", token: issuer });
   // The e2e bases, pushed by machine A (dockerd pushes over plain HTTP to 127.0.0.0/8).
-  for (const [name, source] of [["python", "python:3.11-slim-trixie"], ["plain", "debian:bookworm-slim"]]) {
-    const ref = `${registry.host}/e2e/${name}:base`;
-    for (const argv of [["docker", "tag", source, ref], ["docker", "push", ref]]) {
-      const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8" });
-      assert.equal(r.status, 0, `${argv.join(" ")}: ${r.stdout}${r.stderr}`);
-    }
-    bases[name] = ref;
-  }
+  bases = pushBases(registry.host);
   engineA = dockerEngine();
   const b = startSecondEngine({ dataRoot: path.join(work, "..", "docker-b"), log: path.join(logs, "dockerd-b.log") });
   machineB = b;
@@ -178,13 +141,14 @@ describe("two machines", () => {
     times.reused = { timeToCommandMs: reused.timeToCommandMs, totalMs: Math.round(performance.now() - start), builds: b.counts.build, pulls: b.counts.pull };
 
     writeFileSync(path.join(project, "app.py"), `print("app ${nonce} changed")\n`);
+    const was = { ...b.counts };
     const rebuilt = await run(image(), ["python3", "/app/app.py"], { host, engine: b.engine, registry: publishTo(), network: "host", capture: true });
     assert.equal(rebuilt.action, "built");
     assert.equal(rebuilt.published, true);
     assert.equal(rebuilt.stdout, `app ${nonce} changed\n`);
     assert.notEqual(rebuilt.resolution.buildKey, built.resolution.buildKey);
     assert.deepEqual([b.counts.build, b.counts.pull], [1, 1]);
-    times.built = { timeToCommandMs: rebuilt.timeToCommandMs, buildMs: rebuilt.times.buildMs, pushMs: rebuilt.times.pushMs, builds: 1, pulls: 0 };
+    times.built = { timeToCommandMs: rebuilt.timeToCommandMs, buildMs: rebuilt.times.buildMs, pushMs: rebuilt.times.pushMs, builds: b.counts.build - was.build, pulls: b.counts.pull - was.pull };
   });
 
   test("without a `registry` option, the host's own lookupDerived is asked: B reuses what A published, and publishes nothing", async () => {
@@ -203,44 +167,172 @@ describe("two machines", () => {
 });
 
 describe("a Python-less base", () => {
-  test("the first run executes on the managed CPython with no build before it; the next run uses the published optimized image", async () => {
-    const image = () => Image.fromRegistry(bases.plain).addLocalFile("hello.py", "/app/hello.py");
-    const cacheDir = mkdtempSync(path.join(tmpdir(), "apothic-python-cache-"));
-    try {
-      const a = counted(engineA);
-      /** @type {string[]} */
-      const phases = [];
-      const first = await run(image(), ["python3", "/app/hello.py"], {
-        host,
-        engine: a.engine,
-        registry: publishTo(),
-        resolveOptions,
-        network: "host",
-        capture: true,
-        cacheDir,
-        onProgress: (/** @type {{ phase: string }} */ e) => phases.at(-1) !== e.phase && phases.push(e.phase),
-      });
-      assert.equal(first.exitCode, 0, first.stderr);
-      assert.equal(first.python, "attached");
-      assert.match(first.stdout, new RegExp(`^hello from ${resolveOptions.managedPython.version.replace(/\./g, "\\.")} /opt/apothic/python/bin/python3`));
-      // The command ran before any build: the build is the optimized image's, after it.
-      assert.ok(phases.indexOf("run") >= 0 && phases.indexOf("run") < phases.indexOf("build"), phases.join(" → "));
-      assert.equal(first.optimized?.action, "built");
-      assert.equal(first.optimized?.published, true);
-      times.managedFirst = { timeToCommandMs: first.timeToCommandMs, buildsBeforeCommand: 0, pythonMs: first.times.pythonMs };
+  const image = () => Image.fromRegistry(bases.plain).addLocalFile("hello.py", "/app/hello.py");
+  /** The managed CPython options with the tarball's SHA-256 (the release's SHA256SUMS, here computed). */
+  let pinnedOptions;
+  let tarballName;
+  let cacheDir;
+  /** The managed CPython tarballs fetched, by URL (the global fetch, counted; the real one does the work). */
+  const pythonFetches = [];
+  const realFetch = globalThis.fetch;
+  before(async () => {
+    cacheDir = mkdtempSync(path.join(tmpdir(), "apothic-python-cache-"));
+    const { plan } = await image().resolve(host, resolveOptions);
+    assert.equal(plan.python.kind, "managed");
+    tarballName = new URL(plan.python.url).pathname.split("/").pop();
+    const bytes = new Uint8Array(await (await realFetch(plan.python.url)).arrayBuffer());
+    pinnedOptions = { managedPython: { ...resolveOptions.managedPython, sha256: { [tarballName]: sha256(bytes) } } };
+    globalThis.fetch = (/** @type {any} */ input, /** @type {any} */ init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.includes("/python/")) pythonFetches.push(url);
+      return realFetch(input, init);
+    };
+  });
+  after(() => {
+    globalThis.fetch = realFetch;
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+  });
 
-      phases.length = 0;
-      const second = await run(image(), ["python3", "/app/hello.py"], { host, engine: a.engine, registry: publishTo(), resolveOptions, network: "host", capture: true, cacheDir, onProgress: (e) => phases.push(e.phase) });
-      assert.equal(second.exitCode, 0, second.stderr);
-      assert.equal(second.python, "baked");
-      assert.equal(second.action, "reused");
-      assert.equal(second.ref, first.optimized.ref);
-      assert.ok(!phases.includes("python") && !phases.includes("build"), phases.join(" → "));
-      assert.equal(second.stdout, first.stdout);
-      times.managedNext = { timeToCommandMs: second.timeToCommandMs, builds: 0 };
-    } finally {
-      rmSync(cacheDir, { recursive: true, force: true });
+  test("the first run executes on the managed CPython (fetched once, its SHA-256 checked) with no build before it; the next run uses the published optimized image", async () => {
+    const a = counted(engineA);
+    /** @type {string[]} */
+    const phases = [];
+    /** The engine's builds and pulls when the command started. */
+    let beforeCommand;
+    const first = await run(image(), ["python3", "/app/hello.py"], {
+      host,
+      engine: a.engine,
+      registry: publishTo(),
+      resolveOptions: pinnedOptions,
+      network: "host",
+      capture: true,
+      cacheDir,
+      onProgress: (/** @type {{ phase: string }} */ e) => {
+        if (e.phase === "run") beforeCommand = { builds: a.counts.build, pulls: a.counts.pull };
+        if (phases.at(-1) !== e.phase) phases.push(e.phase);
+      },
+    });
+    assert.equal(first.exitCode, 0, first.stderr);
+    assert.equal(first.python, "attached");
+    assert.deepEqual(beforeCommand, { builds: 0, pulls: 0 });
+    assert.match(first.stdout, new RegExp(`^hello from ${resolveOptions.managedPython.version.replace(/\./g, "\\.")} /opt/apothic/python/bin/python3`));
+    // The base the resolution inspected, pinned by its digest (the registry's).
+    const head = await fetch(`${registry.url}/v2/e2e/plain/manifests/base`, {
+      method: "HEAD",
+      headers: { accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json" },
+    });
+    assert.equal(first.ref, `${registry.host}/e2e/plain@${head.headers.get("docker-content-digest")}`);
+    // The command ran before any build: the build is the optimized image's, after it.
+    assert.ok(phases.indexOf("run") >= 0 && phases.indexOf("run") < phases.indexOf("build"), phases.join(" → "));
+    assert.equal(first.optimized?.action, "built");
+    assert.equal(first.optimized?.published, true);
+    assert.deepEqual(pythonFetches.map((u) => u.split("/").pop()), [tarballName], "fetched once, into the cache");
+    assert.deepEqual([a.counts.build, a.counts.push], [1, 1]);
+    times.managedFirst = { timeToCommandMs: first.timeToCommandMs, pythonMs: first.times.pythonMs, buildsBeforeCommand: beforeCommand.builds, pullsBeforeCommand: beforeCommand.pulls, buildsAfter: a.counts.build, pushesAfter: a.counts.push };
+
+    phases.length = 0;
+    const b = counted(engineA);
+    const second = await run(image(), ["python3", "/app/hello.py"], { host, engine: b.engine, registry: publishTo(), resolveOptions: pinnedOptions, network: "host", capture: true, cacheDir, onProgress: (e) => phases.push(e.phase) });
+    assert.equal(second.exitCode, 0, second.stderr);
+    assert.equal(second.python, "baked");
+    assert.equal(second.action, "reused");
+    assert.equal(second.ref, first.optimized.ref);
+    assert.ok(!phases.includes("python") && !phases.includes("build"), phases.join(" → "));
+    assert.equal(second.stdout, first.stdout);
+    times.managedNext = { timeToCommandMs: second.timeToCommandMs, builds: b.counts.build, pulls: b.counts.pull };
+  });
+
+  test("a second attached run takes the CPython from the cache, and runs the inspected base, not a stale local tag of it", async () => {
+    // The registry's e2e/stale-…:base is the Python-less base; this engine's tag of that name is
+    // another image (the one with Debian's python3).
+    const name = `${registry.host}/e2e/stale-${nonce}`;
+    for (const argv of [["docker", "tag", bases.plain, `${name}:base`], ["docker", "push", `${name}:base`], ["docker", "tag", bases.python, `${name}:base`]]) {
+      const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8" });
+      assert.equal(r.status, 0, `${argv.join(" ")}: ${r.stdout}${r.stderr}`);
     }
+    const fetched = pythonFetches.length;
+    const { engine, counts } = counted(engineA);
+    const result = await run(Image.fromRegistry(`${name}:base`), ["sh", "-c", "if [ -e /usr/bin/python3 ]; then echo stale; else echo inspected; fi; python3 -c 'import sys; print(sys.prefix)'"], {
+      host,
+      engine,
+      resolveOptions: pinnedOptions,
+      network: "host",
+      capture: true,
+      cacheDir,
+      publishOptimized: false,
+    });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(result.python, "attached");
+    assert.match(result.ref, new RegExp(`^${name.replace(/\./g, "\\.")}@sha256:[0-9a-f]{64}$`));
+    assert.equal(result.stdout, "inspected\n/opt/apothic/python\n");
+    assert.equal(pythonFetches.length, fetched, "the cached tarball was used");
+    assert.equal(result.optimized, undefined);
+    assert.equal(counts.build, 0);
+  });
+
+  test("a wrong SHA-256 for the tarball, given through run's resolveOptions, is PYTHON_DIGEST_MISMATCH and no container runs", async () => {
+    const other = mkdtempSync(path.join(tmpdir(), "apothic-python-cache-"));
+    try {
+      const wrong = { managedPython: { ...resolveOptions.managedPython, sha256: { [tarballName]: "0".repeat(64) } } };
+      const { engine, counts } = counted(engineA);
+      await assert.rejects(
+        run(image(), ["python3", "/app/hello.py"], { host, engine, resolveOptions: wrong, network: "host", cacheDir: other }),
+        (e) => e.code === "PYTHON_DIGEST_MISMATCH" && e.message.includes(tarballName),
+      );
+      assert.equal(counts.run, 0);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test("an optimized image that cannot be published does not lose the command's result: exit code, output, and the error", async () => {
+    const target = { repository: `${readonlyRegistry.host}/runtime/optimize-${nonce}`, insecure: true };
+    const result = await run(image(), ["sh", "-c", "python3 /app/hello.py; exit 4"], { host, engine: engineA, registry: target, resolveOptions: pinnedOptions, network: "host", capture: true, cacheDir });
+    assert.equal(result.exitCode, 4);
+    assert.equal(result.python, "attached");
+    assert.match(result.stdout, /^hello from /);
+    assert.equal(result.optimized?.error?.code, "PUSH_FAILED", JSON.stringify(result.optimized));
+    assert.ok(result.diagnostics.some((d) => d.code === "OPTIMIZE_FAILED" && d.message.includes("PUSH_FAILED")), JSON.stringify(result.diagnostics));
+
+    // The command line: the command's exit status, and stderr says the optimized image was not published.
+    const specFile = path.join(project, "optimize-spec.json");
+    writeFileSync(specFile, JSON.stringify(image().toSpec()));
+    const { version, release, urlTemplate } = resolveOptions.managedPython;
+    const ran = spawnSync(
+      env("E2E_CLI"),
+      [
+        "run",
+        "--registry",
+        "--insecure-registry",
+        readonlyRegistry.host,
+        "--insecure-registry",
+        registry.host,
+        "--derived-repository",
+        `${target.repository}-cli`,
+        "--push",
+        "--network",
+        "host",
+        "--managed-python-version",
+        version,
+        "--managed-python-release",
+        release,
+        "--managed-python-url",
+        urlTemplate,
+        "--managed-python-sha256",
+        `${tarballName}=${pinnedOptions.managedPython.sha256[tarballName]}`,
+        specFile,
+        "--",
+        "sh",
+        "-c",
+        "python3 /app/hello.py; exit 5",
+      ],
+      { encoding: "utf8", env: { ...process.env, XDG_CACHE_HOME: cacheDir } },
+    );
+    assert.equal(ran.status, 5, ran.stderr);
+    assert.match(ran.stdout, /^hello from /);
+    assert.match(ran.stderr, /warning OPTIMIZE_FAILED: the command ran, but the optimized image .* was not built or published: PUSH_FAILED/);
+    assert.match(ran.stderr, /; python attached; exit 5\n/);
+    assert.doesNotMatch(ran.stderr, /^optimized: /m);
   });
 });
 
@@ -268,12 +360,83 @@ describe("the command line", () => {
     assert.match(ran.stderr, /to-stderr\n/);
     assert.match(ran.stderr, /reused .*; python image; exit 7\n$/);
 
+    // --no-progress: no phase lines; --progress: the status line, with the build's steps, even on a pipe.
+    const quiet = cli(["build", ...registryArgs, "--no-progress", "--json", specFile]);
+    assert.equal(quiet.status, 0, quiet.stderr);
+    assert.equal(quiet.stderr, "");
+    const quietRun = cli(["run", ...registryArgs, "--no-progress", "--network", "host", specFile, "--", "cat", "/cli.txt"]);
+    assert.equal(quietRun.status, 0, quietRun.stderr);
+    assert.match(quietRun.stderr, /^reused .*; python image; exit 0\n$/);
+    writeFileSync(path.join(project, "cli-progress.json"), JSON.stringify(Image.fromRegistry(bases.python).runCommands(`echo progress-${nonce}`).toSpec()));
+    const forced = cli(["build", "--registry", "--insecure-registry", registry.host, "--progress", "--network", "host", path.join(project, "cli-progress.json")]);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.match(forced.stderr, /^\r\x1b\[Kresolving the spec\r\x1b\[Kbuild apothic-image\/derived:sha256-[0-9a-f]+(\r\x1b\[Kbuild: [^\r]*)*\r\x1b\[Kbuild: \[2\/2\] RUN echo progress-[^\r]*(\r\x1b\[Kbuild: [^\r]*)*\r\x1b\[K$/);
+
     const usage = cli(["run", specFile]);
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /run needs a SPEC and a command/);
     const noRepo = cli(["build", "--push", specFile]);
     assert.equal(noRepo.status, 2);
     assert.match(noRepo.stderr, /--push needs --registry and --derived-repository/);
+  });
+});
+
+describe("the command line on a terminal", () => {
+  test("build draws one status line, redrawn with each build step, and erases it; --no-progress draws none", () => {
+    assert.equal(spawnSync("script", ["--version"]).status, 0, "script(1) is missing: install util-linux");
+    const specFile = path.join(project, "tty-spec.json");
+    writeFileSync(specFile, JSON.stringify(Image.fromRegistry(bases.python).runCommands(`echo tty-${nonce}`).toSpec()));
+    const onTerminal = (/** @type {string[]} */ args) => {
+      const command = [env("E2E_CLI"), ...args].map((a) => `'${a.replaceAll("'", `'"'"'`)}'`).join(" ");
+      return spawnSync("script", ["-qec", command, "/dev/null"], { encoding: "utf8" });
+    };
+    const registryArgs = ["--registry", "--insecure-registry", registry.host];
+    const shown = onTerminal(["build", ...registryArgs, "--network", "host", specFile]);
+    assert.equal(shown.status, 0, shown.stdout);
+    // stderr and stdout share the terminal: the status line, erased, then the summary.
+    assert.match(shown.stdout, /^\r\x1b\[Kresolving the spec\r\x1b\[Kbuild apothic-image\/derived:sha256-[0-9a-f]+\r/);
+    assert.match(shown.stdout, new RegExp(`\\r\\x1b\\[Kbuild: \\[2/2\\] RUN echo tty-${nonce}`));
+    assert.match(shown.stdout, /\r\x1b\[Kbuilt apothic-image\/derived:sha256-[0-9a-f]{64}; resolve [0-9.]+ m?s, build [0-9.]+ m?s\r\n$/);
+    const hidden = onTerminal(["build", ...registryArgs, "--no-progress", "--network", "host", specFile]);
+    assert.equal(hidden.status, 0, hidden.stdout);
+    assert.match(hidden.stdout, /^reused apothic-image\/derived:sha256-[0-9a-f]{64}; resolve [0-9.]+ m?s\r\n$/);
+  });
+});
+
+describe("private images", () => {
+  test("a private base is pulled with options.credentials, run directly and built from on an engine that lacks it; without them the engine's pull is refused", async () => {
+    const WRITER = { user: "writer", password: `writer-pw-${randomBytes(4).toString("hex")}` };
+    // The same storage as the open registry, behind Basic auth: the bases are there already.
+    const privateRegistry = await startRegistry({ name: "runtime-private", storage: registry.storage, basic: WRITER });
+    try {
+      const ref = `${privateRegistry.host}/e2e/python:base`;
+      const credentials = { [privateRegistry.host]: { username: WRITER.user, password: WRITER.password } };
+      const inspecting = { ...nodeHost({ root: project }), ...registryHost({ insecure: [privateRegistry.host], credentials }) };
+      const direct = () => Image.fromRegistry(ref).addLocalFile("tool.sh", "/opt/tool.sh");
+
+      const refused = await run(direct(), ["/opt/tool.sh"], { host: inspecting, engine: engineB, network: "host", capture: true }).then(
+        () => assert.fail("expected the pull to be refused"),
+        (e) => e,
+      );
+      assert.equal(refused.code, "PULL_FAILED", refused.message);
+      assert.equal(refused.reason, "auth");
+      assert.match(refused.message, /give its registry's credentials in options\.credentials/);
+
+      const b = counted(engineB);
+      const ran = await run(direct(), ["/opt/tool.sh"], { host: inspecting, engine: b.engine, credentials, network: "host", capture: true });
+      assert.equal(ran.action, "direct");
+      assert.equal(ran.stdout, `tool ${nonce}\n`);
+      assert.deepEqual([b.counts.pull, b.counts.build], [1, 0]);
+
+      await engineB.removeImage(ref, { force: true });
+      const built = await ensure(Image.fromRegistry(ref).runCommands(`echo private-${nonce} > /private.txt`), { host: inspecting, engine: b.engine, credentials, network: "host" });
+      assert.equal(built.action, "built");
+      assert.deepEqual([b.counts.pull, b.counts.build], [2, 1], "the base is pulled with the credentials before the build");
+      const check = await engineB.run({ image: built.ref, cmd: ["cat", "/private.txt"], network: "none", capture: true });
+      assert.equal(check.stdout, `private-${nonce}\n`);
+    } finally {
+      await privateRegistry.stop();
+    }
   });
 });
 
@@ -324,7 +487,8 @@ describe("failures", () => {
 
   test("a push refused by the registry's auth (a user who may pull, not push) is PUSH_FAILED with no credential in it", async () => {
     const image = Image.fromRegistry(bases.python).runCommands(`echo auth-${nonce}`);
-    const target = { repository: `${tokenRegistry.host}/runtime/denied-${nonce}`, insecure: true, credentials: READER };
+    // The registry and its token server (another port) are both named: the realm gets the password.
+    const target = { repository: `${tokenRegistry.host}/runtime/denied-${nonce}`, insecure: [tokenRegistry.host, new URL(issuer.realm).host], credentials: READER };
     const error = await ensure(image, { host, engine: engineA, registry: target, network: "host" }).then(
       () => assert.fail("expected PUSH_FAILED"),
       (e) => e,
@@ -363,7 +527,8 @@ describe("failures", () => {
   });
 
   test("a failing RUN is BUILD_FAILED naming the spec step, with the build log's tail", async () => {
-    const image = Image.fromRegistry(bases.python).env({ A: "1" }).runCommands(`echo failing-${nonce} && exit 3`);
+    // The failing instruction is part of the next step's: the step that failed is named, not that one.
+    const image = Image.fromRegistry(bases.python).env({ A: "1" }).runCommands(`echo failing-${nonce} && exit 3`).runCommands(`echo failing-${nonce} && exit 3 || true`);
     const error = await ensure(image, { host, engine: engineA, network: "host" }).then(
       () => assert.fail("expected BUILD_FAILED"),
       (e) => e,
@@ -393,5 +558,28 @@ describe("failures", () => {
     );
     assert.equal(error.code, "ABORTED", error.message);
     assert.ok(performance.now() - start < 20_000, "the build was not cut short");
+  });
+
+  test("a run cancelled while its command runs is ABORTED, and the container is removed", async () => {
+    const marker = `aborted-run-${nonce}`;
+    const controller = new AbortController();
+    const start = performance.now();
+    const error = await run(Image.fromRegistry(bases.python), ["sh", "-c", `echo ${marker}; exec sleep 60`], {
+      host,
+      engine: engineA,
+      network: "host",
+      signal: controller.signal,
+      stdout: (/** @type {Uint8Array} */ chunk) => {
+        if (Buffer.from(chunk).toString("utf8").includes(marker)) controller.abort();
+      },
+    }).then(
+      () => assert.fail("expected ABORTED"),
+      (e) => e,
+    );
+    assert.equal(error.code, "ABORTED", error.message);
+    assert.ok(performance.now() - start < 15_000, "the command was not cut short");
+    const left = spawnSync("docker", ["ps", "-a", "--no-trunc", "--format", "{{.Command}}"], { encoding: "utf8" });
+    assert.equal(left.status, 0, left.stderr);
+    assert.ok(!left.stdout.includes(marker), `a container is left: ${left.stdout}`);
   });
 });
