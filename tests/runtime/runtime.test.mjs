@@ -20,6 +20,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { startProxy } from "../registry/proxy.mjs";
 import { startRegistry, startTokenIssuer } from "../registry/registry.mjs";
 import { startSecondEngine } from "./second-engine.mjs";
 import { apothic, counted, env, logs, nonce, pushBases, resolveOptions, runtime, sha256, work } from "./support.mjs";
@@ -483,6 +484,40 @@ describe("failures", () => {
     const resolution = await image.resolve(host);
     const head = await fetch(`${readonlyRegistry.url}/v2/runtime/refused-${nonce}/manifests/sha256-${resolution.buildKey.slice(7)}`, { method: "HEAD" });
     assert.equal(head.status, 404);
+  });
+
+  test("a push cut after its blobs were uploaded (the manifest refused) is PUSH_FAILED and tags nothing; the next ensure publishes it", async () => {
+    const proxy = await startProxy(registry.url);
+    try {
+      // The manifest is the last request of a push: every blob before it went through.
+      proxy.inject = (req) =>
+        req.method === "PUT" && /\/manifests\//.test(req.url ?? "")
+          ? (_req, res) => {
+              res.writeHead(500, { "content-type": "application/json" });
+              res.end('{"errors":[{"code":"UNKNOWN","message":"the test refuses this manifest"}]}');
+            }
+          : undefined;
+      const image = () => Image.fromRegistry(bases.python).runCommands(`echo half-${nonce} > /half.txt`);
+      const target = { repository: `${proxy.host}/runtime/half-${nonce}`, insecure: true };
+      const error = await ensure(image(), { host, engine: engineA, registry: target, network: "host" }).then(
+        () => assert.fail("expected PUSH_FAILED"),
+        (e) => e,
+      );
+      assert.equal(error.code, "PUSH_FAILED", error.message);
+      assert.ok(proxy.seen.some((r) => r.method === "POST" && /\/blobs\/uploads\/$/.test(r.path)), "no blob upload was started before the manifest");
+      assert.ok(proxy.seen.some((r) => r.method === "PUT" && /\/manifests\//.test(r.path)), "the manifest was never sent");
+      const { buildKey } = await image().resolve(host);
+      const tag = `${registry.url}/v2/runtime/half-${nonce}/manifests/sha256-${buildKey.slice(7)}`;
+      assert.equal((await fetch(tag, { method: "HEAD" })).status, 404, "a tag points at the half-pushed image");
+
+      proxy.inject = undefined;
+      const published = await ensure(image(), { host, engine: engineA, registry: target, network: "host" });
+      assert.equal(published.published, true);
+      const head = await fetch(tag, { method: "HEAD", headers: { accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json" } });
+      assert.equal(head.headers.get("docker-content-digest"), published.ref.split("@")[1]);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test("a push refused by the registry's auth (a user who may pull, not push) is PUSH_FAILED with no credential in it", async () => {
