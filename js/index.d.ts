@@ -253,6 +253,7 @@ export type RegistryErrorCode =
   | "REGISTRY_UNSUPPORTED_MEDIA_TYPE"
   | "REGISTRY_BAD_ANSWER"
   | "REGISTRY_TIMEOUT"
+  | "REGISTRY_CACHE_FAILED"
   | "ABORTED";
 
 /** An error of `registryHost`: a plain `Error` with these properties (never a credential in them). */
@@ -299,15 +300,15 @@ export interface RegistryHostOptions {
   credentials?: Readonly<Record<string, RegistryCredentials>>;
   /** The platform picked from an index: `"linux/amd64"` (default), `"linux/arm64"`, `"linux/arm/v7"`. */
   platform?: string;
-  /** Base URL used instead of Docker Hub's API host for `docker.io/…` references (its credentials are keyed by its own host). */
+  /** Base URL used instead of Docker Hub's API host for `docker.io/…` references (its credentials are keyed by its own host; an `http://` one must have its host in `insecure`). */
   mirror?: string;
-  /** Registry hosts reached over plain `http://` (only these; every other one is `https://`). */
+  /** Hosts reached over plain `http://` (only these; every other one is `https://`): registries, and also a mirror, a Bearer realm or a redirect target on plain http. A redirect from https to http is never followed. */
   insecure?: readonly string[];
   /** Per registry operation (a manifest or a blob, with its token request, redirects and body); default 30,000. */
   timeoutMs?: number;
   /** Aborting it stops every request: `ABORTED`. */
   signal?: AbortSignalLike | { readonly aborted: boolean };
-  /** The inspection cache, keyed by `"<manifest digest> <platform>"`; default an in-memory `Map`. */
+  /** The inspection cache, keyed by `"<registry API base URL>/<repository>@<manifest digest> <platform>"`; default an in-memory `Map`. What `get` or `set` throws is `REGISTRY_CACHE_FAILED`. */
   cache?: RegistryCache;
   /** `"host/repo"` where derived images are published, tagged `sha256-<hex of the build key>` (`resolution.buildKey`). */
   derivedRepository?: string;

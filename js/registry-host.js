@@ -298,6 +298,12 @@ function checkRegistryOptions(options) {
     throw argumentError(`options.platform must be "os/arch" or "os/arch/variant" (such as "linux/arm64"), got ${quote(platform)}`);
   }
 
+  const insecure = given.insecure ?? [];
+  if (!Array.isArray(insecure) || !insecure.every((h) => typeof h === "string" && /^[A-Za-z0-9.\-[\]:]+$/.test(h))) {
+    throw argumentError("options.insecure must be an array of registry hosts (such as \"127.0.0.1:5000\")");
+  }
+  const insecureHosts = new Set(insecure.map((h) => h.toLowerCase()));
+
   let mirror = DOCKER_HUB_API;
   if (given.mirror !== undefined) {
     let url;
@@ -309,12 +315,11 @@ function checkRegistryOptions(options) {
     if (typeof given.mirror !== "string" || !url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
       throw argumentError(`options.mirror must be an http(s) URL without credentials, query or fragment, got ${quote(given.mirror)}`);
     }
+    // Plain HTTP for named hosts only, the mirror included.
+    if (url.protocol === "http:" && !insecureHosts.has(url.host)) {
+      throw argumentError(`options.mirror ${quote(given.mirror)} is plain http: name its host ${quote(url.host)} in options.insecure, or use https`);
+    }
     mirror = url.href.replace(/\/+$/, "");
-  }
-
-  const insecure = given.insecure ?? [];
-  if (!Array.isArray(insecure) || !insecure.every((h) => typeof h === "string" && /^[A-Za-z0-9.\-[\]:]+$/.test(h))) {
-    throw argumentError("options.insecure must be an array of registry hosts (such as \"127.0.0.1:5000\")");
   }
 
   let timeoutMs = given.timeoutMs ?? DEFAULTS.timeoutMs;
@@ -346,7 +351,7 @@ function checkRegistryOptions(options) {
     credentials,
     platform,
     mirror,
-    insecure: new Set(insecure.map((h) => h.toLowerCase())),
+    insecure: insecureHosts,
     timeoutMs,
     /** An AbortSignal, or anything with `aborted` (then checked as each operation starts). */
     signal: /** @type {({ readonly aborted: boolean } & Partial<Pick<AbortSignal, "addEventListener" | "removeEventListener">>) | undefined} */ (signal),
@@ -594,16 +599,38 @@ export function registryHost(options) {
   };
 
   /**
+   * Throws REGISTRY_BAD_ANSWER unless a redirect from `from` to `next` may be followed: to https,
+   * or to plain http from plain http and to a host named in `insecure`.
+   * @param {URL} from
+   * @param {URL} next
+   * @param {Where} where
+   */
+  const checkRedirect = (from, next, where) => {
+    if (next.protocol !== "https:" && next.protocol !== "http:") {
+      throw registryError("REGISTRY_BAD_ANSWER", `a redirect to ${quote(next.protocol)}, which is not http(s)`, where);
+    }
+    if (next.protocol === "http:" && from.protocol === "https:") {
+      throw registryError("REGISTRY_BAD_ANSWER", `a redirect from https to ${quote(next.origin)}, plain http (never followed)`, where);
+    }
+    if (next.protocol === "http:" && !o.insecure.has(next.host)) {
+      throw registryError("REGISTRY_BAD_ANSWER", `a redirect to ${quote(next.origin)}, plain http to a host not named in insecure`, where);
+    }
+  };
+
+  /**
    * One request, following up to 5 redirects by hand (blob storage): the Authorization header
-   * goes only to the registry's own origin, never to another host. Browsers make manual
-   * redirects opaque; there the request is sent again with `redirect: "follow"`, and the
-   * browser drops Authorization on a cross-origin redirect itself.
+   * goes only to the registry's own origin, never to another host; a redirect goes to https, or
+   * to plain http only from plain http and to a host named in `insecure` (never https → http).
+   * Answers the response and the URL that gave it. Browsers make manual redirects opaque; there
+   * the request is sent again with `redirect: "follow"`, the browser drops Authorization on a
+   * cross-origin redirect itself, and the URL it ended at is held to the same rules.
    * @param {Fetch} fetchOnce
    * @param {string} url
    * @param {"GET" | "HEAD"} method
    * @param {string} accept
    * @param {string | undefined} authorization
    * @param {Where} where
+   * @returns {Promise<{ response: Response, url: string }>}
    */
   const follow = async (fetchOnce, url, method, accept, authorization, where) => {
     const origin = new URL(baseOf(where.registry)).origin;
@@ -613,8 +640,21 @@ export function registryHost(options) {
       const headers = { accept };
       if (authorization !== undefined && target.origin === origin) headers.authorization = authorization;
       const response = await fetchOnce(url, { method, headers, redirect: "manual" });
-      if (response.type === "opaqueredirect") return fetchOnce(url, { method, headers, redirect: "follow" });
-      if (![301, 302, 303, 307, 308].includes(response.status)) return response;
+      if (response.type === "opaqueredirect") {
+        const followed = await fetchOnce(url, { method, headers, redirect: "follow" });
+        // The browser followed the hops unseen: the URL it ended at is held to the same rules
+        // before its answer is used.
+        if (followed.redirected && followed.url) {
+          try {
+            checkRedirect(target, new URL(followed.url), where);
+          } catch (error) {
+            await followed.body?.cancel().catch(() => {});
+            throw error;
+          }
+        }
+        return { response: followed, url: followed.url || url };
+      }
+      if (![301, 302, 303, 307, 308].includes(response.status)) return { response, url };
       await response.body?.cancel().catch(() => {});
       const location = response.headers.get("location");
       if (location === null) throw registryError("REGISTRY_BAD_ANSWER", `HTTP ${response.status} without a Location`, where);
@@ -625,16 +665,15 @@ export function registryHost(options) {
       } catch {
         throw registryError("REGISTRY_BAD_ANSWER", `a redirect to ${quote(location)}, which is not a URL`, where);
       }
-      if (next.protocol !== "https:" && !(next.protocol === "http:" && (target.protocol === "http:" || o.insecure.has(next.host)))) {
-        throw registryError("REGISTRY_BAD_ANSWER", `a redirect to ${quote(next.origin)}, which is not https`, where);
-      }
+      checkRedirect(target, next, where);
       url = next.href;
       if (response.status === 303) method = "GET";
     }
   };
 
   /**
-   * Answers an authentication challenge: a Bearer token from the realm (with the registry's
+   * Answers an authentication challenge of the registry's own origin: a Bearer token from the
+   * realm (https, or plain http when its host is named in `insecure`; with the registry's
    * credentials when there are some), or Basic credentials. Remembered per repository.
    * @param {Fetch} fetchOnce
    * @param {Response} response the 401
@@ -650,16 +689,19 @@ export function registryHost(options) {
       authorizations.set(key, `Basic ${basic}`);
       return;
     }
-    if (scheme !== "bearer" || !params.get("realm")) throw registryError("REGISTRY_AUTH_REFUSED", "the registry asks for authentication it does not describe (no Bearer realm or Basic challenge)", where);
+    if (scheme !== "bearer" || !params.get("realm")) {
+      const said = scheme === "" ? "no WWW-Authenticate challenge" : scheme === "bearer" ? "a Bearer challenge without a realm" : `the scheme ${quote(scheme)}`;
+      throw registryError("REGISTRY_AUTH_REFUSED", `the registry asks for authentication it does not describe (${said}; only Bearer with a realm and Basic are answered)`, where);
+    }
     let realm;
     try {
       realm = new URL(/** @type {string} */ (params.get("realm")));
     } catch {
       throw registryError("REGISTRY_BAD_ANSWER", "the Bearer realm is not a URL", where);
     }
-    const registryInsecure = new URL(baseOf(where.registry)).protocol === "http:";
-    if (realm.protocol !== "https:" && !(realm.protocol === "http:" && (registryInsecure || o.insecure.has(realm.host)))) {
-      throw registryError("REGISTRY_BAD_ANSWER", `the Bearer realm ${quote(realm.origin)} is not https`, where);
+    // Plain http only to a host the caller named: the registry's credentials go to the realm.
+    if (realm.protocol !== "https:" && !(realm.protocol === "http:" && o.insecure.has(realm.host))) {
+      throw registryError("REGISTRY_BAD_ANSWER", `the Bearer realm ${quote(realm.origin)} is neither https nor a plain http host named in insecure`, where);
     }
     const service = params.get("service");
     if (service) realm.searchParams.set("service", service);
@@ -700,10 +742,18 @@ export function registryHost(options) {
    * @param {Where} where
    */
   const get = async (fetchOnce, path, method, accept, what, where) => {
-    const url = `${baseOf(where.registry)}/v2/${where.repository}/${path}`;
+    const base = baseOf(where.registry);
+    const url = `${base}/v2/${where.repository}/${path}`;
     const key = `${where.registry}/${where.repository}`;
     for (let attempt = 0; ; attempt++) {
-      const response = await follow(fetchOnce, url, method, accept, authorizations.get(key), where);
+      const { response, url: answeredBy } = await follow(fetchOnce, url, method, accept, authorizations.get(key), where);
+      // A challenge from another host (a blob store the registry redirected to) is never
+      // answered: the registry's credentials would go wherever that host's realm points.
+      const from = new URL(answeredBy).origin;
+      if (response.status === 401 && from !== new URL(base).origin) {
+        await response.body?.cancel().catch(() => {});
+        throw registryError("REGISTRY_AUTH_REFUSED", `${quote(from)}, where the registry redirected the ${what}, asks for authentication; the registry's credentials are never sent to another host`, where);
+      }
       if (response.status === 401 && attempt === 0) {
         await authenticate(fetchOnce, response, where);
         continue;
@@ -939,8 +989,25 @@ export function registryHost(options) {
     const parsed = parseReference(ref);
     /** @type {Where} */
     const where = { registry: parsed.registry, repository: parsed.repository, reference: ref };
-    const cacheKey = (/** @type {string} */ digest) => `${digest} ${o.platform}`;
-    const cached = async (/** @type {string} */ digest) => /** @type {ImageInspection | undefined} */ (await o.cache.get(cacheKey(digest)));
+    // Checked before the cache: an aborted caller gets ABORTED, never a cached answer.
+    if (o.signal?.aborted) throw registryError("ABORTED", "the signal was aborted", where);
+    // Scoped to where the answer came from: layers are read in part and their digests cannot be
+    // checked, so an answer one registry or repository gave is never reused for another.
+    const cacheKey = (/** @type {string} */ digest) => `${baseOf(parsed.registry)}/${parsed.repository}@${digest} ${o.platform}`;
+    /**
+     * Calls the cache's `get` or `set`; what it throws (or rejects with) is REGISTRY_CACHE_FAILED.
+     * @template T
+     * @param {"get" | "set"} method
+     * @param {() => T} call
+     */
+    const useCache = async (method, call) => {
+      try {
+        return await call();
+      } catch (error) {
+        throw registryError("REGISTRY_CACHE_FAILED", `the cache's ${method} failed: ${error instanceof Error ? error.message : String(error)}`, where);
+      }
+    };
+    const cached = (/** @type {string} */ digest) => useCache("get", () => /** @type {ImageInspection | undefined | Promise<ImageInspection | undefined>} */ (o.cache.get(cacheKey(digest))));
     if (parsed.digest !== undefined) {
       const hit = await cached(parsed.digest);
       if (hit !== undefined) return { ...hit };
@@ -984,7 +1051,7 @@ export function registryHost(options) {
     }
     Object.assign(result, runtime);
     if (found.unread !== undefined) result.layersUnread = found.unread;
-    await o.cache.set(cacheKey(top.digest), result);
+    await useCache("set", () => o.cache.set(cacheKey(top.digest), result));
     return { ...result };
   };
 

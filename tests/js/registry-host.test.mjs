@@ -214,21 +214,46 @@ describe("lookupDerived", () => {
 describe("answers without a request", () => {
   const pinned = `127.0.0.1:1/app@sha256:${HEX}`;
 
-  test("a cached digest is answered from the cache, keyed by digest and platform", async () => {
-    const inspection = { digest: `sha256:${HEX}`, os: "linux", arch: "x86_64", libc: "musl" };
-    const cache = new Map([[`sha256:${HEX} linux/amd64`, inspection]]);
+  const inspection = { digest: `sha256:${HEX}`, os: "linux", arch: "x86_64", libc: "musl" };
+  /** The cache key of `pinned`: the registry's API base URL, the repository, the digest, the platform. */
+  const KEY = `http://127.0.0.1:1/app@sha256:${HEX} linux/amd64`;
+
+  test("a cached digest is answered from the cache, keyed by registry, repository, digest and platform", async () => {
+    const cache = new Map([[KEY, inspection]]);
     const host = registryHost({ cache, insecure: ["127.0.0.1:1"] });
     assert.deepEqual(await host.inspectImage(pinned), inspection);
     assert.deepEqual(host.stats(), { requests: 0, bytes: 0 });
-    // Another platform is another key: that one goes to the registry (nothing listens on port 1).
-    const arm = registryHost({ cache, insecure: ["127.0.0.1:1"], platform: "linux/arm64" });
-    await assert.rejects(arm.inspectImage(pinned), (e) => e.code === "REGISTRY_UNREACHABLE" && e.registry === "127.0.0.1:1" && e.repository === "app" && e.reference === pinned);
-    assert.equal(arm.stats().requests, 1);
+    // Another platform, repository or registry is another key: that one goes to the registry
+    // (nothing listens on port 1 or 2).
+    const misses = [
+      [pinned, { platform: "linux/arm64" }, "app"],
+      [`127.0.0.1:1/other@sha256:${HEX}`, {}, "other"],
+      [`127.0.0.1:2/app@sha256:${HEX}`, {}, "app"],
+    ];
+    for (const [ref, options, repository] of misses) {
+      const other = registryHost({ cache, insecure: ["127.0.0.1:1", "127.0.0.1:2"], ...options });
+      await assert.rejects(other.inspectImage(ref), (e) => e.code === "REGISTRY_UNREACHABLE" && e.repository === repository && e.reference === ref);
+      assert.equal(other.stats().requests, 1, ref);
+    }
+    // The same registry over https (not named insecure) is another origin, another key.
+    const overHttps = registryHost({ cache });
+    await assert.rejects(overHttps.inspectImage(pinned), (e) => e.code === "REGISTRY_UNREACHABLE");
+    assert.equal(overHttps.stats().requests, 1);
   });
 
-  test("an aborted signal is ABORTED before any request", async () => {
-    const host = registryHost({ signal: AbortSignal.abort(), insecure: ["127.0.0.1:1"] });
-    await assert.rejects(host.inspectImage(pinned), (e) => e.code === "ABORTED" && e.message.includes('"127.0.0.1:1"'));
+  test("an aborted signal is ABORTED before any request, even for a cached digest", async () => {
+    // The second cache answers every key: whatever the key, an aborted caller is not answered.
+    for (const cache of [undefined, { get: () => inspection, set: () => {} }]) {
+      const host = registryHost({ signal: AbortSignal.abort(), insecure: ["127.0.0.1:1"], cache });
+      await assert.rejects(host.inspectImage(pinned), (e) => e.code === "ABORTED" && e.message.includes('"127.0.0.1:1"') && e.repository === "app" && e.reference === pinned);
+      assert.deepEqual(host.stats(), { requests: 0, bytes: 0 });
+    }
+  });
+
+  test("a cache whose get throws is REGISTRY_CACHE_FAILED naming where, before any request", async () => {
+    const cache = { get: () => { throw new Error("kv down"); }, set: () => {} };
+    const host = registryHost({ cache, insecure: ["127.0.0.1:1"] });
+    await assert.rejects(host.inspectImage(pinned), (e) => e.code === "REGISTRY_CACHE_FAILED" && e.registry === "127.0.0.1:1" && e.repository === "app" && e.reference === pinned && e.message.includes("kv down"));
     assert.deepEqual(host.stats(), { requests: 0, bytes: 0 });
   });
 
@@ -248,6 +273,7 @@ describe("options", () => {
     platform: { platform: "amd64" },
     mirror: { mirror: "ftp://mirror.example" },
     "mirror with credentials": { mirror: "https://u:p@mirror.example" },
+    "mirror over http, its host not named insecure": { mirror: "http://127.0.0.1:5001/", insecure: ["127.0.0.1:5000"] },
     insecure: { insecure: "127.0.0.1:5000" },
     "insecure (bad host)": { insecure: ["a b"] },
     timeoutMs: { timeoutMs: 0 },
@@ -282,7 +308,7 @@ describe("options", () => {
       credentials: { "127.0.0.1:5000": { username: "u", password: "p:w" } },
       platform: "linux/arm/v7",
       mirror: "http://127.0.0.1:5001/",
-      insecure: ["127.0.0.1:5000"],
+      insecure: ["127.0.0.1:5000", "127.0.0.1:5001"],
       timeoutMs: Infinity,
       signal: new AbortController().signal,
       cache: new Map(),

@@ -5,14 +5,14 @@
 // credentials (coded errors that never print the secret), and the usage errors (exit 2).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Image, registryHost } from "@apothic/image";
 import { MEDIA, fill, publishDerived } from "./fill.mjs";
-import { startRegistry } from "./registry.mjs";
+import { repoRoot, startRegistry } from "./registry.mjs";
 
 const bin = fileURLToPath(new URL("../node_modules/.bin/apothic-image", import.meta.url));
 const BASIC = { user: "carol", password: "cli-basic-pw-93ae51" };
@@ -266,7 +266,51 @@ describe("usage", () => {
   });
 });
 
-describe("requests and bytes per inspection (the table in docs/resolution.md)", () => {
+/** @typedef {{ requests: number, bytes: number, of?: number }} Figures an inspection's cost */
+
+/**
+ * The figures a document's table states: the first Markdown table after `marker` in `file` (a
+ * path in the repository), each row named by the first of `labels` its first cell matches;
+ * requests are the second cell's leading number, bytes the third cell's first number, and the
+ * image's size the third cell's second number ("1,422 of the image's 1,606") or the fourth cell.
+ * @param {string} file
+ * @param {string} marker
+ * @param {[RegExp, string][]} labels
+ * @returns {Record<string, Figures>}
+ */
+function documentedFigures(file, marker, labels) {
+  const text = readFileSync(path.join(repoRoot, file), "utf8");
+  const at = text.indexOf(marker);
+  assert.ok(at >= 0, `${file} has no ${JSON.stringify(marker)}`);
+  const lines = text.slice(at).split("\n");
+  const start = lines.findIndex((line) => line.startsWith("|"));
+  const rows = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith("|")) break;
+    rows.push(line.split("|").slice(1, -1).map((cell) => cell.trim()));
+  }
+  /** @type {(cell: string | undefined) => number[]} */
+  const numbers = (cell) => [...(cell ?? "").matchAll(/\d[\d,]*/g)].map((m) => Number(m[0].replaceAll(",", "")));
+  /** @type {Record<string, Figures>} */
+  const figures = {};
+  for (const [label, requests, bytes, of] of rows) {
+    const name = labels.find(([pattern]) => pattern.test(label))?.[1];
+    assert.ok(name, `${file}: the row ${JSON.stringify(label)} names no measured inspection`);
+    const [read, whole] = numbers(bytes);
+    figures[name] = { requests: numbers(requests)[0], bytes: read, ...((whole ?? numbers(of)[0]) === undefined ? {} : { of: whole ?? numbers(of)[0] }) };
+  }
+  return figures;
+}
+
+/** How each document's rows are named. */
+const LABELS = /** @type {[RegExp, string][]} */ ([
+  [/PYTHON_VERSION/, "python-env"],
+  [/Python found in the layers/, "python-layer"],
+  [/big layer|1 MiB layer/, "python-over-big-layer"],
+  [/inspected before|already inspected/, "cached digest"],
+]);
+
+describe("requests and bytes per inspection (the tables in README.md, docs/resolution.md and js/README.md)", () => {
   /** The bytes an image is made of: its manifest, config and every layer. */
   async function imageBytes(/** @type {string} */ repository) {
     const response = await fetch(`${anon.url}/v2/${repository}/manifests/1`, { headers: { accept: `${MEDIA.ociManifest}, ${MEDIA.dockerManifest}` } });
@@ -305,5 +349,21 @@ describe("requests and bytes per inspection (the table in docs/resolution.md)", 
     rows["cached digest"] = { requests: second.requests - first.requests, bytes: second.bytes - first.bytes, of: 0 };
     assert.deepEqual(rows["cached digest"], { requests: 0, bytes: 0, of: 0 });
     t.diagnostic(`per inspection: ${JSON.stringify(rows)}`);
+    // The documents state exactly these figures (js/README.md leaves out the big layer).
+    for (const [file, marker, names] of /** @type {const} */ ([
+      ["README.md", "An inspection reads only what it needs", Object.keys(rows)],
+      ["docs/resolution.md", "**Requests and bytes per inspection**", Object.keys(rows)],
+      ["js/README.md", "with the test registry an inspection costs", ["python-env", "python-layer", "cached digest"]],
+    ])) {
+      const documented = documentedFigures(file, marker, LABELS);
+      assert.deepEqual(Object.keys(documented).sort(), [...names].sort(), `${file}: the rows of its table`);
+      for (const [name, stated] of Object.entries(documented)) {
+        const measured = rows[name];
+        for (const key of /** @type {const} */ (["requests", "bytes", "of"])) {
+          if (key === "of" && name === "cached digest") continue;
+          assert.equal(stated[key], measured[key], `${file}, the ${name} row: ${key} ${stated[key]} stated, ${measured[key]} measured`);
+        }
+      }
+    }
   });
 });

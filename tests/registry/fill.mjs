@@ -14,6 +14,8 @@ export const MEDIA = {
   ociLayer: "application/vnd.oci.image.layer.v1.tar",
   ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
   ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
+  // A layer type no reader knows (lz4 is not an OCI compression): the host must not guess.
+  unknownLayer: "application/vnd.example.image.layer.v1.tar+lz4",
   dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
   dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
   dockerConfig: "application/vnd.docker.container.image.v1+json",
@@ -112,12 +114,14 @@ const muslRoot = (arch = "x86_64") => [
 ];
 
 /**
- * A layer: its bytes (gzip, plain tar, or bytes labelled zstd) and descriptor.
+ * A layer: its bytes (gzip, plain tar, bytes labelled zstd, or a plain tar labelled with a media
+ * type no reader knows) and descriptor.
  * @param {TarEntry[]} entries
- * @param {"gzip" | "tar" | "zstd" | "docker-gzip"} kind
+ * @param {"gzip" | "tar" | "zstd" | "docker-gzip" | "unknown"} kind
  */
 function layer(entries, kind) {
   const plain = tar(entries);
+  if (kind === "unknown") return { bytes: plain, mediaType: MEDIA.unknownLayer, diffId: sha256(plain) };
   if (kind === "zstd") {
     // Labelled zstd; the bytes are not (a host must not guess from them either way).
     const bytes = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, ...plain.subarray(0, 508)]);
@@ -288,6 +292,18 @@ const IMAGES = {
       [[{ name: "usr/bin/python3.11", body: "ELF python\n" }], "zstd"],
     ],
     unread: { layer: 1, reason: "compression" },
+    expected: { ...AMD64 },
+  },
+  // A layer of a media type the host does not read, on top: no guess about what it holds or
+  // removes; the answer names it, reason "mediaType".
+  "unknown-layer": {
+    format: "oci",
+    env: PLAIN_ENV,
+    layers: [
+      [glibcRoot(), "gzip"],
+      [[{ name: "usr/bin/python3.11", body: "ELF python\n" }], "unknown"],
+    ],
+    unread: { layer: 1, reason: "mediaType" },
     expected: { ...AMD64 },
   },
   // Python on top of a big middle layer: Python from the top, libc from the base, the middle

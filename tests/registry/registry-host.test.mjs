@@ -6,10 +6,16 @@
 // (proxy.mjs), and resolve() plans through `{ ...memoryHost({}), ...registryHost(...) }`.
 // Counting wrappers call the real fetch; no answer is faked except by the proxy, on the wire.
 import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { Image, memoryHost, registryHost } from "@apothic/image";
-import { MEDIA, fill, publishDerived } from "./fill.mjs";
+import { MEDIA, fill, publishDerived, tar } from "./fill.mjs";
 import { startProxy } from "./proxy.mjs";
 import { freePort, sha256, startRegistry, startTokenIssuer } from "./registry.mjs";
 
@@ -27,7 +33,8 @@ before(async () => {
   filled = await fill(anon.url);
   // The auth registries serve the same storage (filled above; they only read it).
   basic = await startRegistry({ name: "basic", storage: anon.storage, basic: BASIC });
-  issuer = await startTokenIssuer({ users: { [TOKEN.user]: TOKEN.password } });
+  // python-env is public: the issuer grants anonymous pull on it (as Docker Hub does).
+  issuer = await startTokenIssuer({ users: { [TOKEN.user]: TOKEN.password }, anonymous: ["python-env"] });
   tokenRegistry = await startRegistry({ name: "token", storage: anon.storage, token: issuer });
 });
 
@@ -58,6 +65,8 @@ const statsOf = (host) => (typeof host.stats === "function" ? host.stats() : hos
 
 /** A registry host for registries on 127.0.0.1 (plain HTTP), with `options`. */
 const hostFor = (registries, options = {}) => registryHost({ insecure: registries.map((r) => r.host), ...options });
+/** A registry host for the token registry, its issuer's plain-HTTP realm named insecure too. */
+const tokenHost = (options = {}) => registryHost({ insecure: [tokenRegistry.host, new URL(issuer.realm).host], ...options });
 
 /**
  * Awaits `promise`'s rejection with an Error of `code`; checks `registry`/`repository` when given
@@ -191,7 +200,7 @@ describe("inspectImage against a real registry", () => {
     const { digest, expected } = filled.images["python-env"];
     await publishDerived(anon.url, "python-env", "library/python-env", "1");
     const counted = countingFetch();
-    const host = registryHost({ mirror: anon.url, fetch: counted });
+    const host = registryHost({ mirror: anon.url, insecure: [anon.host], fetch: counted });
     for (const ref of ["python-env:1", "docker.io/python-env:1", "docker.io/library/python-env:1", "index.docker.io/library/python-env:1"]) {
       assert.deepEqual(await host.inspectImage(ref), { ...expected, digest }, ref);
     }
@@ -238,7 +247,7 @@ describe("auth", () => {
     const { expected } = filled.images["python-layer"];
     const credentials = { [tokenRegistry.host]: { username: TOKEN.user, password: TOKEN.password } };
     const counted = countingFetch();
-    const host = hostFor([tokenRegistry], { credentials, fetch: counted });
+    const host = tokenHost({ credentials, fetch: counted });
     const asked0 = issuer.requests.length;
     assert.deepEqual(await host.inspectImage(`${tokenRegistry.host}/python-layer:1`), expected);
     const asked = issuer.requests.slice(asked0);
@@ -262,15 +271,41 @@ describe("auth", () => {
 
   test("token auth: wrong or no credentials are REGISTRY_AUTH_REFUSED, no credential in the error", async () => {
     const wrong = { [tokenRegistry.host]: { username: TOKEN.user, password: "wrong-token-pw" } };
-    await registryError(hostFor([tokenRegistry], { credentials: wrong }).inspectImage(`${tokenRegistry.host}/musl:1`), "REGISTRY_AUTH_REFUSED", {
+    await registryError(tokenHost({ credentials: wrong }).inspectImage(`${tokenRegistry.host}/musl:1`), "REGISTRY_AUTH_REFUSED", {
       registry: tokenRegistry.host,
       repository: "musl",
       secrets: ["wrong-token-pw"],
     });
-    await registryError(hostFor([tokenRegistry]).inspectImage(`${tokenRegistry.host}/musl:1`), "REGISTRY_AUTH_REFUSED", {
+    await registryError(tokenHost().inspectImage(`${tokenRegistry.host}/musl:1`), "REGISTRY_AUTH_REFUSED", {
       registry: tokenRegistry.host,
       repository: "musl",
     });
+  });
+
+  test("an anonymous Bearer token for a public repository: asked for without credentials, then used", async () => {
+    const { expected } = filled.images["python-env"];
+    const counted = countingFetch();
+    const asked0 = issuer.requests.length;
+    assert.deepEqual(await tokenHost({ fetch: counted }).inspectImage(`${tokenRegistry.host}/python-env:1`), expected);
+    const asked = issuer.requests.slice(asked0);
+    assert.equal(asked.length, 1, JSON.stringify(asked));
+    assert.equal(asked[0].authorization, undefined, "an anonymous token request carries no Authorization");
+    assert.equal(new URL(asked[0].url, issuer.realm).searchParams.get("scope"), "repository:python-env:pull");
+    const toRegistry = counted.calls.filter((c) => c.url.startsWith(tokenRegistry.url));
+    assert.ok(toRegistry.some((c) => c.authorization?.startsWith("Bearer ")), JSON.stringify(toRegistry));
+  });
+
+  test("a plain-http Bearer realm whose host is not named insecure is refused before any token request", async () => {
+    const credentials = { [tokenRegistry.host]: { username: TOKEN.user, password: TOKEN.password } };
+    const asked0 = issuer.requests.length;
+    // Only the registry is named: its realm (another port) would get the password in cleartext.
+    const error = await registryError(hostFor([tokenRegistry], { credentials }).inspectImage(`${tokenRegistry.host}/musl:1`), "REGISTRY_BAD_ANSWER", {
+      registry: tokenRegistry.host,
+      repository: "musl",
+      secrets: [TOKEN.password],
+    });
+    assert.ok(error.message.includes(new URL(issuer.realm).origin), error.message);
+    assert.equal(issuer.requests.length, asked0, JSON.stringify(issuer.requests.slice(asked0)));
   });
 });
 
@@ -341,6 +376,127 @@ describe("faults through a real proxy", () => {
     );
   });
 
+  /** A fault answering `status` with `headers` and a small JSON body. */
+  const answerWith =
+    (status, headers = {}) =>
+    (_, res) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify({ errors: [{ code: "FAULT", message: `injected ${status}` }] }));
+    };
+
+  test("403 is REGISTRY_AUTH_REFUSED", async () => {
+    await withFault(
+      (req) => isManifest(req, req.method) && answerWith(403),
+      async () => {
+        const error = await registryError(host().inspectImage(ref()), "REGISTRY_AUTH_REFUSED", { registry: proxy.host, repository: "python-layer" });
+        assert.match(error.message, /HTTP 403/);
+      },
+    );
+  });
+
+  test("502 and 503 (on the manifest or a blob) are REGISTRY_UNREACHABLE naming the status", async () => {
+    for (const [status, on] of /** @type {const} */ ([[502, "manifest"], [503, "blob"]])) {
+      await withFault(
+        (req) => (on === "manifest" ? isManifest(req, req.method) : isBlob(req)) && answerWith(status, status === 503 ? { "retry-after": "5" } : {}),
+        async () => {
+          const error = await registryError(host().inspectImage(ref()), "REGISTRY_UNREACHABLE", { registry: proxy.host, repository: "python-layer" });
+          assert.ok(error.message.includes(`HTTP ${status}`), error.message);
+        },
+      );
+    }
+  });
+
+  test("a 401 without a WWW-Authenticate challenge, or with a scheme the host does not speak, is REGISTRY_AUTH_REFUSED saying so", async () => {
+    for (const [headers, said] of /** @type {const} */ ([
+      [{}, /no WWW-Authenticate challenge/],
+      [{ "www-authenticate": 'Negotiate realm="corp"' }, /"negotiate"/],
+      [{ "www-authenticate": 'Bearer service="x"' }, /Bearer challenge without a realm/],
+    ])) {
+      const seen = proxy.seen.length;
+      await withFault(
+        (req) => isManifest(req, req.method) && answerWith(401, headers),
+        async () => {
+          const error = await registryError(host().inspectImage(ref()), "REGISTRY_AUTH_REFUSED", { registry: proxy.host, repository: "python-layer" });
+          assert.match(error.message, said);
+        },
+      );
+      assert.equal(proxy.seen.length - seen, 1, "nothing asked after a challenge the host cannot answer");
+    }
+  });
+
+  test("429 with Retry-After as an HTTP date: retryAfter in seconds, and the message says when", async () => {
+    const at = new Date(Date.now() + 30_000);
+    await withFault(
+      (req) => isManifest(req, req.method) && answerWith(429, { "retry-after": at.toUTCString() }),
+      async () => {
+        const error = await registryError(host().inspectImage(ref()), "REGISTRY_RATE_LIMITED", { registry: proxy.host, repository: "python-layer" });
+        assert.ok(error.retryAfter >= 27 && error.retryAfter <= 31, `retryAfter ${error.retryAfter}`);
+        assert.ok(error.message.includes(`retry after ${error.retryAfter} s`), error.message);
+      },
+    );
+  });
+
+  test("429 with Retry-After on a blob GET is REGISTRY_RATE_LIMITED with retryAfter, the message saying when", async () => {
+    await withFault(
+      (req) => isBlob(req) && answerWith(429, { "retry-after": "12" }),
+      async () => {
+        const error = await registryError(host().inspectImage(ref()), "REGISTRY_RATE_LIMITED", { registry: proxy.host, repository: "python-layer" });
+        assert.equal(error.retryAfter, 12);
+        assert.ok(error.message.includes("the registry is rate limiting requests (HTTP 429); retry after 12 s"), error.message);
+      },
+    );
+  });
+
+  test("429 with Retry-After from the token endpoint is REGISTRY_RATE_LIMITED with retryAfter, the message saying when", async () => {
+    // The token registry behind a front that points its challenge's realm at a front for the
+    // issuer, which answers every token request 429.
+    const issuerFront = await startProxy(new URL(issuer.realm).origin);
+    issuerFront.inject = (req) => (req.url ?? "").startsWith("/token") && answerWith(429, { "retry-after": "45" });
+    const registryFront = await startProxy(tokenRegistry.url);
+    registryFront.inject = () => (_req, _res, forward) =>
+      forward((body, headers) => ({
+        body,
+        headers: { "www-authenticate": headers["www-authenticate"]?.toString().replace(issuer.realm, `${issuerFront.url}/token`) },
+      }));
+    try {
+      const credentials = { [registryFront.host]: { username: TOKEN.user, password: TOKEN.password } };
+      const answer = registryHost({ insecure: [registryFront.host, issuerFront.host], credentials }).inspectImage(`${registryFront.host}/python-layer:1`);
+      const error = await registryError(answer, "REGISTRY_RATE_LIMITED", { registry: registryFront.host, repository: "python-layer", secrets: [TOKEN.password] });
+      assert.equal(error.retryAfter, 45);
+      assert.ok(error.message.includes("the registry is rate limiting requests (HTTP 429); retry after 45 s"), error.message);
+      assert.deepEqual(
+        issuerFront.seen.map((s) => s.path.split("?")[0]),
+        ["/token"],
+        "one token request, answered 429",
+      );
+      assert.equal(registryFront.seen.length, 1, "nothing asked of the registry after the 429");
+    } finally {
+      await Promise.all([issuerFront.stop(), registryFront.stop()]);
+    }
+  });
+
+  test("a gzip layer cut short or corrupt is REGISTRY_BAD_ANSWER naming the layer", async () => {
+    const { repository } = filled.images["no-python"];
+    const manifest = await fetch(`${anon.url}/v2/${repository}/manifests/1`, { headers: { accept: MEDIA.dockerManifest } }).then((r) => r.json());
+    const [layerDigest] = manifest.layers.map((l) => l.digest);
+    const isLayer = (req) => isBlob(req) && (req.url ?? "").endsWith(layerDigest);
+    const faults = {
+      // Half of it, chunked (no Content-Length to give the cut away): the inflater runs dry.
+      cut: (/** @type {Buffer} */ body) => ({ body: body.subarray(0, body.length >> 1), headers: { "content-length": undefined, "transfer-encoding": "chunked" } }),
+      // The first deflate block header made a reserved block type: the inflater refuses it.
+      corrupt: (/** @type {Buffer} */ body) => ({ body: Buffer.concat([body.subarray(0, 10), Buffer.from([0xff]), body.subarray(11)]) }),
+    };
+    for (const [name, transform] of Object.entries(faults)) {
+      await withFault(
+        (req) => isLayer(req) && ((_, __, forward) => forward(transform)),
+        async () => {
+          const error = await registryError(host().inspectImage(ref(repository)), "REGISTRY_BAD_ANSWER", { registry: proxy.host, repository });
+          assert.ok(error.message.includes(layerDigest) && error.message.includes("gzip"), `${name}: ${error.message}`);
+        },
+      );
+    }
+  });
+
   test("an answer slower than timeoutMs is REGISTRY_TIMEOUT; an aborted signal is ABORTED", async () => {
     /** @type {Set<NodeJS.Timeout>} */
     const timers = new Set();
@@ -357,8 +513,7 @@ describe("faults through a real proxy", () => {
       assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 200);
-      const error = await host({ signal: controller.signal }).inspectImage(ref()).catch((e) => e);
-      assert.equal(error?.code, "ABORTED", String(error));
+      await registryError(host({ signal: controller.signal }).inspectImage(ref()), "ABORTED", { registry: proxy.host, repository: "python-layer" });
     });
     // A body that stalls after its headers is a timeout too.
     await withFault(
@@ -516,6 +671,200 @@ describe("faults through a real proxy", () => {
   });
 });
 
+describe("redirect targets and plain HTTP", () => {
+  /** @type {import("node:http").Server[]} */
+  const servers = [];
+  /** Starts `handler` on 127.0.0.2 (another host than the registry's); answers its host. */
+  const startOther = async (handler) => {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise((ok) => server.listen(0, "127.0.0.2", () => ok(undefined)));
+    return `127.0.0.2:${/** @type {import("node:net").AddressInfo} */ (server.address()).port}`;
+  };
+  after(async () => {
+    await Promise.all(servers.map((server) => new Promise((ok) => server.close(() => ok(undefined)))));
+  });
+  const isBlob = (req) => req.method === "GET" && /\/blobs\/sha256:/.test(req.url ?? "");
+
+  test("a blob store that answers 401 with its own challenge never gets an answer with the registry's credentials", async () => {
+    const basicProxy = await startProxy(basic.url);
+    /** @type {{ url: string, authorization: string | undefined }[]} */
+    const harvested = [];
+    // A token endpoint of the blob store's choosing, on yet another port.
+    const harvester = await startOther((req, res) => {
+      harvested.push({ url: req.url ?? "", authorization: req.headers.authorization });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ token: "harvested" }));
+    });
+    /** @type {(string | undefined)[]} */
+    const storageAuth = [];
+    let challenge = "";
+    const storage = await startOther((req, res) => {
+      storageAuth.push(req.headers.authorization);
+      res.writeHead(401, { "www-authenticate": challenge, "content-type": "application/json" });
+      res.end("{}");
+    });
+    basicProxy.inject = (req) =>
+      isBlob(req) &&
+      ((_, res) => {
+        res.writeHead(307, { location: `http://${storage}/blob?path=${encodeURIComponent(req.url ?? "")}` });
+        res.end();
+      });
+    try {
+      const credentials = { [basicProxy.host]: { username: BASIC.user, password: BASIC.password } };
+      // Every host named insecure: only the origin rule stands between the password and the realm.
+      const options = { insecure: [basicProxy.host, storage, harvester], credentials };
+      for (const scheme of [`Bearer realm="http://${harvester}/token",service="blob",scope="x"`, 'Basic realm="blob store"']) {
+        challenge = scheme;
+        const answer = registryHost(options).inspectImage(`${basicProxy.host}/python-layer:1`);
+        await answer.catch(() => {});
+        assert.deepEqual(harvested, [], "the blob store's realm was asked for a token");
+        const error = await registryError(answer, "REGISTRY_AUTH_REFUSED", {
+          registry: basicProxy.host,
+          repository: "python-layer",
+          secrets: [BASIC.password],
+        });
+        assert.ok(error.message.includes(`http://${storage}`), error.message);
+      }
+      assert.ok(storageAuth.length >= 2);
+      assert.deepEqual(storageAuth.filter((a) => a !== undefined), [], "the blob store saw an Authorization header");
+    } finally {
+      await basicProxy.stop();
+    }
+  });
+
+  test("a redirect to plain http is followed only to a host named insecure", async () => {
+    const proxy = await startProxy(anon.url);
+    let storageAsked = 0;
+    const storage = await startOther(async (req, res) => {
+      storageAsked++;
+      const answer = await fetch(`${anon.url}${new URL(req.url ?? "/", "http://x").searchParams.get("path")}`);
+      res.writeHead(answer.status, { "content-type": "application/octet-stream" });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+    proxy.inject = (req) =>
+      isBlob(req) &&
+      ((_, res) => {
+        res.writeHead(302, { location: `http://${storage}/blob?path=${encodeURIComponent(req.url ?? "")}` });
+        res.end();
+      });
+    try {
+      // The registry is named, the store is not: refused before it is asked.
+      const error = await registryError(registryHost({ insecure: [proxy.host] }).inspectImage(`${proxy.host}/python-layer:1`), "REGISTRY_BAD_ANSWER", {
+        registry: proxy.host,
+        repository: "python-layer",
+      });
+      assert.ok(error.message.includes(`http://${storage}`) && error.message.includes("insecure"), error.message);
+      assert.equal(storageAsked, 0);
+      // Named too: followed.
+      assert.deepEqual(await registryHost({ insecure: [proxy.host, storage] }).inspectImage(`${proxy.host}/python-layer:1`), filled.images["python-layer"].expected);
+      assert.ok(storageAsked >= 2);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test("a redirect from https to plain http is never followed, even to a host named insecure", async () => {
+    // A real TLS front (a certificate made for the run), trusted by a child node through
+    // NODE_EXTRA_CA_CERTS: every request is redirected to the anonymous registry over plain http.
+    const dir = mkdtempSync(join(tmpdir(), "apothic-tls-"));
+    const keyFile = join(dir, "key.pem");
+    const certFile = join(dir, "cert.pem");
+    execFileSync("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let asked = 0;
+    const front = createHttpsServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (req, res) => {
+      asked++;
+      res.writeHead(302, { location: `${anon.url}${req.url}` });
+      res.end();
+    });
+    await new Promise((ok) => front.listen(0, "127.0.0.1", () => ok(undefined)));
+    const frontHost = `127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (front.address()).port}`;
+    try {
+      const script = `
+        import { registryHost } from "@apothic/image";
+        const host = registryHost({ insecure: [${JSON.stringify(anon.host)}] });
+        const answer = await host.inspectImage(${JSON.stringify(`${frontHost}/python-layer:1`)}).then((value) => ({ value }), (e) => ({ code: e.code, message: e.message }));
+        process.stdout.write(JSON.stringify(answer));`;
+      // Asynchronously: the front answers from this process's event loop.
+      const run = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile }, timeout: 30_000 });
+      const answer = JSON.parse(run.stdout);
+      assert.equal(asked, 1, `the https front was asked ${asked} times: ${run.stdout}`);
+      assert.equal(answer.code, "REGISTRY_BAD_ANSWER", run.stdout);
+      assert.ok(answer.message.includes("from https") && answer.message.includes(anon.url), answer.message);
+    } finally {
+      await new Promise((ok) => front.close(() => ok(undefined)));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("an http mirror must be named insecure", () => {
+    assert.throws(
+      () => registryHost({ mirror: anon.url }),
+      (e) => e instanceof TypeError && e.code === "INVALID_ARGUMENT" && e.message.includes("insecure") && e.message.includes(anon.host),
+    );
+  });
+});
+
+describe("the inspection cache", () => {
+  test("an answer one registry gave for a digest is never reused for another registry or repository", async () => {
+    const { digest, expected } = filled.images["python-layer"];
+    const manifest = await fetch(`${anon.url}/v2/python-layer/manifests/1`, { headers: { accept: MEDIA.ociManifest } }).then((r) => r.json());
+    const top = manifest.layers.at(-1).digest;
+    // A hostile registry: the real manifest and config (their digests check out), a forged top
+    // layer (layers are read in part, so their digests cannot be checked).
+    const hostile = await startProxy(anon.url);
+    const forged = Buffer.from(tar([{ name: "usr/bin/python3.99", body: "forged\n" }]));
+    hostile.inject = (req) =>
+      req.method === "GET" &&
+      (req.url ?? "").endsWith(`/blobs/${top}`) &&
+      ((_, res) => {
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(forged.length) });
+        res.end(forged);
+      });
+    const cache = new Map();
+    try {
+      const poisoned = await registryHost({ insecure: [hostile.host], cache }).inspectImage(`${hostile.host}/python-layer@${digest}`);
+      assert.equal(poisoned.pythonVersion, "3.99", "the hostile registry's forged layer was read");
+    } finally {
+      await hostile.stop();
+    }
+    // The real registry, same digest, same cache: asked, and its own answer.
+    const counted = countingFetch();
+    assert.deepEqual(await hostFor([anon], { cache, fetch: counted }).inspectImage(`${anon.host}/python-layer@${digest}`), expected);
+    assert.ok(counted.calls.length >= 3, JSON.stringify(counted.calls));
+    // Another repository of the same registry holding the same manifest: its own entry too.
+    await publishDerived(anon.url, "python-layer", "python-layer-copy", "1");
+    const copy = countingFetch();
+    assert.deepEqual(await hostFor([anon], { cache, fetch: copy }).inspectImage(`${anon.host}/python-layer-copy@${digest}`), expected);
+    assert.ok(copy.calls.length >= 3, JSON.stringify(copy.calls));
+    // The same registry and repository again: from the cache, no request.
+    const again = countingFetch();
+    assert.deepEqual(await hostFor([anon], { cache, fetch: again }).inspectImage(`${anon.host}/python-layer@${digest}`), expected);
+    assert.equal(again.calls.length, 0);
+    assert.ok(
+      [...cache.keys()].every((key) => /^http:\/\/127\.0\.0\.1:\d+\/python-layer(-copy)?@sha256:[0-9a-f]{64} linux\/amd64$/.test(key)),
+      JSON.stringify([...cache.keys()]),
+    );
+  });
+
+  test("a cache whose get or set fails is REGISTRY_CACHE_FAILED naming the registry, repository and reference", async () => {
+    const { digest } = filled.images["python-layer"];
+    const ref = `${anon.host}/python-layer@${digest}`;
+    const failing = {
+      "get throws": { get: () => { throw new Error("kv down"); }, set: () => {} },
+      "get rejects": { get: async () => { throw new Error("kv down"); }, set: () => {} },
+      "set rejects": { get: () => undefined, set: async () => { throw new Error("kv down"); } },
+    };
+    for (const [name, cache] of Object.entries(failing)) {
+      const error = await registryError(hostFor([anon], { cache }).inspectImage(ref), "REGISTRY_CACHE_FAILED", { registry: anon.host, repository: "python-layer" });
+      assert.equal(error.reference, ref, name);
+      assert.ok(error.message.includes("kv down") && error.message.includes(name.split(" ")[0]), `${name}: ${error.message}`);
+    }
+  });
+});
+
 describe("resolve() through { ...memoryHost({}), ...registryHost(...) }", () => {
   const compose = (options = {}) => ({ ...memoryHost({}), ...registryHost({ insecure: [anon.host], ...options }) });
 
@@ -574,6 +923,17 @@ describe("resolve() through { ...memoryHost({}), ...registryHost(...) }", () => 
     // A complete inspection gives none.
     const plain = await Image.fromRegistry(`${anon.host}/no-python:1`).pipInstall(["requests"]).resolve(compose());
     assert.deepEqual(plain.diagnostics.filter((d) => d.code === "IMAGE_NOT_FULLY_INSPECTED"), []);
+  });
+
+  test("a layer of a media type the host does not know: layersUnread says \"mediaType\", and the plan's diagnostic says so", async () => {
+    const { expected } = filled.images["unknown-layer"];
+    assert.equal(expected.layersUnread.reason, "mediaType");
+    assert.deepEqual(await registryHost({ insecure: [anon.host] }).inspectImage(`${anon.host}/unknown-layer:1`), expected);
+    const resolution = await Image.fromRegistry(`${anon.host}/unknown-layer:1`).pipInstall(["requests"]).resolve(compose());
+    assert.equal(resolution.plan.python.kind, "managed");
+    const notes = resolution.diagnostics.filter((d) => d.code === "IMAGE_NOT_FULLY_INSPECTED");
+    assert.equal(notes.length, 1, JSON.stringify(resolution.diagnostics));
+    assert.ok(notes[0].message.includes(expected.layersUnread.digest) && notes[0].message.includes("media type the host does not know"), notes[0].message);
   });
 
   test("config values the core refuses reach resolve() as HOST_CALLBACK_FAILED naming the field", async () => {

@@ -269,14 +269,15 @@ const b64url = (/** @type {Buffer | string} */ data) => Buffer.from(data).toStri
 /**
  * Starts a token issuer: GET ?service=…&scope=repository:NAME:ACTIONS answers `{ token,
  * access_token, expires_in, issued_at }` with a JWT (RS256, `x5c` naming the certificate)
- * granting the scope, when the request's Basic credentials are one of `users` (401 otherwise,
- * and for anonymous requests: the registry is private). A user of `readers` is granted `pull`
- * only, whatever it asks for. Every answer allows any origin (CORS, `Authorization` included), so
- * a browser page can ask too.
- * @param {{ users: Record<string, string>, readers?: string[] }} options
+ * granting the scope, when the request's Basic credentials are one of `users` (401 otherwise). A
+ * user of `readers` is granted `pull` only, whatever it asks for. A request without credentials
+ * is granted `pull` on the repositories of `anonymous` (public ones, as Docker Hub grants them)
+ * and nothing else; one that asks only for others is refused (401). Every answer allows any
+ * origin (CORS, `Authorization` included), so a browser page can ask too.
+ * @param {{ users: Record<string, string>, readers?: string[], anonymous?: string[] }} options
  * @returns {Promise<TokenIssuer>}
  */
-export async function startTokenIssuer({ users, readers = [] }) {
+export async function startTokenIssuer({ users, readers = [], anonymous = [] }) {
   const dir = join(runDir(), "token-issuer");
   mkdirSync(dir, { recursive: true });
   const keyFile = join(dir, "key.pem");
@@ -313,16 +314,18 @@ export async function startTokenIssuer({ users, readers = [] }) {
     };
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "");
     const [user, password] = basic ? Buffer.from(basic[1], "base64").toString().split(/:(.*)/s) : [];
-    if (!user || users[user] !== password) return refuse(401, "credentials refused");
+    if (req.headers.authorization !== undefined && (!user || users[user] !== password)) return refuse(401, "credentials refused");
     if (url.searchParams.get("service") !== service) return refuse(400, "unknown service");
     const access = url.searchParams.getAll("scope").flatMap((scope) => {
       const m = /^repository:([^:]+):(.+)$/.exec(scope);
-      const allowed = readers.includes(user) ? ["pull"] : ["pull", "push"];
-      return m ? [{ type: "repository", name: m[1], actions: m[2].split(",").filter((a) => allowed.includes(a)) }] : [];
+      if (!m) return [];
+      const allowed = user === undefined ? (anonymous.includes(m[1]) ? ["pull"] : []) : readers.includes(user) ? ["pull"] : ["pull", "push"];
+      return [{ type: "repository", name: m[1], actions: m[2].split(",").filter((a) => allowed.includes(a)) }];
     });
+    if (user === undefined && !access.some((a) => a.actions.length > 0)) return refuse(401, "anonymous access refused");
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: "JWT", alg: "RS256", x5c: [der.toString("base64")] };
-    const claims = { iss: issuer, sub: user, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString("hex"), access };
+    const claims = { iss: issuer, sub: user ?? "", aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString("hex"), access };
     const signing = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const token = `${signing}.${b64url(sign("sha256", Buffer.from(signing), key))}`;
     res.writeHead(200, { "content-type": "application/json" });

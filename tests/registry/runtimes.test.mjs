@@ -10,6 +10,11 @@
 // code/registry/repository/reference/message, lookupDerived's answers (found and not found), and
 // the number of requests each made. The Node
 // answers are first checked against what fill.mjs pushed, so three equal wrong answers fail too.
+// Blob redirects: fronts that send blob GETs to a blob store on other hosts (127.0.0.2, named in
+// `insecure`, and 127.0.0.3, not named), anonymous and with Basic credentials, and in a loop; the
+// store records every request, and must never see an Authorization header in any runtime. A
+// browser follows redirects itself (docs/resolution.md, "Auth and redirects"): the differences
+// that follow from it are asserted exactly (see browserExpected).
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -62,6 +67,13 @@ async function runCases(makeHost, cases, insecure) {
 /** @type {Fronted} */ let redirectedRegistry;
 /** @type {Awaited<ReturnType<typeof startTokenIssuer>>} */ let issuer;
 /** @type {import("node:http").Server} */ let redirector;
+/** @type {Awaited<ReturnType<typeof startBlobStore>>} */ let store;
+/** Fronts whose blob GETs redirect: to the named store (anonymous and Basic), to the unnamed one, in a loop. */
+/** @type {Awaited<ReturnType<typeof front>>[]} */ let redirecting = [];
+/** @type {Awaited<ReturnType<typeof startRegistry>>} */ let basicInner;
+/** Indexes into `cases` of the redirect cases the browser answers differently (see browserExpected). */
+const special = { unnamed: -1, loop: -1 };
+/** @type {{ loop: number }} */ const hops = { loop: 0 };
 /** @type {string[]} */ let insecure;
 const BASIC = { username: "bob", password: "basic-pw-3a9d1e" };
 const TOKEN = { username: "alice", password: "token-pw-6c2f80" };
@@ -70,6 +82,8 @@ const TOKEN = { username: "alice", password: "token-pw-6c2f80" };
 /** @type {(Case & { expected: Record<string, string> | string | null | { error: string, repository: string }, requests?: number })[]} */
 let cases;
 /** @type {Awaited<ReturnType<typeof runCases>>} */ let nodeAnswers;
+/** What the blob store and the loop saw during Node's run. */
+/** @type {{ store: StoreSeen[], loop: number }} */ let nodeSeen;
 
 before(async () => {
   registry = await startRegistry({ name: "runtimes" });
@@ -79,7 +93,8 @@ before(async () => {
   const derivedDigest = await publishDerived(registry.url, "no-python", "derived", `sha256-${hex}`);
   const derivedRepository = `${registry.host}/derived`;
   // Auth: the same storage (only read) behind Basic auth and behind token auth.
-  basic = await fronted(await startRegistry({ name: "basic", storage: registry.storage, basic: { user: BASIC.username, password: BASIC.password } }));
+  basicInner = await startRegistry({ name: "basic", storage: registry.storage, basic: { user: BASIC.username, password: BASIC.password } });
+  basic = await fronted(basicInner);
   issuer = await startTokenIssuer({ users: { [TOKEN.username]: TOKEN.password } });
   tokenRegistry = await fronted(await startRegistry({ name: "token", storage: registry.storage, token: issuer }));
   // A realm that redirects to the real issuer: a token request must never follow it (the
@@ -96,7 +111,26 @@ before(async () => {
   await new Promise((ok) => redirector.listen(0, "127.0.0.1", ok));
   const redirectRealm = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (redirector.address()).port}/token`;
   redirectedRegistry = await fronted(await startRegistry({ name: "token-redirected", storage: registry.storage, token: { ...issuer, realm: redirectRealm } }));
-  insecure = [registry.host, basic.host, tokenRegistry.host, redirectedRegistry.host];
+  // Blob redirects: the store serves the blobs the registry holds, on a named and an unnamed host.
+  store = await startBlobStore(registry.url);
+  const toStore = (storeHost) => (req) => `http://${storeHost}/blob?path=${encodeURIComponent(req.url ?? "")}`;
+  const anonToStore = await front(registry.url, toStore(store.named));
+  const basicToStore = await front(basicInner.url, toStore(store.named));
+  const anonToUnnamed = await front(registry.url, toStore(store.unnamed));
+  const loop = await front(registry.url, () => `/loop/${++hops.loop}`);
+  redirecting = [anonToStore, basicToStore, anonToUnnamed, loop];
+  // The realms are plain http too: named, or no credential would go to them. The store's
+  // 127.0.0.2 is named; its 127.0.0.3 is not.
+  insecure = [
+    registry.host,
+    basic.host,
+    tokenRegistry.host,
+    redirectedRegistry.host,
+    new URL(issuer.realm).host,
+    new URL(redirectRealm).host,
+    ...redirecting.map((r) => r.host),
+    store.named,
+  ];
   const basicOk = { [basic.host]: BASIC };
   const tokenOk = { [tokenRegistry.host]: TOKEN };
   cases = [
@@ -119,9 +153,19 @@ before(async () => {
     { ref: `${tokenRegistry.host}/musl:1`, credentials: { [tokenRegistry.host]: { ...TOKEN, password: "wrong-pw-0d4b" } }, expected: { error: "REGISTRY_AUTH_REFUSED", repository: "musl" } },
     { lookup: `sha256:${hex}`, derivedRepository: `${tokenRegistry.host}/derived`, credentials: tokenOk, expected: `${tokenRegistry.host}/derived@${derivedDigest}`, requests: 3 },
     { ref: `${redirectedRegistry.host}/musl:1`, credentials: { [redirectedRegistry.host]: TOKEN }, expected: { error: "REGISTRY_BAD_ANSWER", repository: "musl" } },
+    // Blobs redirected to the store: 4 requests become 7 (config and both layers redirected).
+    { ref: `${anonToStore.host}/python-layer:1`, expected: filled.images["python-layer"].expected, requests: 7 },
+    { ref: `${basicToStore.host}/python-layer:1`, credentials: { [basicToStore.host]: BASIC }, expected: filled.images["python-layer"].expected, requests: 8 },
+    { ref: `${anonToUnnamed.host}/python-layer:1`, expected: { error: "REGISTRY_BAD_ANSWER", repository: "python-layer", message: `"http://${store.unnamed}", plain http to a host not named in insecure` }, requests: 2 },
+    { ref: `${loop.host}/python-layer:1`, expected: { error: "REGISTRY_BAD_ANSWER", repository: "python-layer", message: "more than 5 redirects" }, requests: 7 },
   ];
+  special.unnamed = cases.length - 2;
+  special.loop = cases.length - 1;
   const asked = issuer.requests.length;
+  store.seen.length = 0;
+  hops.loop = 0;
   nodeAnswers = await runCases(registryHost, plainCases(), insecure);
+  nodeSeen = { store: store.seen.splice(0), loop: hops.loop };
   // Three token requests (python-layer, docker-list, derived) and two refused (none, wrong);
   // the redirected realm's request never reached the issuer.
   assert.equal(issuer.requests.length - asked, 5, JSON.stringify(issuer.requests.slice(asked)));
@@ -129,8 +173,83 @@ before(async () => {
 
 after(async () => {
   if (redirector) await new Promise((ok) => redirector.close(ok));
+  await Promise.all(redirecting.map((r) => r.stop()));
+  await store?.stop();
   await Promise.all([registry?.stop(), basic?.stop(), tokenRegistry?.stop(), redirectedRegistry?.stop(), issuer?.stop()]);
 });
+
+/** @typedef {{ host: string, method: string, authorization: string | undefined, origin: string | undefined }} StoreSeen */
+
+/** CORS headers the fronts and the store send: the page's origin (or "null", after a redirect) may read them. */
+const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "HEAD, GET, OPTIONS",
+  "access-control-allow-headers": "Authorization, Accept",
+  "access-control-max-age": "600",
+};
+
+/**
+ * A blob store on two other hosts than the registry's, 127.0.0.2 (`named`, to be named in
+ * `insecure`) and 127.0.0.3 (`unnamed`), one port: it serves `GET /blob?path=/v2/…/blobs/…` with
+ * the bytes the anonymous registry at `registryUrl` holds, with CORS headers, and records every
+ * request (the Host it was asked as, the method, Authorization and Origin).
+ * @param {string} registryUrl
+ */
+async function startBlobStore(registryUrl) {
+  /** @type {StoreSeen[]} */
+  const seen = [];
+  /** @type {import("node:http").RequestListener} */
+  const handler = async (req, res) => {
+    seen.push({ host: req.headers.host ?? "", method: req.method ?? "", authorization: req.headers.authorization, origin: req.headers.origin });
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, CORS);
+      return res.end();
+    }
+    const answer = await fetch(`${registryUrl}${new URL(req.url ?? "/", "http://x").searchParams.get("path")}`);
+    const body = Buffer.from(await answer.arrayBuffer());
+    res.writeHead(answer.status, { ...CORS, "content-type": "application/octet-stream", "content-length": String(body.length) });
+    res.end(body);
+  };
+  const servers = [createServer(handler), createServer(handler)];
+  await new Promise((ok) => servers[0].listen(0, "127.0.0.2", ok));
+  const { port } = /** @type {import("node:net").AddressInfo} */ (servers[0].address());
+  await new Promise((ok) => servers[1].listen(port, "127.0.0.3", ok));
+  return {
+    seen,
+    named: `127.0.0.2:${port}`,
+    unnamed: `127.0.0.3:${port}`,
+    async stop() {
+      await Promise.all(servers.map((server) => new Promise((ok) => server.close(ok))));
+    },
+  };
+}
+
+/**
+ * A front for the registry at `target` that answers CORS preflights, redirects every blob GET
+ * (and every GET under /loop/) with a 307 to `location(req)`, with CORS headers (a browser
+ * follows a redirect of a cross-origin request only when it may read it), and forwards the rest.
+ * @param {string} target
+ * @param {(req: import("node:http").IncomingMessage) => string} location
+ */
+async function front(target, location) {
+  const proxy = await startProxy(target);
+  proxy.inject = (req) => {
+    if (req.method === "OPTIONS") {
+      return (_req, res) => {
+        res.writeHead(204, CORS);
+        res.end();
+      };
+    }
+    if (req.method === "GET" && (/\/blobs\/sha256:/.test(req.url ?? "") || (req.url ?? "").startsWith("/loop/"))) {
+      return (_req, res) => {
+        res.writeHead(307, { ...CORS, location: location(req) });
+        res.end();
+      };
+    }
+    return undefined;
+  };
+  return proxy;
+}
 
 /** @typedef {{ host: string, stop: () => Promise<void> }} Fronted a registry behind its CORS front */
 
@@ -147,12 +266,7 @@ async function fronted(inner) {
   front.inject = (req) =>
     req.method === "OPTIONS"
       ? (_req, res) => {
-          res.writeHead(204, {
-            "access-control-allow-origin": "*",
-            "access-control-allow-methods": "HEAD, GET, OPTIONS",
-            "access-control-allow-headers": "Authorization, Accept",
-            "access-control-max-age": "600",
-          });
+          res.writeHead(204, CORS);
           res.end();
         }
       : undefined;
@@ -179,12 +293,32 @@ test("Node: every inspection answers what the registry holds", () => {
       assert.equal(got.error?.code, expected.error, `${label}: ${JSON.stringify(got)}`);
       assert.equal(got.error.registry, /** @type {string} */ (ref).split("/")[0], label);
       assert.equal(got.error.repository, expected.repository, label);
+      if ("message" in expected) assert.ok(got.error.message.includes(expected.message), `${label}: ${got.error.message}`);
+      if (requests !== undefined) assert.equal(got.requests, requests, label);
       for (const secret of [BASIC.password, TOKEN.password, "wrong-pw-0d4b"]) assert.ok(!got.error.message.includes(secret), `${label}: ${got.error.message}`);
     } else {
       assert.deepEqual(got.answer, expected, label);
-      assert.ok(got.requests >= 2, `${label}: ${got.requests} requests`);
+      if (requests !== undefined) assert.equal(got.requests, requests, label);
+      else assert.ok(got.requests >= 2, `${label}: ${got.requests} requests`);
     }
   });
+});
+
+/**
+ * What the blob store saw, per host: its GETs, and every Authorization header it got.
+ * @param {StoreSeen[]} seen
+ */
+const storeSummary = (seen) => ({
+  namedGets: seen.filter((s) => s.method === "GET" && s.host === store.named).length,
+  unnamedGets: seen.filter((s) => s.method === "GET" && s.host === store.unnamed).length,
+  authorizations: seen.filter((s) => s.authorization !== undefined),
+});
+
+test("Node: blobs redirected to another host are fetched there without Authorization; unnamed plain http and a loop are refused", () => {
+  // Config and two layers, anonymous and with Basic credentials; nothing asked of the unnamed host.
+  assert.deepEqual(storeSummary(nodeSeen.store), { namedGets: 6, unnamedGets: 0, authorizations: [] });
+  // The blob GET and 5 hops, then refused.
+  assert.equal(nodeSeen.loop, 6);
 });
 
 describe("workerd", () => {
@@ -247,12 +381,38 @@ const worker :Workerd.Worker = (
   });
 
   test("the same inspections give the same answers as in Node", async () => {
+    store.seen.length = 0;
+    hops.loop = 0;
     const response = await fetch(server.base, { method: "POST", body: JSON.stringify({ cases: plainCases(), insecure }) });
     const text = await response.text();
     assert.equal(response.status, 200, `${text}\n${server.log()}`);
     assert.deepEqual(JSON.parse(text), nodeAnswers);
+    // Redirects are followed by hand as in Node: the same requests reached the store and the loop.
+    assert.deepEqual(storeSummary(store.seen), storeSummary(nodeSeen.store));
+    assert.equal(hops.loop, nodeSeen.loop);
   });
 });
+
+/**
+ * Node's answers as a browser gives them. A browser hides a redirect's Location from a manual
+ * fetch (an opaque redirect), so the host asks again with redirect "follow" and the browser
+ * follows the hops itself, dropping Authorization when a hop leaves the origin
+ * (docs/resolution.md, "Auth and redirects"):
+ * - a redirect to plain http on a host not named in insecure: the same error (the URL the
+ *   browser ended at is checked before its answer is used), after one request more: the
+ *   browser has asked that host (without Authorization);
+ * - a redirect loop: the browser gives up after its own limit of 20 redirects with a network
+ *   error, which the host cannot tell from an unreachable registry: REGISTRY_UNREACHABLE.
+ */
+function browserExpected() {
+  const expected = structuredClone(nodeAnswers);
+  expected[special.unnamed].requests += 1;
+  const loop = expected[special.loop];
+  const where = /** @type {string} */ (loop.error.message).slice(loop.error.message.indexOf(" (registry "));
+  loop.error = { ...loop.error, code: "REGISTRY_UNREACHABLE", message: `registryHost: the registry could not be reached: Failed to fetch${where}` };
+  loop.requests = 3;
+  return expected;
+}
 
 const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
 
@@ -313,8 +473,18 @@ window.ready = true;
     page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => window.ready === true, null, { timeout: 20_000 }).catch((e) => assert.fail(`${e.message}\n${errors.join("\n")}`));
+    store.seen.length = 0;
+    hops.loop = 0;
     const answers = await page.evaluate(([c, i]) => window.runCases(c, i), [plainCases(), insecure]);
+    const seen = { store: store.seen.splice(0), loop: hops.loop };
     assert.notEqual(new URL(origin).port, registry.host.split(":")[1], "the page and the registry are different origins");
-    assert.deepEqual(answers, nodeAnswers, errors.join("\n"));
+    assert.deepEqual(answers, browserExpected(), errors.join("\n"));
+    // The browser dropped Authorization when the Basic registry's redirect left its origin; it
+    // asked the unnamed host once (the config blob) before the host refused the answer; the store
+    // was asked cross-origin after a redirect, so with Origin "null" (hence its "*"); the loop
+    // got the manual request and then the browser's 21 (the first and its 20 redirects).
+    assert.deepEqual(storeSummary(seen.store), { ...storeSummary(nodeSeen.store), unnamedGets: 1 });
+    assert.deepEqual([...new Set(seen.store.map((s) => s.origin))], ["null"]);
+    assert.equal(seen.loop, 22);
   });
 });
