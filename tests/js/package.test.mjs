@@ -151,6 +151,7 @@ describe("entries", () => {
       "workerd.js",
     ]);
     assert.deepEqual(readdirSync(join(packageDir, "runtime")).sort(), [
+      "build-steps.js",
       "buildkit-trace.js",
       "docker-engine.js",
       "docker-stream.js",

@@ -152,6 +152,28 @@ describe("two machines", () => {
     times.built = { timeToCommandMs: rebuilt.timeToCommandMs, buildMs: rebuilt.times.buildMs, pushMs: rebuilt.times.pushMs, builds: b.counts.build - was.build, pulls: b.counts.pull - was.pull };
   });
 
+  test("publish: false builds and keeps the image on the engine; the next ensure reuses it from there with no build, and pushes it when asked", async () => {
+    const image = () => Image.fromRegistry(bases.python).runCommands(`echo kept-${nonce} > /kept.txt`);
+    const a = counted(engineA);
+    const kept = await ensure(image(), { host, engine: a.engine, registry: publishTo(), publish: false, network: "host" });
+    assert.equal(kept.action, "built");
+    assert.equal(kept.published, false);
+    const tag = `${registry.url}/v2/runtime/envs-${nonce}/manifests/sha256-${kept.resolution.buildKey.slice(7)}`;
+    const accept = { accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json" };
+    assert.equal((await fetch(tag, { method: "HEAD", headers: accept })).status, 404, "publish: false pushed");
+
+    const again = await ensure(image(), { host, engine: a.engine, registry: publishTo(), publish: false, network: "host" });
+    assert.equal(again.action, "reused");
+    assert.equal(again.published, false);
+    assert.deepEqual([a.counts.build, a.counts.push], [1, 0]);
+
+    const pushed = await ensure(image(), { host, engine: a.engine, registry: publishTo(), network: "host" });
+    assert.equal(pushed.action, "reused");
+    assert.equal(pushed.published, true);
+    assert.deepEqual([a.counts.build, a.counts.push], [1, 1]);
+    assert.equal((await fetch(tag, { method: "HEAD", headers: accept })).headers.get("docker-content-digest"), pushed.ref.split("@")[1]);
+  });
+
   test("without a `registry` option, the host's own lookupDerived is asked: B reuses what A published, and publishes nothing", async () => {
     const image = () => Image.fromRegistry(bases.python).runCommands(`echo lookup-${nonce} > /lookup.txt`);
     const built = await ensure(image(), { host, engine: engineA, registry: publishTo(), network: "host" });
@@ -372,6 +394,17 @@ describe("the command line", () => {
     const forced = cli(["build", "--registry", "--insecure-registry", registry.host, "--progress", "--network", "host", path.join(project, "cli-progress.json")]);
     assert.equal(forced.status, 0, forced.stderr);
     assert.match(forced.stderr, /^\r\x1b\[Kresolving the spec\r\x1b\[Kbuild apothic-image\/derived:sha256-[0-9a-f]+(\r\x1b\[Kbuild: [^\r]*)*\r\x1b\[Kbuild: \[2\/2\] RUN echo progress-[^\r]*(\r\x1b\[Kbuild: [^\r]*)*\r\x1b\[K$/);
+
+    // A registry image with nothing to build: direct, no build, nothing pushed.
+    const directSpec = path.join(project, "cli-direct.json");
+    writeFileSync(directSpec, JSON.stringify(Image.fromRegistry(bases.python).addLocalFile("tool.sh", "/opt/tool.sh").toSpec()));
+    const direct = cli(["build", ...registryArgs, "--push", directSpec]);
+    assert.equal(direct.status, 0, direct.stderr);
+    assert.match(direct.stdout, new RegExp(`^direct ${bases.python.replace(/[.]/g, "\\.")}; resolve [0-9.]+ m?s\\n$`));
+    const directRun = cli(["run", ...registryArgs, "--no-progress", "--network", "host", directSpec, "--", "/opt/tool.sh"]);
+    assert.equal(directRun.status, 0, directRun.stderr);
+    assert.equal(directRun.stdout, `tool ${nonce}\n`);
+    assert.match(directRun.stderr, /^direct .*; python image; exit 0\n$/);
 
     const usage = cli(["run", specFile]);
     assert.equal(usage.status, 2);
