@@ -15,7 +15,7 @@
 // (scripts/setup.sh runs it), so the pin is read in one place: here, from Cargo.toml.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -326,6 +326,12 @@ async function bundleCjs(toolsModules, input, file) {
 const ENTRIES = ["node.js", "browser.js", "workerd.js", "deno.js", "inline.js"];
 /** The modules every entry shares: linked into `core.js` by [`linkShared`]. */
 const SHARED = ["apothic_image.js", "recovery.js", "errors.js", "arguments.js", "memory-host.js", "host-helpers.js", "registry-host.js", "tar-headers.js"];
+/**
+ * Folders of modules that only the shared modules import (`registry/`, the parts of
+ * `registry-host.js`): copied into pkg/ for Rollup, which links them into `core.js`, then
+ * removed: they are not files of the package.
+ */
+const LINKED_ONLY = ["registry"];
 
 /**
  * Links the modules the entries share into one file, `core.js` (Rollup, pinned in
@@ -360,7 +366,11 @@ async function linkShared(toolsModules) {
     manualChunks: (/** @type {string} */ id) => (SHARED.includes(path.basename(id)) ? "core" : undefined),
   });
   await built.close();
-  for (const file of [...inputs, "core.js"]) copyFileSync(path.join(staging, file), path.join("pkg", file));
+  const chunks = [...inputs, "core.js"];
+  const strays = readdirSync(staging).filter((file) => !chunks.includes(file));
+  if (strays.length > 0) fail(`rollup (core.js) made chunks the package would not hold: ${strays.join(", ")}`);
+  for (const file of chunks) copyFileSync(path.join(staging, file), path.join("pkg", file));
+  for (const dir of LINKED_ONLY) rmSync(path.join("pkg", dir), { recursive: true });
 }
 
 /** @param {number} n */
@@ -413,6 +423,7 @@ async function build() {
     mkdirSync(path.dirname(path.join("pkg", file)), { recursive: true });
     copyFileSync(path.join(SOURCE, file), path.join("pkg", file));
   }
+  for (const dir of LINKED_ONLY) cpSync(path.join(SOURCE, dir), path.join("pkg", dir), { recursive: true });
   copyFileSync(`${GENERATED}/apothic_image_bg.opt.wasm`, "pkg/apothic_image_bg.wasm");
   writeFileSync("pkg/apothic_image.js", patchGlue(readFileSync(`${GENERATED}/apothic_image.js`, "utf8")));
   writeFileSync("pkg/apothic_image.d.ts", cutDeclarations(readFileSync(`${GENERATED}/apothic_image.d.ts`, "utf8")));
