@@ -41,10 +41,22 @@ const UNREACHABLE_PUSH = /connection refused|no such host|i\/o timeout|connectio
 const UNAVAILABLE = new Set(["REGISTRY_UNREACHABLE", "REGISTRY_TIMEOUT"]);
 
 /**
- * The registry host part of `host/repo` (the part before the first `/`).
+ * The registry of `host/repo` by the references' rules (`team/envs` is on Docker Hub, `docker.io`).
  * @param {string} repository
  */
-const registryOf = (repository) => repository.slice(0, repository.indexOf("/"));
+const registryOf = (repository) => parseReference(repository).registry;
+
+/**
+ * What the engine sends a registry as credentials: `credentials` with the registry's address
+ * (Docker Hub's is its index address, as the engine expects).
+ * @param {string} registry as references name it
+ * @param {import("../index.js").RegistryCredentials} credentials
+ */
+const engineCredentials = (registry, credentials) => ({
+  username: credentials.username,
+  password: credentials.password,
+  serveraddress: registry === "docker.io" ? "https://index.docker.io/v1/" : registry,
+});
 
 /**
  * Milliseconds since `start` (from `performance.now()`), rounded to 0.1 ms.
@@ -96,7 +108,7 @@ function plainHttpHosts(registry) {
  */
 function engineAuth(registry) {
   if (registry?.credentials === undefined) return undefined;
-  return { ...registry.credentials, serveraddress: registryOf(registry.repository) };
+  return engineCredentials(registryOf(registry.repository), registry.credentials);
 }
 
 /**
@@ -207,9 +219,7 @@ function pullAuth(ref, options) {
   if (options.registry && ref.startsWith(`${options.registry.repository}@`)) return engineAuth(options.registry);
   if (options.credentials === undefined) return undefined;
   const { registry } = parseReference(ref);
-  const given = Object.hasOwn(options.credentials, registry) ? options.credentials[registry] : undefined;
-  if (given === undefined) return undefined;
-  return { username: given.username, password: given.password, serveraddress: registry === "docker.io" ? "https://index.docker.io/v1/" : registry };
+  return Object.hasOwn(options.credentials, registry) ? engineCredentials(registry, options.credentials[registry]) : undefined;
 }
 
 /**

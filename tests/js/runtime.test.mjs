@@ -189,6 +189,26 @@ describe("the spec step of a failing instruction", () => {
 });
 
 describe("hosts", () => {
+  test("a registry repository on Docker Hub (team/envs) has its lookup sent to Docker Hub with its credentials", async () => {
+    const { dockerEngine } = await import("@apothic/image/runtime");
+    const engine = dockerEngine({ host: `unix://${join(tmpdir(), "apothic-no-engine.sock")}` });
+    /** @type {{ url: string, authorization: string | undefined }[]} */
+    const asked = [];
+    const fetch = async (/** @type {string} */ url, /** @type {{ headers?: Record<string, string> }} */ init) => {
+      const authorization = init?.headers?.authorization;
+      asked.push({ url, authorization });
+      if (authorization === undefined) return new Response(null, { status: 401, headers: { "www-authenticate": 'Basic realm="hub"' } });
+      return new Response(null, { status: 404 });
+    };
+    const registry = { repository: "team/envs", credentials: { username: "u", password: "p" }, fetch };
+    const image = Image.fromRegistry("python:3.12").copyLocalFile("app.py", "/app/app.py");
+    // Not published (404 with the credentials): the build is next, and no engine listens.
+    await assert.rejects(ensure(image, { host: memoryHost({ "app.py": "print(1)\n" }), engine, registry }), (e) => e.code === "ENGINE_UNREACHABLE");
+    assert.equal(asked.length, 2);
+    assert.match(asked[0].url, /^https:\/\/registry-1\.docker\.io\/v2\/team\/envs\/manifests\/sha256-[0-9a-f]{64}$/);
+    assert.equal(asked[1].authorization, `Basic ${Buffer.from("u:p").toString("base64")}`);
+  });
+
   test("a class-instance host keeps its inherited methods (and private fields) through ensure's lookup", async () => {
     const project = mkdtempSync(join(tmpdir(), "apothic-host-"));
     writeFileSync(join(project, "app.py"), "print(1)\n");
